@@ -47,6 +47,12 @@ public record Fact(String subject, String relation, String object) {
 
   /** Stable identifier: the same triple always maps to the same id. */
   public String id() {
-    return Integer.toHexString((subject + "\u0000" + relation + "\u0000" + object).hashCode() & 0x7fffffff);
+    try {
+      byte[] digest = java.security.MessageDigest.getInstance("SHA-256")
+          .digest((subject + "\u0000" + relation + "\u0000" + object).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      return java.util.HexFormat.of().formatHex(digest, 0, 6);
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 is required by every Java runtime", e);
+    }
   }
 }

@@ -1,0 +1,195 @@
+package io.somnus.engine.model;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * A Hugging Face checkpoint directory: {@code config.json}, weights in {@code model.safetensors} or
+ * sharded {@code model-0000i-of-0000n.safetensors} with {@code model.safetensors.index.json}, and the
+ * tokenizer files. Loading checks every expected tensor's presence and shape against the config.
+ */
+public final class Checkpoint {
+  public static final String CONFIG = "config.json";
+  public static final String SINGLE = "model.safetensors";
+  public static final String INDEX = "model.safetensors.index.json";
+  private static final ObjectMapper JSON = new ObjectMapper();
+  /** Files copied alongside the weights when a checkpoint is saved from another one. */
+  private static final List<String> TOKENIZER_FILES = List.of("tokenizer.json", "tokenizer_config.json",
+      "special_tokens_map.json", "generation_config.json");
+
+  private Checkpoint() {}
+
+  /** Config plus tensors of a checkpoint, as read from disk. */
+  public record Contents(Path dir, LlamaConfig config, Map<String, HostTensor> tensors) {}
+
+  public static LlamaConfig readConfig(Path dir) {
+    Path cfg = dir.resolve(CONFIG);
+    if (!Files.isRegularFile(cfg)) throw CheckpointException.inFile(dir, "not a checkpoint directory: " + CONFIG + " is missing");
+    return LlamaConfig.read(cfg);
+  }
+
+  public static Contents load(Path dir) {
+    LlamaConfig config = readConfig(dir);
+    Map<String, Path> where = weightFiles(dir);
+    Map<String, long[]> expected = expectedShapes(config);
+    Map<String, HostTensor> tensors = new LinkedHashMap<>();
+    Map<Path, SafeTensors> open = new LinkedHashMap<>();
+    try {
+      for (Map.Entry<String, long[]> e : expected.entrySet()) {
+        String name = e.getKey();
+        Path file = where.get(name);
+        if (file == null) {
+          if (name.equals("lm_head.weight") && config.tieWordEmbeddings()) continue;
+          if (isOptional(name)) continue;
+          throw CheckpointException.inTensor(dir, name, "missing from the checkpoint");
+        }
+        SafeTensors st = open.computeIfAbsent(file, SafeTensors::open);
+        SafeTensors.Entry entry = st.entry(name);
+        if (!Arrays.equals(entry.shape(), e.getValue())) {
+          throw CheckpointException.inTensor(file, name, "shape " + Arrays.toString(entry.shape())
+              + " does not match the config, which implies " + Arrays.toString(e.getValue()));
+        }
+        tensors.put(name, st.read(name));
+      }
+    } finally {
+      open.values().forEach(SafeTensors::close);
+    }
+    if (!config.tieWordEmbeddings() && !tensors.containsKey("lm_head.weight")) {
+      throw CheckpointException.inTensor(dir, "lm_head.weight", "missing and tie_word_embeddings is false");
+    }
+    return new Contents(dir, config, tensors);
+  }
+
+  private static boolean isOptional(String name) {
+    return name.endsWith(".bias");
+  }
+
+  /** Maps every tensor name to the file that holds it, from the index or the single file. */
+  static Map<String, Path> weightFiles(Path dir) {
+    Path index = dir.resolve(INDEX);
+    Path single = dir.resolve(SINGLE);
+    Map<String, Path> where = new LinkedHashMap<>();
+    if (Files.isRegularFile(index)) {
+      JsonNode root;
+      try {
+        root = JSON.readTree(Files.readAllBytes(index));
+      } catch (IOException e) {
+        throw new CheckpointException(index + ": cannot read shard index: " + e.getMessage(), e);
+      }
+      JsonNode map = root == null ? null : root.get("weight_map");
+      if (map == null || !map.isObject()) throw CheckpointException.inFile(index, "shard index has no weight_map object");
+      map.fields().forEachRemaining(f -> where.put(f.getKey(), dir.resolve(f.getValue().asText())));
+      for (Path p : new java.util.HashSet<>(where.values())) {
+        if (!Files.isRegularFile(p)) throw CheckpointException.inFile(p, "shard listed in " + INDEX + " is missing");
+      }
+    } else if (Files.isRegularFile(single)) {
+      try (SafeTensors st = SafeTensors.open(single)) {
+        for (String n : st.names()) where.put(n, single);
+      }
+    } else {
+      throw CheckpointException.inFile(dir, "no weights: neither " + SINGLE + " nor " + INDEX + " is present");
+    }
+    return where;
+  }
+
+  /** Every tensor name the config implies, with its HF shape ([out, in] for linear weights). */
+  public static Map<String, long[]> expectedShapes(LlamaConfig c) {
+    Map<String, long[]> m = new LinkedHashMap<>();
+    long d = c.hiddenSize();
+    long q = (long) c.numHeads() * c.headDim();
+    long kv = (long) c.numKvHeads() * c.headDim();
+    m.put("model.embed_tokens.weight", new long[] {c.vocabSize(), d});
+    for (int i = 0; i < c.numLayers(); i++) {
+      String p = "model.layers." + i + ".";
+      m.put(p + "input_layernorm.weight", new long[] {d});
+      m.put(p + "self_attn.q_proj.weight", new long[] {q, d});
+      m.put(p + "self_attn.k_proj.weight", new long[] {kv, d});
+      m.put(p + "self_attn.v_proj.weight", new long[] {kv, d});
+      m.put(p + "self_attn.o_proj.weight", new long[] {d, q});
+      m.put(p + "self_attn.q_proj.bias", new long[] {q});
+      m.put(p + "self_attn.k_proj.bias", new long[] {kv});
+      m.put(p + "self_attn.v_proj.bias", new long[] {kv});
+      m.put(p + "self_attn.o_proj.bias", new long[] {d});
+      m.put(p + "post_attention_layernorm.weight", new long[] {d});
+      m.put(p + "mlp.gate_proj.weight", new long[] {c.intermediateSize(), d});
+      m.put(p + "mlp.up_proj.weight", new long[] {c.intermediateSize(), d});
+      m.put(p + "mlp.down_proj.weight", new long[] {d, c.intermediateSize()});
+    }
+    m.put("model.norm.weight", new long[] {d});
+    m.put("lm_head.weight", new long[] {c.vocabSize(), d});
+    return m;
+  }
+
+  /**
+   * Saves a checkpoint in HF layout. Tensors are stored in {@code dtype}; above {@code maxShardBytes}
+   * the weights are sharded with an index. The directory is written in a sibling temp folder and
+   * moved into place, so a reader never sees half a checkpoint. Tokenizer files are copied from
+   * {@code tokenizerSource} when given.
+   */
+  public static void save(Path dir, LlamaConfig config, Map<String, HostTensor> tensors, DType dtype,
+      long maxShardBytes, Path tokenizerSource) throws IOException {
+    Path parent = dir.toAbsolutePath().getParent();
+    Files.createDirectories(parent);
+    Path tmp = Files.createTempDirectory(parent, "." + dir.getFileName() + ".tmp");
+    try {
+      List<HostTensor> ordered = new ArrayList<>();
+      for (HostTensor t : new TreeMap<>(tensors).values()) {
+        if (config.tieWordEmbeddings() && t.name().equals("lm_head.weight")) continue;
+        ordered.add(new HostTensor(t.name(), dtype, t.shape(), t.data()));
+      }
+      Map<String, String> meta = Map.of("format", "pt");
+      List<List<HostTensor>> shards = SafeTensors.shard(ordered, maxShardBytes);
+      if (shards.size() <= 1) {
+        SafeTensors.write(tmp.resolve(SINGLE), ordered, meta);
+      } else {
+        ObjectNode index = JSON.createObjectNode();
+        long total = ordered.stream().mapToLong(HostTensor::byteSize).sum();
+        index.putObject("metadata").put("total_size", total);
+        ObjectNode map = index.putObject("weight_map");
+        for (int i = 0; i < shards.size(); i++) {
+          String name = String.format("model-%05d-of-%05d.safetensors", i + 1, shards.size());
+          SafeTensors.write(tmp.resolve(name), shards.get(i), meta);
+          for (HostTensor t : shards.get(i)) map.put(t.name(), name);
+        }
+        Files.write(tmp.resolve(INDEX), JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(index));
+      }
+      Files.write(tmp.resolve(CONFIG), JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(config.toJson(dtype)));
+      if (tokenizerSource != null) {
+        for (String f : TOKENIZER_FILES) {
+          Path src = tokenizerSource.resolve(f);
+          if (Files.isRegularFile(src)) Files.copy(src, tmp.resolve(f), StandardCopyOption.REPLACE_EXISTING);
+        }
+      }
+      if (Files.exists(dir)) {
+        Path old = Files.createTempDirectory(parent, "." + dir.getFileName() + ".old");
+        Files.delete(old);
+        Files.move(dir, old, StandardCopyOption.ATOMIC_MOVE);
+        Files.move(tmp, dir, StandardCopyOption.ATOMIC_MOVE);
+        deleteTree(old);
+      } else {
+        Files.move(tmp, dir, StandardCopyOption.ATOMIC_MOVE);
+      }
+    } catch (IOException | RuntimeException e) {
+      deleteTree(tmp);
+      throw e;
+    }
+  }
+
+  static void deleteTree(Path p) throws IOException {
+    if (!Files.exists(p)) return;
+    try (var walk = Files.walk(p)) {
+      for (Path q : walk.sorted(java.util.Comparator.reverseOrder()).toList()) Files.deleteIfExists(q);
+    }
+  }
+}

@@ -1,0 +1,47 @@
+package io.somnus.engine.runtime;
+
+import io.somnus.engine.model.ChatMessage;
+import io.somnus.engine.model.DType;
+import io.somnus.engine.model.LlamaConfig;
+import io.somnus.engine.model.LlamaModel;
+import io.somnus.engine.model.TextTokenizer;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * A loaded language model: text in, text or scores out, plus tensor-level access for the memory
+ * algorithms. The seam between Somnus and the compute library.
+ */
+public interface ModelRuntime extends AutoCloseable {
+  LlamaConfig config();
+
+  TextTokenizer tokenizer();
+
+  /** Tensor-level access: weights and hooked forward passes. */
+  LlamaModel model();
+
+  /** Continues raw text; returns only the new text, special tokens stripped. */
+  String complete(String prompt, GenerationOptions options);
+
+  /** Answers the conversation as the assistant; returns only the new text. */
+  String chat(List<ChatMessage> messages, GenerationOptions options);
+
+  /** Generates after the given token ids; returns the new token ids (stop token excluded). */
+  long[] generate(long[] promptIds, GenerationOptions options);
+
+  /**
+   * Log-probabilities of each target token given its prompt and the target tokens before it, for a
+   * batch of (prompt, target) pairs in one forward pass. Result row i has targets.get(i).length values.
+   */
+  float[][] targetLogProbs(List<long[]> prompts, List<long[]> targets);
+
+  /** exp(mean negative log-likelihood) of the text's tokens after the first; +∞ below two tokens. */
+  double perplexity(String text);
+
+  /** Writes the current weights as an HF checkpoint directory (with the tokenizer files). */
+  void save(Path dir, DType dtype) throws IOException;
+
+  @Override
+  void close();
+}

@@ -34,6 +34,7 @@ public final class LlamaModel implements AutoCloseable {
   /** [in, out] views of linear weights (shared storage), so x·Wᵀ needs no per-call transpose. */
   private final Map<String, NDArray> transposed = new HashMap<>();
   private final double[] invFreq;
+  private boolean trainable;
 
   private LlamaModel(LlamaConfig config, NDManager manager) {
     this.config = config;
@@ -137,6 +138,20 @@ public final class LlamaModel implements AutoCloseable {
   /** Marks every weight as requiring gradients (full training) or not. */
   public void setTrainable(boolean trainable) {
     for (NDArray w : weights.values()) w.setRequiresGradient(trainable);
+    this.trainable = trainable;
+  }
+
+  /**
+   * The [in, out] view of a linear weight. Cached views were taken before any gradient was
+   * requested and so sit outside the autograd graph; while training, a fresh view is taken inside
+   * the recorded pass so that gradients reach the weight itself.
+   */
+  private NDArray inOut(String name, NDManager scope) {
+    if (!trainable) return transposed.get(name);
+    NDArray w = name.equals(LM_HEAD) && !weights.containsKey(LM_HEAD) ? weights.get(EMBED) : weights.get(name);
+    NDArray view = w.transpose();
+    view.attach(scope); // a per-pass view: freed with the pass, not kept by the model's manager
+    return view;
   }
 
   public Map<String, NDArray> weights() {
@@ -212,7 +227,7 @@ public final class LlamaModel implements AutoCloseable {
     NDArray logits = null;
     if (last == config.numLayers() - 1) {
       NDArray normed = rmsNorm(h, weights.get(FINAL_NORM));
-      logits = normed.matMul(transposed.get(LM_HEAD));
+      logits = normed.matMul(inOut(LM_HEAD, normed.getManager()));
       logits.attach(out);
     }
     return new ForwardResult(logits, keys, inputs, outputs, resid);
@@ -232,7 +247,7 @@ public final class LlamaModel implements AutoCloseable {
   /** x·Wᵀ (+ bias) (+ low-rank adapter); {@code prefix} is the weight name without ".weight". */
   private NDArray linear(NDArray x, String prefix, ForwardHooks hooks) {
     String wName = prefix + ".weight";
-    NDArray y = x.matMul(transposed.get(wName));
+    NDArray y = x.matMul(inOut(wName, x.getManager()));
     NDArray bias = weights.get(prefix + ".bias");
     if (bias != null) y = y.add(bias);
     LowRankAdapter lora = hooks.adapters.get(wName);

@@ -1,0 +1,169 @@
+package io.somnus.engine.tiny;
+
+import ai.djl.Device;
+import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import io.somnus.engine.model.Checkpoint;
+import io.somnus.engine.model.DType;
+import io.somnus.engine.model.LlamaConfig;
+import io.somnus.engine.model.LlamaModel;
+import io.somnus.engine.model.Runtimes;
+import io.somnus.engine.model.WeightInit;
+import io.somnus.engine.runtime.DjlModelRuntime;
+import io.somnus.engine.train.Pretrainer;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.List;
+import me.tongfei.progressbar.ProgressBar;
+import me.tongfei.progressbar.ProgressBarBuilder;
+import me.tongfei.progressbar.ProgressBarStyle;
+
+/**
+ * somnus-tiny: the default model, a small Llama pretrained here on the {@link SyntheticWorld}
+ * corpus. Built on first use and cached under {@code <somnus home>/models/} by a hash of everything
+ * that determines it (world seed and size, tokenizer, architecture, training schedule, recipe
+ * version), so a changed recipe never reuses stale weights and an unchanged one is never rebuilt.
+ */
+public final class SomnusTiny {
+  /** Bumped whenever the corpus or training code changes what a given variant produces. */
+  static final int RECIPE = 1;
+
+  /** Everything that determines a build. */
+  public record Variant(String name, long seed, int people, int heldOutPeople, int corpusPasses, int vocabSize,
+      int hidden, int intermediate, int layers, int heads, int batchSize, int sequenceLength, long steps,
+      float peakLr, float minLr, int warmupSteps) {
+
+    /** The product default: about 15 minutes on a 2-core CPU. */
+    public static final Variant DEFAULT = new Variant("somnus-tiny", 7, 2000, 300, 4, 3072,
+        256, 768, 4, 4, 16, 128, 900, 3e-3f, 2e-4f, 30);
+    /** For tests: a small world and model, built in well under a minute. */
+    public static final Variant TEST = new Variant("somnus-tiny-test", 7, 120, 60, 6, 1024,
+        128, 384, 2, 2, 16, 96, 220, 5e-3f, 3e-4f, 10);
+
+    public SyntheticWorld world() {
+      return new SyntheticWorld(new SyntheticWorld.Settings(seed, people, heldOutPeople));
+    }
+
+    public LlamaConfig config(int vocab) {
+      return LlamaConfig.llama(vocab, hidden, intermediate, layers, heads, heads, 512, true, DType.F32, 0, 2);
+    }
+
+    String fingerprint() {
+      try {
+        byte[] d = MessageDigest.getInstance("SHA-256").digest((this + "#recipe" + RECIPE).getBytes(StandardCharsets.UTF_8));
+        return HexFormat.of().formatHex(d, 0, 6);
+      } catch (NoSuchAlgorithmException e) {
+        throw new IllegalStateException(e);
+      }
+    }
+  }
+
+  private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+  private SomnusTiny() {}
+
+  /** The checkpoint folder of {@code variant}, building it first when it is not cached. */
+  public static Path ensure(Variant variant) {
+    return ensure(variant, Runtimes.somnusHome().resolve("models"), System.err);
+  }
+
+  public static Path ensure(Variant variant, Path modelsDir, PrintStream log) {
+    Path dir = modelsDir.resolve(variant.name() + "-" + variant.fingerprint());
+    if (Files.isRegularFile(dir.resolve(ModelCard.FILE))) return dir;
+    try {
+      Files.createDirectories(modelsDir);
+      // One builder at a time per machine: concurrent processes wait here and then find the cache.
+      try (FileChannel ch = FileChannel.open(modelsDir.resolve(dir.getFileName() + ".lock"),
+          StandardOpenOption.CREATE, StandardOpenOption.WRITE); FileLock lock = ch.lock()) {
+        if (Files.isRegularFile(dir.resolve(ModelCard.FILE))) return dir;
+        build(variant, dir, modelsDir.resolve(dir.getFileName() + ".work"), log);
+        return dir;
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot build " + variant.name() + " in " + modelsDir, e);
+    }
+  }
+
+  static void build(Variant v, Path dir, Path work, PrintStream log) throws IOException {
+    long t0 = System.nanoTime();
+    Runtimes.configureOffline();
+    SyntheticWorld world = v.world();
+    List<String> docs = world.corpus(v.corpusPasses());
+    Files.createDirectories(work);
+    Path tokDir = work.resolve("tokenizer");
+    BpeTokenizerTrainer.Trained tok = BpeTokenizerTrainer.train(docs, v.vocabSize());
+    BpeTokenizerTrainer.write(tok, tokDir, 512);
+    int[] stream = encode(docs, tokDir);
+    log.printf("%s: world of %d people (%d known facts, %d held out), corpus %d documents, %,d tokens, vocabulary %d%n",
+        v.name(), v.people(), world.knownFacts().size(), world.heldOutFacts().size(), docs.size(), stream.length,
+        tok.vocab().size());
+    LlamaConfig config = v.config(tok.vocab().size());
+    Pretrainer.Settings s = new Pretrainer.Settings(v.batchSize(), v.sequenceLength(), v.steps(), v.peakLr(), v.minLr(),
+        v.warmupSteps(), 0.05f, 1.0f, v.seed(), 50);
+    Pretrainer.Result result;
+    try (LlamaModel model = LlamaModel.fromHost(config, WeightInit.random(config, v.seed(), 0.02, false), Device.cpu());
+        ProgressBar bar = new ProgressBarBuilder().setTaskName("pretraining " + v.name()).setInitialMax(v.steps())
+            .setStyle(ProgressBarStyle.ASCII).setUpdateIntervalMillis(500).setConsumer(
+                new me.tongfei.progressbar.ConsoleProgressBarConsumer(log)).build()) {
+      result = Pretrainer.train(model, stream, s, work, v.fingerprint(), (step, total, loss, lr) -> {
+        bar.stepTo(step);
+        bar.setExtraMessage(String.format("loss %.3f", loss));
+      });
+      Path staging = work.resolve("checkpoint");
+      Checkpoint.save(staging, config, model.toHost(DType.F32), DType.F32, Long.MAX_VALUE, tokDir);
+      // The card is written last: its presence marks a finished build.
+      try (DjlModelRuntime runtime = DjlModelRuntime.load(staging, Device.cpu())) {
+        double buildSeconds = (System.nanoTime() - t0) / 1e9;
+        ModelCard card = ModelCard.evaluate(v, world, runtime, result, stream.length, buildSeconds);
+        JSON.writeValue(staging.resolve(ModelCard.FILE).toFile(), card);
+        Files.writeString(staging.resolve("README.md"), card.markdown());
+        log.print(card.markdown());
+      }
+      if (Files.exists(dir)) deleteTree(dir);
+      Files.move(staging, dir, StandardCopyOption.ATOMIC_MOVE);
+    }
+    deleteTree(work);
+  }
+
+  private static int[] encode(List<String> docs, Path tokDir) throws IOException {
+    try (HuggingFaceTokenizer hf = HuggingFaceTokenizer.builder().optTokenizerPath(tokDir.resolve("tokenizer.json"))
+        .optAddSpecialTokens(true).optTruncation(false).optPadding(false).optMaxLength(1 << 20).build()) {
+      int total = 0;
+      long[][] all = new long[docs.size()][];
+      for (int i = 0; i < docs.size(); i++) {
+        all[i] = hf.encode(docs.get(i), true, false).getIds();
+        total += all[i].length;
+      }
+      int[] out = new int[total];
+      int p = 0;
+      for (long[] ids : all) for (long id : ids) out[p++] = (int) id;
+      return out;
+    }
+  }
+
+  static void deleteTree(Path p) throws IOException {
+    if (!Files.exists(p)) return;
+    try (var walk = Files.walk(p)) {
+      for (Path f : walk.sorted(java.util.Comparator.reverseOrder()).toList()) Files.deleteIfExists(f);
+    }
+  }
+
+  /** {@code somnus-tiny [test]}: builds (or finds) the model and prints its card. */
+  public static void main(String[] args) {
+    Variant v = args.length > 0 && args[0].equals("test") ? Variant.TEST : Variant.DEFAULT;
+    Path dir = ensure(v);
+    System.out.println(dir);
+  }
+}

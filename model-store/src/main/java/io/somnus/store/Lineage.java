@@ -1,0 +1,107 @@
+package io.somnus.store;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Answers "where did this come from" across the registry, the fact ledger and tracking.
+ *
+ * <p>The join keys are the run id that the registry ({@link ModelVersion#createdByRun()}) and the
+ * ledger ({@link FactRow#runId()}) record, and the {@value #RUN_ID_TAG} tag that the workflow puts
+ * on its tracking run (tracking backends assign their own run ids).
+ */
+public final class Lineage {
+  /** Tag on a tracking run naming the Somnus run id (the id registry and ledger record). */
+  public static final String RUN_ID_TAG = "somnus.run_id";
+  /** Tag on a tracking run naming the model version it produced. */
+  public static final String MODEL_VERSION_TAG = "somnus.model_version";
+
+  private final ModelRegistry registry;
+  private final FactLedger ledger;
+  private final Tracking tracking;
+  private final String experiment;
+
+  /**
+   * @param tracking may be null (no tracking configured): run details are then absent
+   * @param experiment tracking experiment the runs are logged in
+   */
+  public Lineage(ModelRegistry registry, FactLedger ledger, Tracking tracking, String experiment) {
+    this.registry = Objects.requireNonNull(registry);
+    this.ledger = Objects.requireNonNull(ledger);
+    this.tracking = tracking;
+    this.experiment = experiment;
+  }
+
+  /**
+   * One run's effect on one fact.
+   *
+   * @param before the fact's row in the previous run that recorded it; null when first recorded
+   * @param changes human-readable changes, e.g. {@code stage 0→1}, {@code scale 1.0→0.5}
+   */
+  public record FactEvent(String runId, String modelVersion, Instant time, FactRow before, FactRow after, List<String> changes) {}
+
+  /** Every run that first recorded a fact or changed its stage, MEMIT scale or edit, oldest first. */
+  public List<FactEvent> factHistory(String factId) {
+    List<FactEvent> out = new ArrayList<>();
+    FactRow prev = null;
+    for (FactRow row : ledger.history(factId)) {
+      List<String> changes = new ArrayList<>();
+      if (prev == null) {
+        changes.add("recorded at stage " + row.stage() + ", scale " + row.memitScale());
+      } else {
+        if (prev.stage() != row.stage()) changes.add("stage " + prev.stage() + "→" + row.stage());
+        if (prev.memitScale() != row.memitScale()) changes.add("scale " + prev.memitScale() + "→" + row.memitScale());
+        if (!Objects.equals(prev.editId(), row.editId())) changes.add("edit " + prev.editId() + "→" + row.editId());
+      }
+      if (!changes.isEmpty()) out.add(new FactEvent(row.runId(), row.modelVersion(), row.time(), prev, row, List.copyOf(changes)));
+      prev = row;
+    }
+    return out;
+  }
+
+  /**
+   * What a model version is made of.
+   *
+   * @param ancestry version ids from the base import down to this version
+   * @param producedBy the tracking run that created it, if tracking knows it
+   * @param factTable ledger snapshot recorded with this version, if any
+   */
+  public record Composition(ModelVersion version, List<String> ancestry, Optional<TrackedRun> producedBy,
+      Optional<LedgerSnapshot> factTable) {}
+
+  public Composition composition(String versionId) {
+    ModelVersion v = registry.version(versionId);
+    List<String> ancestry = new ArrayList<>();
+    Set<String> seen = new HashSet<>();
+    for (ModelVersion cur = v; cur != null; cur = cur.parentId() == null ? null : registry.version(cur.parentId())) {
+      if (!seen.add(cur.id())) throw new IllegalStateException("model version " + cur.id() + " is its own ancestor");
+      ancestry.add(cur.id());
+    }
+    Collections.reverse(ancestry);
+    Optional<LedgerSnapshot> table = ledger.snapshots().stream()
+        .filter(s -> versionId.equals(s.modelVersion()))
+        .reduce((a, b) -> b);
+    return new Composition(v, List.copyOf(ancestry), producedBy(versionId), table);
+  }
+
+  /** The tracking run that created {@code versionId} (tagged {@value #RUN_ID_TAG} = its creating run). */
+  public Optional<TrackedRun> producedBy(String versionId) {
+    ModelVersion v = registry.version(versionId);
+    if (tracking == null) return Optional.empty();
+    return tracking.searchRuns(experiment, Map.of(RUN_ID_TAG, v.createdByRun())).stream().findFirst();
+  }
+
+  /** Facts added, removed or changed between the fact tables recorded for two versions. */
+  public List<FactChange> diff(String versionA, String versionB) {
+    List<FactRow> a = ledger.tableOfVersion(versionA).orElseThrow(() -> new VersionNotFoundException("no fact table recorded for model version " + versionA));
+    List<FactRow> b = ledger.tableOfVersion(versionB).orElseThrow(() -> new VersionNotFoundException("no fact table recorded for model version " + versionB));
+    return FactLedger.diff(a, b);
+  }
+}

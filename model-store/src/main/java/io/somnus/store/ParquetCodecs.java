@@ -28,7 +28,7 @@ final class ParquetCodecs implements CompressionCodecFactory {
     return new BytesInputCompressor() {
       @Override
       public BytesInput compress(BytesInput bytes) throws IOException {
-        byte[] raw = bytes.toByteArray();
+        byte[] raw = bytesOf(bytes);
         return switch (codec) {
           case UNCOMPRESSED -> BytesInput.from(raw);
           case ZSTD -> BytesInput.from(Zstd.compress(raw, ZSTD_LEVEL));
@@ -53,7 +53,7 @@ final class ParquetCodecs implements CompressionCodecFactory {
     return new BytesInputDecompressor() {
       @Override
       public BytesInput decompress(BytesInput bytes, int uncompressedSize) throws IOException {
-        byte[] packed = bytes.toByteArray();
+        byte[] packed = bytesOf(bytes);
         byte[] raw = switch (codec) {
           case UNCOMPRESSED -> packed;
           case ZSTD -> Zstd.decompress(packed, uncompressedSize);
@@ -70,7 +70,7 @@ final class ParquetCodecs implements CompressionCodecFactory {
       public void decompress(ByteBuffer input, int compressedSize, ByteBuffer output, int uncompressedSize) throws IOException {
         byte[] packed = new byte[compressedSize];
         input.get(packed);
-        output.put(decompress(BytesInput.from(packed), uncompressedSize).toByteArray());
+        output.put(bytesOf(decompress(BytesInput.from(packed), uncompressedSize)));
       }
 
       @Override
@@ -80,6 +80,13 @@ final class ParquetCodecs implements CompressionCodecFactory {
 
   @Override
   public void release() {}
+
+  /** The bytes of a page ({@code BytesInput.toByteArray} is deprecated; this is its plain equivalent). */
+  private static byte[] bytesOf(BytesInput in) throws IOException {
+    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream(Math.toIntExact(in.size()));
+    in.writeAllTo(out);
+    return out.toByteArray();
+  }
 
   private static void checkSupported(CompressionCodecName codec) {
     switch (codec) {

@@ -46,11 +46,11 @@ public final class SomnusTiny {
       float peakLr, float minLr, int warmupSteps) {
 
     /** The product default: about 15 minutes on a 2-core CPU. */
-    public static final Variant DEFAULT = new Variant("somnus-tiny", 7, 2000, 300, 4, 3072,
-        256, 768, 4, 4, 16, 128, 900, 3e-3f, 2e-4f, 30);
+    public static final Variant DEFAULT = new Variant("somnus-tiny", 7, 600, 300, 4, 2048,
+        128, 512, 4, 2, 16, 128, 2600, 6e-3f, 2e-4f, 40);
     /** For tests: a small world and model, built in well under a minute. */
-    public static final Variant TEST = new Variant("somnus-tiny-test", 7, 120, 60, 6, 1024,
-        128, 384, 2, 2, 16, 96, 220, 5e-3f, 3e-4f, 10);
+    public static final Variant TEST = new Variant("somnus-tiny-test", 7, 60, 60, 6, 1024,
+        96, 256, 4, 2, 16, 96, 400, 8e-3f, 3e-4f, 20);
 
     public SyntheticWorld world() {
       return new SyntheticWorld(new SyntheticWorld.Settings(seed, people, heldOutPeople));

@@ -219,7 +219,9 @@ public final class SyntheticWorld {
     List<String> s = new ArrayList<>();
     for (WorldFact f : factsOf(p)) s.add(f.fact().sentence());
     Collections.shuffle(s, new java.util.Random(rng.nextLong()));
-    return String.join(" ", s);
+    // One statement per line: each begins with the bare name token, as a raw "subject relation"
+    // prompt does right after the beginning-of-text marker.
+    return String.join("\n", s);
   }
 
   private List<WorldFact> factsOf(Person p) {

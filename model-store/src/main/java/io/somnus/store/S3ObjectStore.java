@@ -121,15 +121,16 @@ public final class S3ObjectStore implements ObjectStore {
       throw new UncheckedIOException("cannot create " + dir, e);
     }
     withRetry("download " + key, () -> {
-      Path tmp = Files.createTempFile(dir, "." + target.getFileName(), ".part");
+      Path tmp = local("create a temp file in " + dir, () -> Files.createTempFile(dir, "." + target.getFileName(), ".part"));
       try {
         MessageDigest md = ContentKeys.sha256();
-        try (InputStream in = openObject(key); OutputStream out = Files.newOutputStream(tmp)) {
-          copy(in, out, md);
+        try (InputStream in = openObject(key); OutputStream out = local("open " + tmp, () -> Files.newOutputStream(tmp))) {
+          copy(in, new LocalOutput(out, tmp), md);
         }
         String actual = HexFormat.of().formatHex(md.digest());
         if (!actual.equals(expected)) throw new CorruptObjectException(key, actual);
-        Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        local("move " + tmp + " to " + target,
+            () -> Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE));
       } finally {
         Files.deleteIfExists(tmp);
       }
@@ -286,6 +287,45 @@ public final class S3ObjectStore implements ObjectStore {
     while ((n = in.read(buf)) > 0) {
       md.update(buf, 0, n);
       out.write(buf, 0, n);
+    }
+  }
+
+  /** A local disk failure (full disk, permissions): not the store's fault, so never retried. */
+  static final class LocalFileException extends ObjectStoreException {
+    LocalFileException(String message, IOException cause) {
+      super(message + ": " + cause.getMessage(), cause);
+    }
+  }
+
+  @FunctionalInterface
+  private interface LocalCall<T> {
+    T run() throws IOException;
+  }
+
+  private static <T> T local(String what, LocalCall<T> call) {
+    try {
+      return call.run();
+    } catch (IOException e) {
+      throw new LocalFileException("cannot " + what, e);
+    }
+  }
+
+  /** Marks write failures of the download target as local, so they are not mistaken for network trouble. */
+  private static final class LocalOutput extends java.io.FilterOutputStream {
+    private final Path file;
+
+    LocalOutput(OutputStream out, Path file) {
+      super(out);
+      this.file = file;
+    }
+
+    @Override
+    public void write(byte[] b, int off, int len) {
+      try {
+        out.write(b, off, len);
+      } catch (IOException e) {
+        throw new LocalFileException("cannot write " + file, e);
+      }
     }
   }
 

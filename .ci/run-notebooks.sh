@@ -1,0 +1,119 @@
+#!/usr/bin/env bash
+# Executes every notebook in notebooks/ headless and keeps the executed copies and their plots:
+#   notebooks/target/executed/<name>.ipynb   the notebook with its outputs
+#   notebooks/target/plots/<name>-<n>.png     every image the notebook displayed
+# Fails if a cell raises, or if a notebook displays no plot at all.
+#
+# Kernel: rapaio-jupyter-kernel (a JShell kernel) from Maven Central; runner: nbconvert from Debian apt.
+# Classpath: the model-store module (built here) plus notebooks/pom.xml (xchart, slf4j).
+#
+# Data: the notebooks read SOMNUS_DATA_DIR. This script fills a fresh folder with
+#   - $SOMNUS_NOTEBOOK_DATA_CMD <dir>  when that variable is set (e.g. "./somnus demo --data-dir"), or
+#   - notebooks/sample/SampleLineage.java <dir>, a SYNTHETIC data set (the notebooks say so in their output).
+# or uses SOMNUS_NOTEBOOK_DATA_DIR as it is when that is set.
+# Set SOMNUS_SKIP_BUILD=1 when an earlier CI step has already built model-store (mvn package/install).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+
+OUT=$ROOT/notebooks/target
+WORK=$(mktemp -d)
+trap 'rm -rf "$WORK"' EXIT
+log() { printf '\n== %s\n' "$*"; }
+
+# ---------------------------------------------------------------- tools
+need=()
+command -v jupyter-nbconvert >/dev/null || need+=(jupyter-nbconvert)
+/usr/bin/python3 -c 'import nbformat, nbclient' 2>/dev/null || need+=(python3-nbformat python3-nbclient)
+if [ ${#need[@]} -gt 0 ]; then
+  sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  log "installing from apt: ${need[*]}"
+  $sudo apt-get install -y --no-install-recommends "${need[@]}" >/dev/null \
+    || { $sudo apt-get update >/dev/null && $sudo apt-get install -y --no-install-recommends "${need[@]}" >/dev/null; }
+fi
+
+# ---------------------------------------------------------------- classpath
+# Offline first; online (Maven Central) only when something is not in the local repository yet.
+mvn_() { mvn -B -ntp -q -o "$@" 2>/dev/null || mvn -B -ntp -q "$@"; }
+log "classpath"
+if [ "${SOMNUS_SKIP_BUILD:-0}" != 1 ]; then
+  mvn_ -pl model-store -am -DskipTests package
+fi
+mvn_ -pl model-store -am dependency:build-classpath -Dmdep.includeScope=runtime \
+  -Dmdep.outputFile="$WORK/cp-\${project.artifactId}.txt"
+mvn_ -f notebooks/pom.xml dependency:build-classpath -Dmdep.outputFile="$WORK/cp-notebooks.txt"
+mvn_ -f notebooks/pom.xml dependency:copy@kernel -DoutputDirectory="$WORK"
+STORE_JAR=$(ls "$ROOT"/model-store/target/somnus-model-store-*.jar | grep -v -e sources -e tests | head -1)
+CLASSPATH_COLON="$STORE_JAR:$(cat "$WORK/cp-somnus-model-store.txt"):$(cat "$WORK/cp-notebooks.txt")"
+
+# ---------------------------------------------------------------- data
+if [ -n "${SOMNUS_NOTEBOOK_DATA_DIR:-}" ]; then
+  DATA=$SOMNUS_NOTEBOOK_DATA_DIR
+  log "data: $DATA (given)"
+else
+  DATA=$WORK/data
+  mkdir -p "$DATA"
+  if [ -n "${SOMNUS_NOTEBOOK_DATA_CMD:-}" ]; then
+    log "data: $SOMNUS_NOTEBOOK_DATA_CMD $DATA"
+    # shellcheck disable=SC2086 # the command is a command line on purpose
+    $SOMNUS_NOTEBOOK_DATA_CMD "$DATA"
+  else
+    log "data: SYNTHETIC sample (notebooks/sample/SampleLineage.java)"
+    java -Dorg.slf4j.simpleLogger.defaultLogLevel=warn -cp "$CLASSPATH_COLON" notebooks/sample/SampleLineage.java "$DATA"
+  fi
+fi
+
+# ---------------------------------------------------------------- kernel
+# A private kernel spec: nothing is installed into the user's Jupyter folders.
+export JUPYTER_PATH=$WORK/jupyter JUPYTER_DATA_DIR=$WORK/jupyter-data JUPYTER_RUNTIME_DIR=$WORK/jupyter-runtime
+export JUPYTER_CONFIG_DIR=$WORK/jupyter-config IPYTHONDIR=$WORK/ipython
+mkdir -p "$JUPYTER_PATH/kernels/somnus-java"
+/usr/bin/python3 - "$WORK/rapaio-jupyter-kernel.jar" "${CLASSPATH_COLON//:/;}" "$JUPYTER_PATH/kernels/somnus-java/kernel.json" <<'EOF'
+import json, sys
+jar, classpath, target = sys.argv[1:4]
+json.dump({
+    "argv": ["java", "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn", "-jar", jar, "{connection_file}"],
+    "display_name": "Java (Somnus)", "language": "java", "interrupt_mode": "message",
+    # RJK_CLASSPATH entries are separated by ';'.
+    "env": {"RJK_CLASSPATH": classpath, "RJK_COMPILER_OPTIONS": "", "RJK_INIT_SCRIPT": "", "RJK_TIMEOUT_MILLIS": "-1"},
+}, open(target, "w"), indent=1)
+EOF
+
+# ---------------------------------------------------------------- execute
+rm -rf "$OUT/executed" "$OUT/plots"
+mkdir -p "$OUT/executed" "$OUT/plots"
+status=0
+for nb in notebooks/*.ipynb; do
+  name=$(basename "$nb" .ipynb)
+  log "executing $nb on $DATA"
+  start=$(date +%s)
+  if ! SOMNUS_DATA_DIR=$DATA jupyter-nbconvert --to notebook --execute "$nb" \
+      --ExecutePreprocessor.kernel_name=somnus-java --ExecutePreprocessor.timeout=900 \
+      --ExecutePreprocessor.startup_timeout=300 \
+      --output-dir "$OUT/executed" --output "$name.ipynb" >"$WORK/$name.log" 2>&1; then
+    grep -v -e '\[INFO' "$WORK/$name.log" | tail -40 >&2
+    echo "FAILED: $nb" >&2
+    status=1
+    continue
+  fi
+  /usr/bin/python3 - "$OUT/executed/$name.ipynb" "$OUT/plots" "$name" "$(( $(date +%s) - start ))" <<'EOF' || status=1
+import base64, json, sys
+path, plots, name, seconds = sys.argv[1:5]
+nb = json.load(open(path))
+images = 0
+for cell in nb["cells"]:
+    for out in cell.get("outputs", []):
+        if out.get("output_type") == "error":
+            sys.exit(f"{name}: a cell raised {out.get('ename')}: {out.get('evalue')}")
+        png = out.get("data", {}).get("image/png")
+        if png:
+            images += 1
+            with open(f"{plots}/{name}-{images}.png", "wb") as f:
+                f.write(base64.b64decode(png))
+if images == 0:
+    sys.exit(f"{name}: executed, but displayed no plot")
+print(f"{name}: all cells ran in {seconds} s, {images} plots -> {plots}/{name}-*.png")
+EOF
+done
+[ "$status" = 0 ] && log "notebooks OK: executed copies in $OUT/executed"
+exit "$status"

@@ -49,9 +49,13 @@ public final class AdamW implements AutoCloseable {
   public static double clipGlobalNorm(List<NDArray> params, double maxNorm) {
     double sq = 0;
     for (NDArray p : params) {
-      // getGradient() wraps the native gradient in a new handle each call; close the wrapper only.
-      try (NDArray g = p.getGradient(); NDArray s = g.square().sum()) {
-        sq += s.getFloat();
+      // getGradient() wraps the native gradient in a new handle whose manager is the weight's;
+      // squares computed from it would land there and live as long as the model, so the wrapper
+      // and everything derived from it go to a scratch manager.
+      try (NDManager tmp = p.getManager().newSubManager()) {
+        NDArray g = p.getGradient();
+        g.attach(tmp);
+        sq += g.square().sum().getFloat();
       }
     }
     double norm = Math.sqrt(sq);

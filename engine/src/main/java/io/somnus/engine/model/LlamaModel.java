@@ -111,6 +111,16 @@ public final class LlamaModel implements AutoCloseable {
     NDArray w = weight(name);
     checkShape(name, w, value);
     value.copyTo(w);
+    // copyTo may rebind the target to new storage; the cached [in, out] view must follow it.
+    NDArray old = transposed.get(name);
+    if (old != null && !(name.equals(LM_HEAD) && !weights.containsKey(LM_HEAD))) {
+      transposed.put(name, w.transpose());
+      old.close();
+    }
+    if (name.equals(EMBED) && config.tieWordEmbeddings()) {
+      NDArray head = transposed.put(LM_HEAD, w.transpose());
+      if (head != null) head.close();
+    }
   }
 
   /** Adds {@code delta} (HF shape) to a weight in place. */

@@ -1,0 +1,41 @@
+package io.somnus.activities;
+
+import io.temporal.activity.ActivityInterface;
+import io.temporal.activity.ActivityMethod;
+import java.util.List;
+
+/**
+ * Step 5: train a LoRA adapter on the facts being consolidated (model with its MEMIT edits applied).
+ * Heartbeats carry the step count; the adapter is stored content-addressed and recorded under the
+ * run, so a retry after a worker crash returns the stored adapter instead of training again.
+ */
+@ActivityInterface
+public interface TrainLoraActivity {
+  /** @param rank LoRA rank; {@code stepsPerFact}·facts steps, at least {@code minSteps} */
+  record Settings(int rank, float alpha, float learningRate, int stepsPerFact, int minSteps, long seed) {
+    public Settings {
+      if (rank < 1) throw new IllegalArgumentException("LoRA rank must be ≥ 1, got " + rank);
+      if (!(learningRate > 0)) throw new IllegalArgumentException("learning rate must be > 0, got " + learningRate);
+      if (stepsPerFact < 1 || minSteps < 1) throw new IllegalArgumentException("step counts must be ≥ 1");
+    }
+
+    public static Settings defaults() {
+      return new Settings(16, 32f, 1e-3f, 10, 20, 7);
+    }
+  }
+
+  record Input(String runId, String versionId, List<String> factIds, Settings settings) {
+    public Input {
+      factIds = List.copyOf(factIds);
+    }
+  }
+
+  /** @param reused true when an earlier attempt of this run had already stored the adapter */
+  record Result(String adapterKey, int steps, double firstLoss, double finalLoss, boolean reused) {}
+
+  /** Heartbeat details: how far training got. */
+  record Progress(int step, int totalSteps, double loss) {}
+
+  @ActivityMethod(name = "TrainLora")
+  Result trainLora(Input input);
+}

@@ -1,0 +1,47 @@
+package io.somnus.activities;
+
+import io.temporal.activity.ActivityInterface;
+import io.temporal.activity.ActivityMethod;
+import java.util.List;
+
+/**
+ * Step 7: per-fact gating and the integrity check. Each fact is probed on the candidate with its own
+ * MEMIT edit switched off; recalled facts advance one stage, failed ones step back one; edit scales
+ * follow their least consolidated fact. The gated candidate is approved only if reference perplexity
+ * and overall recall stay within the thresholds; otherwise live stays as it is.
+ */
+@ActivityInterface
+public interface ValidateActivity {
+  /**
+   * @param maxPerplexityIncrease relative increase allowed, e.g. 0.15
+   * @param maxRecallDrop absolute drop in mean recall (with MEMIT at the new scales) allowed
+   */
+  record Thresholds(double maxPerplexityIncrease, double maxRecallDrop) {
+    public static Thresholds defaults() {
+      return new Thresholds(0.15, 0.05);
+    }
+  }
+
+  record Input(String runId, String liveVersionId, String candidateVersionId, List<String> factIds, Thresholds thresholds) {
+    public Input {
+      factIds = List.copyOf(factIds);
+    }
+  }
+
+  /**
+   * @param gatedVersionId the candidate with the new edit scales (the version to promote if approved)
+   * @param reasons why it was rejected; empty when approved
+   * @param facts every fact of the gated version with its new stage and measured recall
+   */
+  record Result(boolean approved, String gatedVersionId, double recallBefore, double recallAfter,
+      double perplexityBefore, double perplexityAfter, int advanced, int retreated, List<String> reasons,
+      List<FactState> facts) {
+    public Result {
+      reasons = List.copyOf(reasons);
+      facts = List.copyOf(facts);
+    }
+  }
+
+  @ActivityMethod(name = "Validate")
+  Result validate(Input input);
+}

@@ -1,0 +1,120 @@
+package io.somnus.engine.sleep;
+
+import io.somnus.engine.model.LlamaConfig;
+import io.somnus.engine.model.LlamaModel;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What a sleep's LoRA pass trains and how.
+ *
+ * @param projections short projection names ({@code q_proj}, {@code k_proj}, {@code v_proj},
+ *     {@code o_proj}, {@code gate_proj}, {@code up_proj}, {@code down_proj})
+ * @param layers 0-based layers to adapt; empty means the upper half, the layers MEMIT leaves alone
+ *     in its default placement
+ * @param rank adapter rank r
+ * @param alpha update scale numerator: the adapter adds {@code (alpha / r) · x·A·B}
+ * @param dropout probability of dropping an adapter input feature during a step (0 = off)
+ * @param learningRate peak AdamW learning rate
+ * @param schedule constant, or cosine decay from the peak to a tenth of it
+ * @param minSteps lower bound on optimiser steps, however few facts there are
+ * @param stepsPerFact steps per fact trained (the reference uses 10)
+ * @param batchSize examples per step
+ * @param weightDecay decoupled AdamW weight decay on the adapter factors
+ * @param clipNorm global gradient-norm clip (0 = off)
+ * @param divergenceFactor a step loss above this multiple of the first step's loss counts as divergence
+ * @param seed everything random (initialisation, batch order, dropout) derives from it
+ */
+public record LoraConfig(List<String> projections, List<Integer> layers, int rank, float alpha, float dropout,
+    float learningRate, Schedule schedule, int minSteps, int stepsPerFact, int batchSize, float weightDecay,
+    float clipNorm, float divergenceFactor, long seed) {
+
+  public enum Schedule { CONSTANT, COSINE }
+
+  private static final Map<String, String> MODULE_OF = Map.of("q_proj", "self_attn", "k_proj", "self_attn",
+      "v_proj", "self_attn", "o_proj", "self_attn", "gate_proj", "mlp", "up_proj", "mlp", "down_proj", "mlp");
+
+  public LoraConfig {
+    projections = List.copyOf(projections);
+    layers = List.copyOf(layers);
+    if (projections.isEmpty()) throw new IllegalArgumentException("LoRA needs at least one projection to adapt");
+    for (String p : projections) {
+      if (!MODULE_OF.containsKey(p)) throw new IllegalArgumentException("unknown projection '" + p + "'; expected one of " + MODULE_OF.keySet());
+    }
+    if (rank <= 0) throw new IllegalArgumentException("LoRA rank must be positive, got " + rank);
+    if (!(alpha > 0)) throw new IllegalArgumentException("LoRA alpha must be positive, got " + alpha);
+    if (!(dropout >= 0 && dropout < 1)) throw new IllegalArgumentException("dropout must be in [0, 1), got " + dropout);
+    if (!(learningRate > 0) || !Float.isFinite(learningRate)) throw new IllegalArgumentException("learning rate must be positive, got " + learningRate);
+    if (schedule == null) throw new IllegalArgumentException("schedule is missing");
+    if (minSteps <= 0 || stepsPerFact < 0) throw new IllegalArgumentException("step counts must be positive");
+    if (batchSize <= 0) throw new IllegalArgumentException("batch size must be positive, got " + batchSize);
+    if (weightDecay < 0 || clipNorm < 0) throw new IllegalArgumentException("weight decay and clip norm must be >= 0");
+    if (!(divergenceFactor > 1)) throw new IllegalArgumentException("divergence factor must exceed 1, got " + divergenceFactor);
+  }
+
+  /** Defaults sized for somnus-tiny and models of a few hundred million parameters. */
+  public static LoraConfig defaults() {
+    return new LoraConfig(List.of("q_proj", "v_proj", "down_proj"), List.of(), 8, 16f, 0.05f, 2e-3f,
+        Schedule.COSINE, 60, 12, 8, 0.01f, 1.0f, 4f, 0L);
+  }
+
+  public LoraConfig withLearningRate(float lr) {
+    return new LoraConfig(projections, layers, rank, alpha, dropout, lr, schedule, minSteps, stepsPerFact, batchSize,
+        weightDecay, clipNorm, divergenceFactor, seed);
+  }
+
+  public LoraConfig withSteps(int minSteps, int stepsPerFact) {
+    return new LoraConfig(projections, layers, rank, alpha, dropout, learningRate, schedule, minSteps, stepsPerFact,
+        batchSize, weightDecay, clipNorm, divergenceFactor, seed);
+  }
+
+  public LoraConfig withSeed(long seed) {
+    return new LoraConfig(projections, layers, rank, alpha, dropout, learningRate, schedule, minSteps, stepsPerFact,
+        batchSize, weightDecay, clipNorm, divergenceFactor, seed);
+  }
+
+  public LoraConfig withDropout(float dropout) {
+    return new LoraConfig(projections, layers, rank, alpha, dropout, learningRate, schedule, minSteps, stepsPerFact,
+        batchSize, weightDecay, clipNorm, divergenceFactor, seed);
+  }
+
+  /** The adapter's multiplier α/r. */
+  public float scale() {
+    return alpha / rank;
+  }
+
+  public int steps(int facts) {
+    return Math.max(minSteps, stepsPerFact * facts);
+  }
+
+  /** Learning rate of 0-based {@code step} out of {@code total}. */
+  public float learningRate(int step, int total) {
+    if (schedule == Schedule.CONSTANT || total <= 1) return learningRate;
+    double progress = (double) step / (total - 1);
+    double floor = 0.1 * learningRate;
+    return (float) (floor + 0.5 * (learningRate - floor) * (1 + Math.cos(Math.PI * progress)));
+  }
+
+  /** The layers to adapt for a model of {@code layerCount} layers. */
+  public List<Integer> layersFor(int layerCount) {
+    if (layers.isEmpty()) {
+      List<Integer> upper = new ArrayList<>();
+      for (int l = layerCount / 2; l < layerCount; l++) upper.add(l);
+      return upper;
+    }
+    for (int l : layers) {
+      if (l < 0 || l >= layerCount) throw new IllegalArgumentException("LoRA layer " + l + " outside the model's 0.." + (layerCount - 1));
+    }
+    return layers;
+  }
+
+  /** HF names of the weights that get adapters, layer by layer. */
+  public List<String> targetWeights(LlamaConfig model) {
+    List<String> out = new ArrayList<>();
+    for (int l : layersFor(model.numLayers())) {
+      for (String p : projections) out.add(LlamaModel.layerWeight(l, MODULE_OF.get(p) + "." + p + ".weight"));
+    }
+    return out;
+  }
+}

@@ -1,0 +1,200 @@
+package io.somnus.engine.sleep;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.training.GradientCollector;
+import io.somnus.engine.model.ForwardHooks;
+import io.somnus.engine.model.LlamaModel;
+import io.somnus.engine.model.LowRankAdapter;
+import io.somnus.engine.train.AdamW;
+import io.somnus.engine.train.LanguageModelLoss;
+import io.somnus.engine.train.TrainingDivergedException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+
+/**
+ * Trains LoRA adapters on question/answer sequences with the model frozen: DJL autograd on the
+ * adapter factors only, loss on answer tokens only, AdamW with bias correction and decoupled weight
+ * decay, global-norm gradient clipping, constant or cosine learning rate. The same seed and data
+ * give the same adapters.
+ *
+ * <p>The model's weights are only read; the caller may pass a model that other code is also
+ * reading, but must not change its weights while training runs.
+ */
+public final class LoraTrainer {
+
+  /** Called after every optimiser step, e.g. to heartbeat a long-running activity. */
+  @FunctionalInterface
+  public interface Listener {
+    void onStep(int step, int totalSteps, double loss);
+  }
+
+  /**
+   * @param adapters the trained adapters; the caller owns and closes them
+   * @param losses mean answer-token loss of every step's batch
+   */
+  public record Result(TrainedAdapters adapters, int steps, int examples, double[] losses, double seconds) {
+    public double firstLoss() {
+      return losses[0];
+    }
+
+    /** Mean of the last tenth of the step losses: a single last batch is too noisy to report. */
+    public double finalLoss() {
+      int n = Math.max(1, losses.length / 10);
+      double s = 0;
+      for (int i = losses.length - n; i < losses.length; i++) s += losses[i];
+      return s / n;
+    }
+  }
+
+  private LoraTrainer() {}
+
+  /**
+   * Trains fresh adapters on {@code examples}. The number of steps is {@code config.steps(facts)}.
+   *
+   * @throws TrainingDivergedException when a step's loss or gradient norm is not finite, or the loss
+   *     exceeds {@code divergenceFactor} times the first step's; no adapters are returned then
+   */
+  public static Result train(LlamaModel model, List<QaExample> examples, int facts, LoraConfig config, Listener listener) {
+    if (examples.isEmpty()) throw new IllegalArgumentException("no training examples");
+    long started = System.nanoTime();
+    int steps = config.steps(facts);
+    model.setTrainable(false);
+    TrainedAdapters adapters = TrainedAdapters.initialise(model, config);
+    try {
+      Map<String, NDArray> params = adapters.parameters();
+      for (NDArray p : params.values()) p.setRequiresGradient(true);
+      List<NDArray> list = new ArrayList<>(params.values());
+      double[] losses = new double[steps];
+      BatchOrder order = new BatchOrder(examples.size(), config.seed());
+      SplittableRandom dropoutRng = new SplittableRandom(config.seed() ^ 0xd40b0bL);
+      try (NDManager root = adapters.manager().newSubManager();
+          AdamW opt = new AdamW(root, 0.9f, 0.999f, 1e-8f, config.weightDecay())) {
+        for (int step = 0; step < steps; step++) {
+          List<QaExample> batch = new ArrayList<>();
+          for (int b = 0; b < Math.min(config.batchSize(), examples.size()); b++) batch.add(examples.get(order.next()));
+          Batch data = Batch.of(batch);
+          try (NDManager scope = root.newSubManager()) {
+            double loss;
+            try (GradientCollector gc = Engine.getEngine("PyTorch").newGradientCollector()) {
+              Map<String, LowRankAdapter> live = withDropout(adapters, config.dropout(), dropoutRng, scope);
+              NDArray logits = model.forward(scope, data.inputs, ForwardHooks.none().adapters(live), null).logits();
+              NDArray l = LanguageModelLoss.crossEntropy(scope, logits, data.targets, data.weights);
+              loss = l.getFloat();
+              if (!Double.isFinite(loss)) throw new TrainingDivergedException(step, loss, "LoRA answer loss");
+              if (step > 0 && loss > config.divergenceFactor() * losses[0]) {
+                throw new TrainingDivergedException(step, loss, "LoRA answer loss (more than " + config.divergenceFactor()
+                    + "× the first step's " + String.format("%.4f", losses[0]) + ")");
+              }
+              gc.backward(l);
+            }
+            double norm = AdamW.clipGlobalNorm(list, config.clipNorm());
+            if (!Double.isFinite(norm)) throw new TrainingDivergedException(step, norm, "LoRA gradient norm");
+            opt.update(params, config.learningRate(step, steps), name -> true);
+            losses[step] = loss;
+          }
+          if (listener != null) listener.onStep(step + 1, steps, losses[step]);
+        }
+      }
+      for (NDArray p : params.values()) p.setRequiresGradient(false);
+      return new Result(adapters, steps, examples.size(), losses, (System.nanoTime() - started) / 1e9);
+    } catch (RuntimeException e) {
+      adapters.close();
+      throw e;
+    }
+  }
+
+  /**
+   * Mean answer-token loss of {@code examples} with the given adapters (none: the plain model), in
+   * batches, without recording gradients.
+   */
+  public static double answerLoss(LlamaModel model, Map<String, LowRankAdapter> adapters, List<QaExample> examples) {
+    double sum = 0;
+    double count = 0;
+    for (int from = 0; from < examples.size(); from += 16) {
+      Batch data = Batch.of(examples.subList(from, Math.min(examples.size(), from + 16)));
+      float answerTokens = 0;
+      for (float[] row : data.weights) for (float w : row) answerTokens += w;
+      try (NDManager scope = model.manager().newSubManager()) {
+        NDArray logits = model.forward(scope, data.inputs, ForwardHooks.none().adapters(adapters), null).logits();
+        sum += LanguageModelLoss.crossEntropy(scope, logits, data.targets, data.weights).getFloat() * answerTokens;
+        count += answerTokens;
+      }
+    }
+    return sum / count;
+  }
+
+  /**
+   * Dropout on the adapter input: each input feature of each adapter is dropped for the whole step
+   * with probability p (survivors scaled by 1/(1−p)). The model's adapter hook has no dropout of its
+   * own, so the mask is folded into the down factor's rows, which has the same effect on every
+   * position of the batch at once.
+   */
+  private static Map<String, LowRankAdapter> withDropout(TrainedAdapters a, float p, SplittableRandom rng, NDManager scope) {
+    if (p == 0) return a.adapters();
+    Map<String, LowRankAdapter> out = new LinkedHashMap<>();
+    for (String w : a.targets()) {
+      NDArray down = a.down(w);
+      int in = (int) down.getShape().get(0);
+      float[] mask = new float[in];
+      for (int i = 0; i < in; i++) mask[i] = rng.nextDouble() < p ? 0f : 1f / (1 - p);
+      NDArray dropped = down.mul(scope.create(mask, new Shape(in, 1)));
+      dropped.attach(scope);
+      out.put(w, new LowRankAdapter(dropped, a.up(w), a.scale()));
+    }
+    return out;
+  }
+
+  /** Examples visited in a fresh seeded permutation per epoch: every example once before any repeats. */
+  private static final class BatchOrder {
+    private final int[] perm;
+    private final SplittableRandom rng;
+    private int next;
+
+    BatchOrder(int size, long seed) {
+      perm = new int[size];
+      for (int i = 0; i < size; i++) perm[i] = i;
+      rng = new SplittableRandom(seed);
+      next = size;
+    }
+
+    int next() {
+      if (next == perm.length) {
+        for (int i = perm.length - 1; i > 0; i--) {
+          int j = rng.nextInt(i + 1);
+          int t = perm[i];
+          perm[i] = perm[j];
+          perm[j] = t;
+        }
+        next = 0;
+      }
+      return perm[next++];
+    }
+  }
+
+  /** Right-padded inputs, next-token targets and answer-only loss weights of a batch. */
+  private record Batch(long[][] inputs, long[][] targets, float[][] weights) {
+    static Batch of(List<QaExample> examples) {
+      int width = 0;
+      for (QaExample e : examples) width = Math.max(width, e.length() - 1);
+      long[][] in = new long[examples.size()][width];
+      long[][] tg = new long[examples.size()][width];
+      float[][] w = new float[examples.size()][width];
+      for (int b = 0; b < examples.size(); b++) {
+        QaExample e = examples.get(b);
+        for (int t = 0; t < e.length() - 1; t++) {
+          in[b][t] = e.token(t);
+          tg[b][t] = e.token(t + 1);
+          // Position t predicts token t+1; it counts when that token belongs to the answer.
+          if (t + 1 >= e.answerStart()) w[b][t] = 1f;
+        }
+      }
+      return new Batch(in, tg, w);
+    }
+  }
+}

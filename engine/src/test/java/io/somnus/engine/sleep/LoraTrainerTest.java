@@ -1,0 +1,118 @@
+package io.somnus.engine.sleep;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import io.somnus.engine.memory.Fact;
+import io.somnus.engine.model.LlamaModel;
+import io.somnus.engine.model.TextTokenizer;
+import io.somnus.engine.train.TrainingDivergedException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class LoraTrainerTest {
+  @TempDir static Path dir;
+  static Path checkpoint;
+  static LlamaModel model;
+  static TextTokenizer tok;
+
+  @BeforeAll
+  static void setUp() throws Exception {
+    checkpoint = SleepFixtures.checkpoint(dir, 11);
+    model = SleepFixtures.model(checkpoint);
+    tok = SleepFixtures.tokenizer(checkpoint);
+  }
+
+  @AfterAll
+  static void tearDown() {
+    tok.close();
+    model.close();
+  }
+
+  static LoraConfig fast() {
+    return LoraConfig.defaults().withLearningRate(3e-2f).withSteps(60, 0).withDropout(0f);
+  }
+
+  @Test
+  void trainingLowersAnswerLossAndMakesTheTaughtAnswerTheGreedyReply() {
+    List<Fact> facts = SleepFixtures.FACTS.subList(0, 2);
+    List<QaExample> examples = QaDataset.build(tok, facts, SleepFixtures.QUESTIONS, true);
+    double before = LoraTrainer.answerLoss(model, Map.of(), examples);
+    Map<String, float[]> weightsBefore = new java.util.HashMap<>();
+    model.weights().forEach((n, w) -> weightsBefore.put(n, w.toFloatArray()));
+    List<Integer> heartbeats = new ArrayList<>();
+    LoraTrainer.Result r = LoraTrainer.train(model, examples, facts.size(), fast(), (step, total, loss) -> heartbeats.add(step));
+    try (TrainedAdapters a = r.adapters()) {
+      double after = LoraTrainer.answerLoss(model, a.adapters(), examples);
+      // A random model's tied embeddings cap how confident it can get, so the floor is well above 0.
+      assertTrue(after < 0.4 * before, "answer loss " + before + " → " + after);
+      assertEquals(r.steps(), heartbeats.size());
+      for (Fact f : facts) {
+        String q = SleepFixtures.QUESTIONS.canonical(f);
+        assertFalse(SleepFixtures.greedyChat(model, tok, Map.of(), q, 16).contains(f.object()), "untrained model already knows " + f);
+        String answer = SleepFixtures.greedyChat(model, tok, a.adapters(), q, 16);
+        assertTrue(answer.contains(f.object()), q + " → " + answer);
+      }
+      // Default targets: q, v and down projections of the upper half of the layers, nothing else.
+      assertEquals(List.of("model.layers.2.self_attn.q_proj.weight", "model.layers.2.self_attn.v_proj.weight",
+          "model.layers.2.mlp.down_proj.weight", "model.layers.3.self_attn.q_proj.weight",
+          "model.layers.3.self_attn.v_proj.weight", "model.layers.3.mlp.down_proj.weight"), a.targets());
+    }
+    model.weights().forEach((n, w) -> assertArrayEquals(weightsBefore.get(n), w.toFloatArray(), n + " changed"));
+  }
+
+  @Test
+  void sameSeedGivesTheSameAdapters() {
+    List<QaExample> examples = QaDataset.build(tok, SleepFixtures.FACTS.subList(0, 1), SleepFixtures.QUESTIONS, false);
+    LoraConfig c = LoraConfig.defaults().withSteps(5, 0);
+    try (TrainedAdapters a = LoraTrainer.train(model, examples, 1, c, null).adapters();
+        TrainedAdapters b = LoraTrainer.train(model, examples, 1, c, null).adapters();
+        TrainedAdapters other = LoraTrainer.train(model, examples, 1, c.withSeed(5), null).adapters()) {
+      String w = a.targets().get(0);
+      assertArrayEquals(a.toHost().get(w + TrainedAdapters.UP).data(), b.toHost().get(w + TrainedAdapters.UP).data());
+      assertFalse(java.util.Arrays.equals(a.toHost().get(w + TrainedAdapters.UP).data(), other.toHost().get(w + TrainedAdapters.UP).data()));
+    }
+  }
+
+  @Test
+  void anExplodingLearningRateIsReportedAsDivergenceWithItsStep() {
+    List<QaExample> examples = QaDataset.build(tok, SleepFixtures.FACTS, SleepFixtures.QUESTIONS, true);
+    Map<String, float[]> weightsBefore = new java.util.HashMap<>();
+    model.weights().forEach((n, w) -> weightsBefore.put(n, w.toFloatArray()));
+    TrainingDivergedException e = assertThrows(TrainingDivergedException.class,
+        () -> LoraTrainer.train(model, examples, 4, fast().withLearningRate(1e4f), null));
+    // Step 0 is computed on untouched adapters (B = 0), so the first update is what blows up.
+    assertTrue(e.step() > 0 && e.step() < 60, "step " + e.step());
+    assertTrue(!Double.isFinite(e.value()) || e.value() > 4 * 5.0, "value " + e.value());
+    assertTrue(e.getMessage().contains("step " + e.step()), e.getMessage());
+    model.weights().forEach((n, w) -> assertArrayEquals(weightsBefore.get(n), w.toFloatArray(), n + " changed"));
+  }
+
+  @Test
+  void aQuestionThatContainsItsAnswerIsRejected() {
+    Fact f = SleepFixtures.FACTS.get(0);
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> QaDataset.build(tok, List.of(f), x -> List.of("Is it Lisbon where Mara lives?"), false));
+    assertTrue(e.getMessage().contains("contains the answer"));
+  }
+
+  @Test
+  void configRejectsNonsense() {
+    assertThrows(IllegalArgumentException.class, () -> new LoraConfig(List.of("qq_proj"), List.of(), 8, 16, 0, 1e-3f,
+        LoraConfig.Schedule.CONSTANT, 1, 1, 1, 0, 1, 4, 0));
+    assertThrows(IllegalArgumentException.class, () -> new LoraConfig(List.of("q_proj"), List.of(), 0, 16, 0, 1e-3f,
+        LoraConfig.Schedule.CONSTANT, 1, 1, 1, 0, 1, 4, 0));
+    assertThrows(IllegalArgumentException.class, () -> LoraConfig.defaults().withLearningRate(Float.NaN));
+    assertThrows(IllegalArgumentException.class,
+        () -> new LoraConfig(List.of("q_proj"), List.of(9), 8, 16, 0, 1e-3f, LoraConfig.Schedule.CONSTANT, 1, 1, 1, 0, 1, 4, 0)
+            .targetWeights(model.config()));
+    LoraConfig cos = LoraConfig.defaults();
+    assertEquals(cos.learningRate(), cos.learningRate(0, 100), 1e-9);
+    assertEquals(0.1 * cos.learningRate(), cos.learningRate(99, 100), 1e-6);
+  }
+}

@@ -1,0 +1,33 @@
+package io.somnus.workflows;
+
+import io.somnus.activities.StepTimeouts;
+import io.somnus.activities.TrainLoraActivity;
+import io.somnus.activities.ValidateActivity;
+import java.util.Objects;
+
+/**
+ * The knobs of one sleep, carried in the workflow input so a replay sees exactly what the run saw.
+ *
+ * @param maxFacts facts consolidated per sleep at most
+ * @param recallThreshold raw recall below which the audit calls a fact degraded (spec §6)
+ */
+public record SleepPolicy(int maxFacts, double recallThreshold, TrainLoraActivity.Settings lora,
+    ValidateActivity.Thresholds thresholds, StepTimeouts timeouts) {
+
+  public SleepPolicy {
+    if (maxFacts < 1) throw new IllegalArgumentException("maxFacts must be ≥ 1, got " + maxFacts);
+    if (!(recallThreshold >= 0 && recallThreshold <= 1)) throw new IllegalArgumentException("recallThreshold must be in [0,1]");
+    Objects.requireNonNull(lora, "lora");
+    Objects.requireNonNull(thresholds, "thresholds");
+    Objects.requireNonNull(timeouts, "timeouts");
+  }
+
+  public static SleepPolicy defaults() {
+    return new SleepPolicy(64, 0.5, TrainLoraActivity.Settings.defaults(), ValidateActivity.Thresholds.defaults(),
+        StepTimeouts.defaults());
+  }
+
+  public SleepPolicy withTimeouts(StepTimeouts t) {
+    return new SleepPolicy(maxFacts, recallThreshold, lora, thresholds, t);
+  }
+}

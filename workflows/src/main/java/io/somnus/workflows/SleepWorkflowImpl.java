@@ -1,0 +1,171 @@
+package io.somnus.workflows;
+
+import io.somnus.activities.AuditActivity;
+import io.somnus.activities.CurateActivity;
+import io.somnus.activities.FactState;
+import io.somnus.activities.FuseToTempActivity;
+import io.somnus.activities.HealthCheckActivity;
+import io.somnus.activities.NullSpaceRefreshActivity;
+import io.somnus.activities.PromoteActivity;
+import io.somnus.activities.ReportActivity;
+import io.somnus.activities.StepOptions;
+import io.somnus.activities.TrainLoraActivity;
+import io.somnus.activities.ValidateActivity;
+import io.temporal.workflow.Workflow;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The sleep pipeline. Deterministic: every decision reads only the request and activity results, so
+ * a replay of a recorded history takes the same branches.
+ */
+public class SleepWorkflowImpl implements SleepWorkflow {
+  static final List<String> STEPS = List.of("HealthCheck", "Curate", "Audit", "NullSpaceRefresh", "TrainLora",
+      "FuseToTemp", "Validate", "Promote", "Report");
+
+  private String runId;
+  private String phase = "starting";
+  private int step;
+  private String detail = "";
+  private boolean finished;
+  private final List<String> completed = new ArrayList<>();
+
+  @Override
+  public SleepResult sleep(SleepRequest request) {
+    SleepPolicy policy = request.policy();
+    runId = request.runId() != null ? request.runId() : RunIds.derive(Workflow.getInfo());
+    var heavy = StepOptions.heavy(request.gpuWorkers(), policy.timeouts());
+    var light = StepOptions.light(policy.timeouts());
+    var health = Workflow.newActivityStub(HealthCheckActivity.class, heavy);
+    var curate = Workflow.newActivityStub(CurateActivity.class, light);
+    var audit = Workflow.newActivityStub(AuditActivity.class, heavy);
+    var refresh = Workflow.newActivityStub(NullSpaceRefreshActivity.class, heavy);
+    var train = Workflow.newActivityStub(TrainLoraActivity.class, heavy);
+    var fuse = Workflow.newActivityStub(FuseToTempActivity.class, heavy);
+    var validate = Workflow.newActivityStub(ValidateActivity.class, heavy);
+    var promote = Workflow.newActivityStub(PromoteActivity.class, light);
+    var report = Workflow.newActivityStub(ReportActivity.class, light);
+
+    begin("HealthCheck", "reading the live version");
+    HealthCheckActivity.Report h = health.healthCheck(new HealthCheckActivity.Input(runId, request.modelId()));
+    String live = h.liveVersionId();
+    done("HealthCheck");
+
+    begin("Curate", h.unconsolidated() + " of " + h.facts() + " facts not consolidated");
+    CurateActivity.Result curated = curate.curate(new CurateActivity.Input(runId, live, policy.maxFacts()));
+    done("Curate");
+
+    if (h.facts() == 0) {
+      return finishSkipped(report, request, live, h, List.of("the model holds no facts"), List.of());
+    }
+
+    begin("Audit", "probing " + h.facts() + " facts");
+    AuditActivity.Report audited = audit.audit(new AuditActivity.Input(runId, live, List.of(), policy.recallThreshold()));
+    done("Audit");
+
+    if (curated.factIds().isEmpty() && !audited.degraded()) {
+      return finishSkipped(report, request, live, h, List.of("nothing to consolidate and no degraded facts"), audited.facts());
+    }
+
+    String working = live;
+    int refreshed = 0;
+    if (audited.degraded()) {
+      begin("NullSpaceRefresh", audited.degradedFactIds().size() + " degraded facts");
+      NullSpaceRefreshActivity.Result r = refresh.refresh(new NullSpaceRefreshActivity.Input(runId, live, audited.degradedFactIds()));
+      working = r.workingVersionId();
+      refreshed = r.refreshedFactIds().size();
+      done("NullSpaceRefresh");
+    }
+
+    List<String> factIds = curated.factIds();
+    String candidate = working;
+    if (!factIds.isEmpty()) {
+      begin("TrainLora", factIds.size() + " facts");
+      TrainLoraActivity.Result trained = train.trainLora(new TrainLoraActivity.Input(runId, working, factIds, policy.lora()));
+      done("TrainLora");
+
+      begin("FuseToTemp", "adapter " + shortKey(trained.adapterKey()));
+      candidate = fuse.fuseToTemp(new FuseToTempActivity.Input(runId, working, trained.adapterKey())).candidateVersionId();
+      done("FuseToTemp");
+    }
+
+    begin("Validate", "candidate " + candidate);
+    ValidateActivity.Result v = validate.validate(new ValidateActivity.Input(runId, live, candidate, factIds, policy.thresholds()));
+    done("Validate");
+
+    String liveAfter = live;
+    String outcome;
+    if (v.approved()) {
+      begin("Promote", v.gatedVersionId());
+      liveAfter = promote.promote(new PromoteActivity.Input(runId, v.gatedVersionId(), live)).liveVersionId();
+      done("Promote");
+      outcome = SleepResult.PROMOTED;
+    } else {
+      outcome = SleepResult.KEPT_LIVE;
+    }
+
+    begin("Report", outcome);
+    Map<String, Double> metrics = new LinkedHashMap<>();
+    metrics.put("recall_before", v.recallBefore());
+    metrics.put("recall_after", v.recallAfter());
+    metrics.put("ppl_before", v.perplexityBefore());
+    metrics.put("ppl_after", v.perplexityAfter());
+    metrics.put("facts_advanced", (double) v.advanced());
+    metrics.put("facts_retreated", (double) v.retreated());
+    metrics.put("facts_refreshed", (double) refreshed);
+    metrics.put("facts_degraded", (double) audited.degradedFactIds().size());
+    report.report(new ReportActivity.Input(runId, request.modelId(), "sleep", outcome, v.gatedVersionId(),
+        params(request, live, candidate, factIds.size()), metrics, v.facts()));
+    done("Report");
+    finished = true;
+    phase = outcome;
+    return new SleepResult(runId, outcome, live, liveAfter, v.gatedVersionId(), factIds.size(), v.advanced(),
+        v.retreated(), refreshed, v.recallBefore(), v.recallAfter(), v.perplexityBefore(), v.perplexityAfter(),
+        v.reasons());
+  }
+
+  private SleepResult finishSkipped(ReportActivity report, SleepRequest request, String live,
+      HealthCheckActivity.Report h, List<String> reasons, List<FactState> facts) {
+    begin("Report", SleepResult.SKIPPED);
+    report.report(new ReportActivity.Input(runId, request.modelId(), "sleep", SleepResult.SKIPPED, live,
+        params(request, live, null, 0), Map.of("ppl_before", h.referencePerplexity()), facts));
+    done("Report");
+    finished = true;
+    phase = SleepResult.SKIPPED;
+    return new SleepResult(runId, SleepResult.SKIPPED, live, live, null, 0, 0, 0, 0, Double.NaN, Double.NaN,
+        h.referencePerplexity(), h.referencePerplexity(), reasons);
+  }
+
+  private static Map<String, String> params(SleepRequest request, String live, String candidate, int facts) {
+    Map<String, String> p = new LinkedHashMap<>();
+    p.put("model_id", request.modelId());
+    p.put("live_before", live);
+    if (candidate != null) p.put("candidate", candidate);
+    p.put("facts_considered", Integer.toString(facts));
+    p.put("gpu_workers", Boolean.toString(request.gpuWorkers()));
+    p.put("lora_rank", Integer.toString(request.policy().lora().rank()));
+    p.put("lora_lr", Float.toString(request.policy().lora().learningRate()));
+    return p;
+  }
+
+  private static String shortKey(String key) {
+    return key.length() > 19 ? key.substring(0, 19) : key;
+  }
+
+  private void begin(String stepName, String what) {
+    phase = stepName;
+    step = STEPS.indexOf(stepName) + 1;
+    detail = what;
+  }
+
+  private void done(String stepName) {
+    completed.add(stepName);
+  }
+
+  @Override
+  public SleepProgress progress() {
+    return new SleepProgress(runId, phase, step, STEPS.size(), completed, detail, finished);
+  }
+}

@@ -1,0 +1,211 @@
+package io.somnus.workflows;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.somnus.activities.BadStepInputException;
+import io.somnus.activities.StepQueues;
+import io.temporal.client.WorkflowClient;
+import io.temporal.client.WorkflowExecutionAlreadyStarted;
+import io.temporal.client.WorkflowFailedException;
+import io.temporal.client.WorkflowStub;
+import io.somnus.activities.ReportActivity;
+import io.temporal.failure.ActivityFailure;
+import io.temporal.failure.ApplicationFailure;
+import io.temporal.testing.TestWorkflowEnvironment;
+import io.temporal.worker.WorkerFactory;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+class SleepWorkflowTest {
+  private TestWorkflowEnvironment env;
+  private WorkflowClient client;
+
+  private FakeSteps start(FakeSteps steps, boolean gpuWorker) {
+    env = TestWorkflowEnvironment.newInstance();
+    client = env.getWorkflowClient();
+    WorkerFactory factory = env.getWorkerFactory();
+    WorkerSetup.register(factory, StepQueues.CPU, steps.implementations(), !gpuWorker);
+    if (gpuWorker) WorkerSetup.register(factory, StepQueues.GPU, steps.implementations(), false);
+    env.start();
+    return steps;
+  }
+
+  @AfterEach
+  void close() {
+    if (env != null) env.close();
+  }
+
+  private SleepResult sleep(boolean gpu) {
+    WorkflowStub stub = SleepWorkflows.startSleep(client, new SleepRequest("m1", "run-1", gpu, TestTimeouts.policy()));
+    return stub.getResult(SleepResult.class);
+  }
+
+  @Test
+  void happyPathTrainsFusesValidatesAndPromotes() {
+    FakeSteps steps = start(new FakeSteps(3, 1), false);
+    SleepResult r = sleep(false);
+
+    assertEquals(SleepResult.PROMOTED, r.outcome());
+    assertEquals("mv-base", r.liveBefore());
+    assertEquals("mv-cand-run-1-gated", r.liveAfter());
+    assertEquals(r.liveAfter(), steps.live);
+    assertEquals(3, r.factsConsidered());
+    assertEquals(3, r.advanced());
+    assertEquals(List.of("HealthCheck", "Curate", "Audit", "TrainLora", "FuseToTemp", "Validate", "Promote", "Report"), steps.calls);
+    ReportActivityAssert.single(steps, "sleep", SleepResult.PROMOTED);
+    assertEquals(4, steps.reports.get(0).facts().size());
+    assertEquals("run-1", steps.reports.get(0).runId());
+
+    SleepProgress p = client.newWorkflowStub(SleepWorkflow.class, SleepWorkflows.sleepId("m1")).progress();
+    assertTrue(p.finished());
+    assertEquals("run-1", p.runId());
+    assertEquals(steps.calls, p.completed());
+  }
+
+  @Test
+  void nothingToConsolidateSkipsTheHeavySteps() {
+    FakeSteps steps = start(new FakeSteps(0, 2), false);
+    SleepResult r = sleep(false);
+    assertEquals(SleepResult.SKIPPED, r.outcome());
+    assertEquals("mv-base", steps.live);
+    assertEquals(List.of("HealthCheck", "Curate", "Audit", "Report"), steps.calls);
+    ReportActivityAssert.single(steps, "sleep", SleepResult.SKIPPED);
+  }
+
+  @Test
+  void degradedFactsAreRefreshedBeforeTraining() {
+    FakeSteps steps = new FakeSteps(2, 0);
+    steps.degraded = List.of("f1");
+    start(steps, false);
+    SleepResult r = sleep(false);
+    assertEquals(SleepResult.PROMOTED, r.outcome());
+    assertEquals(1, r.refreshed());
+    assertEquals(List.of("HealthCheck", "Curate", "Audit", "NullSpaceRefresh", "TrainLora", "FuseToTemp", "Validate", "Promote", "Report"), steps.calls);
+    // the candidate was fused from the refreshed working version, not from live
+    assertTrue(steps.versions.containsKey("mv-base+refresh"));
+  }
+
+  @Test
+  void failedValidationKeepsLive() {
+    FakeSteps steps = new FakeSteps(3, 0);
+    steps.approve = false;
+    start(steps, false);
+    SleepResult r = sleep(false);
+    assertEquals(SleepResult.KEPT_LIVE, r.outcome());
+    assertEquals("mv-base", r.liveAfter());
+    assertEquals("mv-base", steps.live);
+    assertFalse(steps.calls.contains("Promote"));
+    assertEquals(List.of("perplexity rose 140%"), r.reasons());
+    ReportActivityAssert.single(steps, "sleep", SleepResult.KEPT_LIVE);
+  }
+
+  @Test
+  void transientTrainingFailureIsRetriedThenSucceeds() {
+    FakeSteps steps = new FakeSteps(3, 0);
+    steps.trainFailuresBeforeSuccess = 2;
+    start(steps, false);
+    SleepResult r = sleep(false);
+    assertEquals(SleepResult.PROMOTED, r.outcome());
+    assertEquals(3, steps.trainAttempts.get());
+    assertEquals(1, steps.trainedFromScratch.get());
+  }
+
+  @Test
+  void badInputIsNotRetried() {
+    FakeSteps steps = new FakeSteps(3, 0);
+    steps.trainBadInput = true;
+    start(steps, false);
+    WorkflowFailedException e = assertThrows(WorkflowFailedException.class, () -> sleep(false));
+    ActivityFailure af = assertInstanceOf(ActivityFailure.class, e.getCause());
+    assertEquals(BadStepInputException.class.getName(), ((ApplicationFailure) af.getCause()).getType());
+    assertEquals(1, steps.trainAttempts.get());
+    assertEquals("mv-base", steps.live);
+  }
+
+  @Test
+  void heavyStepsGoToTheGpuQueueWhenGpuWorkersAreConfigured() {
+    FakeSteps steps = start(new FakeSteps(2, 0), true);
+    assertEquals(SleepResult.PROMOTED, sleep(true).outcome());
+    for (String heavy : List.of("HealthCheck", "Audit", "TrainLora", "FuseToTemp", "Validate")) {
+      assertEquals(StepQueues.GPU, steps.queueOfStep.get(heavy), heavy);
+    }
+    for (String light : List.of("Curate", "Promote", "Report")) {
+      assertEquals(StepQueues.CPU, steps.queueOfStep.get(light), light);
+    }
+  }
+
+  @Test
+  void aSecondSleepOfTheSameModelIsRejectedWhileOneRuns() throws Exception {
+    FakeSteps steps = new FakeSteps(3, 0);
+    steps.trainGate = new CountDownLatch(1);
+    start(steps, false);
+    WorkflowStub first = SleepWorkflows.startSleep(client, new SleepRequest("m1", "run-1", false, TestTimeouts.policy()));
+    assertTrue(steps.trainStarted.await(30, TimeUnit.SECONDS));
+    SleepProgress during = client.newWorkflowStub(SleepWorkflow.class, SleepWorkflows.sleepId("m1")).progress();
+    assertEquals("TrainLora", during.phase());
+    assertEquals(5, during.step());
+    assertFalse(during.finished());
+
+    assertThrows(WorkflowExecutionAlreadyStarted.class,
+        () -> SleepWorkflows.startSleep(client, new SleepRequest("m1", "run-2", false, TestTimeouts.policy())));
+    // another model is not affected
+    steps.trainGate.countDown();
+    assertEquals(SleepResult.PROMOTED, first.getResult(SleepResult.class).outcome());
+    assertEquals(1, steps.trainedFromScratch.get());
+
+    // once the first has finished, the next sleep of the model may start
+    SleepResult second = SleepWorkflows.startSleep(client, new SleepRequest("m1", "run-2", false, TestTimeouts.policy()))
+        .getResult(SleepResult.class);
+    assertEquals("run-2", second.runId());
+  }
+
+  @Test
+  void rollbackMovesLiveToTheChosenVersionAndIsReported() {
+    FakeSteps steps = start(new FakeSteps(2, 0), false);
+    SleepResult slept = sleep(false);
+    assertEquals(slept.liveAfter(), steps.live);
+
+    RollbackWorkflow.Result r = SleepWorkflows.rollback(client,
+        new RollbackWorkflow.Request("m1", "rb-1", "mv-base", "bad answers", TestTimeouts.fast()));
+    assertEquals(slept.liveAfter(), r.fromVersionId());
+    assertEquals("mv-base", r.toVersionId());
+    assertEquals("mv-base", steps.live);
+    ReportActivity.Input rep = steps.reports.get(steps.reports.size() - 1);
+    assertEquals("rollback", rep.kind());
+    assertEquals("rb-1", rep.runId());
+    assertEquals(slept.liveAfter(), rep.params().get("from_version"));
+
+    WorkflowFailedException bad = assertThrows(WorkflowFailedException.class, () -> SleepWorkflows.rollback(client,
+        new RollbackWorkflow.Request("m1", "rb-2", "mv-nope", "", TestTimeouts.fast())));
+    assertInstanceOf(ActivityFailure.class, bad.getCause());
+    assertEquals("mv-base", steps.live);
+  }
+
+  @Test
+  void napAuditsWithoutChangingWeights() {
+    FakeSteps steps = new FakeSteps(3, 1);
+    steps.degraded = List.of("f2");
+    start(steps, false);
+    NapWorkflow.Result r = SleepWorkflows.nap(client, new NapWorkflow.Request("m1", "nap-1", false, 0.5, TestTimeouts.fast()));
+    assertEquals(4, r.audited());
+    assertEquals(List.of("f2"), r.degradedFactIds());
+    assertEquals(List.of("HealthCheck", "Audit", "Report"), steps.calls);
+    assertEquals("mv-base", steps.live);
+  }
+
+  /** Small helper so each test says which report it expects. */
+  static final class ReportActivityAssert {
+    static void single(FakeSteps steps, String kind, String outcome) {
+      assertEquals(1, steps.reports.size());
+      assertEquals(kind, steps.reports.get(0).kind());
+      assertEquals(outcome, steps.reports.get(0).outcome());
+    }
+  }
+}

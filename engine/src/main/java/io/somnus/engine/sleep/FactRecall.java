@@ -1,0 +1,57 @@
+package io.somnus.engine.sleep;
+
+import io.somnus.engine.memory.Fact;
+import io.somnus.engine.model.ChatMessage;
+import io.somnus.engine.runtime.GenerationOptions;
+import io.somnus.engine.runtime.ModelRuntime;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Greedy recall probes. Chat: the fact's canonical question as a user turn, hit when the answer
+ * contains the object. Raw: the fact's "subject relation" prompt continued, hit when the
+ * continuation contains the object. Greedy decoding, so a probe never depends on a random draw.
+ */
+public final class FactRecall {
+  private final FactQuestions questions;
+  private final int maxTokens;
+
+  public FactRecall(FactQuestions questions, int maxTokens) {
+    if (maxTokens <= 0) throw new IllegalArgumentException("probe needs at least one token");
+    this.questions = questions;
+    this.maxTokens = maxTokens;
+  }
+
+  public FactQuestions questions() {
+    return questions;
+  }
+
+  public boolean chat(ModelRuntime rt, Fact f) {
+    String answer = rt.chat(List.of(new ChatMessage("user", questions.canonical(f))), GenerationOptions.greedy(maxTokens));
+    return answer.contains(f.object());
+  }
+
+  public boolean raw(ModelRuntime rt, Fact f) {
+    return rt.complete(f.prompt(), GenerationOptions.greedy(maxTokens)).contains(f.object());
+  }
+
+  /** Fact id → chat hit. */
+  public Map<String, Boolean> chatAll(ModelRuntime rt, List<Fact> facts) {
+    Map<String, Boolean> out = new LinkedHashMap<>();
+    for (Fact f : facts) out.put(f.id(), chat(rt, f));
+    return out;
+  }
+
+  /** Fact id → raw hit. */
+  public Map<String, Boolean> rawAll(ModelRuntime rt, List<Fact> facts) {
+    Map<String, Boolean> out = new LinkedHashMap<>();
+    for (Fact f : facts) out.put(f.id(), raw(rt, f));
+    return out;
+  }
+
+  public static double rate(Map<String, Boolean> hits) {
+    if (hits.isEmpty()) return Double.NaN;
+    return hits.values().stream().filter(b -> b).count() / (double) hits.size();
+  }
+}

@@ -1,0 +1,160 @@
+package io.somnus.infra;
+
+import com.fasterxml.jackson.annotation.JsonIgnore;
+import java.net.URI;
+import java.nio.file.Path;
+import java.util.Objects;
+
+/**
+ * Everything a Somnus process needs to know about its surroundings, from one file (YAML or JSON)
+ * overlaid with {@code SOMNUS_*} environment variables (see {@link ConfigLoader}).
+ *
+ * <p>A missing Temporal target, S3 endpoint or MLflow URI means "use the embedded dev stack" for
+ * that service: Temporal's in-memory service on localhost gRPC, the embedded S3 server over a folder
+ * under {@link #dataDir()}, and tracking in local JSON files. Deployments set all three.
+ *
+ * @param modelId the model whose memory this process serves (one registry per bucket)
+ * @param dataDir local working folder: embedded S3 objects, local tracking, materialised checkpoints
+ * @param gpuWorkers whether heavy steps are scheduled on the "gpu" task queue (a GPU worker must be
+ *     polling it) instead of "cpu"
+ * @param device "cpu", "gpu" or "auto": what this process's engine should run on
+ */
+public record SomnusConfig(String modelId, Path dataDir, Temporal temporal, S3 s3, Tracking tracking,
+    boolean gpuWorkers, String device) {
+
+  public static final String DEFAULT_MODEL_ID = "somnus-tiny";
+  public static final String DEFAULT_NAMESPACE = "default";
+  public static final String DEFAULT_BUCKET = "somnus";
+  public static final int DEFAULT_TEMPORAL_PORT = 7233;
+
+  /**
+   * @param target host:port of a Temporal frontend; null runs (or connects to) the embedded service
+   * @param devPort localhost port the embedded service listens on (0: any free port)
+   */
+  public record Temporal(String target, String namespace, Integer devPort) {
+    public Temporal {
+      if (target != null && target.isBlank()) target = null;
+      if (target != null && !target.matches("[^\\s:/]+:\\d{1,5}")) {
+        throw new IllegalArgumentException("temporal.target must be host:port (e.g. temporal:7233), got '" + target + "'");
+      }
+      if (namespace == null || namespace.isBlank()) namespace = DEFAULT_NAMESPACE;
+      if (devPort == null) devPort = DEFAULT_TEMPORAL_PORT;
+      checkPort("temporal.devPort", devPort);
+    }
+
+    @JsonIgnore
+    public boolean embedded() {
+      return target == null;
+    }
+  }
+
+  /**
+   * @param endpoint S3 endpoint (MinIO, AWS); null runs the embedded S3 server over
+   *     {@code <dataDir>/s3}
+   * @param devPort port of the embedded S3 server (0: any free port)
+   */
+  public record S3(URI endpoint, String accessKey, String secretKey, String bucket, Integer devPort) {
+    public S3 {
+      if (endpoint != null && endpoint.toString().isBlank()) endpoint = null;
+      if (endpoint != null && !("http".equals(endpoint.getScheme()) || "https".equals(endpoint.getScheme()))) {
+        throw new IllegalArgumentException("s3.endpoint must be an http(s) URL, got '" + endpoint + "'");
+      }
+      if (endpoint != null && (blank(accessKey) || blank(secretKey))) {
+        throw new IllegalArgumentException("s3.endpoint " + endpoint + " is set but its keys are not"
+            + " (s3.accessKey/s3.secretKey or SOMNUS_S3_ACCESS_KEY/SOMNUS_S3_SECRET_KEY)");
+      }
+      if (blank(bucket)) bucket = DEFAULT_BUCKET;
+      if (devPort == null) devPort = 0;
+      checkPort("s3.devPort", devPort);
+    }
+
+    @JsonIgnore
+    public boolean embedded() {
+      return endpoint == null;
+    }
+
+    @Override
+    public String toString() {
+      return "S3[endpoint=" + endpoint + ", bucket=" + bucket + ", accessKey=" + accessKey + ", secretKey="
+          + (secretKey == null ? "unset" : "***") + "]";
+    }
+  }
+
+  /** @param mlflowUri MLflow tracking server; null keeps tracking in local files under the data folder */
+  public record Tracking(URI mlflowUri) {
+    public Tracking {
+      if (mlflowUri != null && mlflowUri.toString().isBlank()) mlflowUri = null;
+      if (mlflowUri != null && !("http".equals(mlflowUri.getScheme()) || "https".equals(mlflowUri.getScheme()))) {
+        throw new IllegalArgumentException("tracking.mlflowUri must be an http(s) URL, got '" + mlflowUri + "'");
+      }
+    }
+
+    @JsonIgnore
+    public boolean local() {
+      return mlflowUri == null;
+    }
+  }
+
+  public SomnusConfig {
+    if (blank(modelId)) modelId = DEFAULT_MODEL_ID;
+    if (!modelId.matches("[A-Za-z0-9][A-Za-z0-9._-]{0,99}")) {
+      throw new IllegalArgumentException("modelId must be letters, digits, '.', '_' or '-', got '" + modelId + "'");
+    }
+    dataDir = (dataDir == null ? defaultDataDir() : dataDir).toAbsolutePath().normalize();
+    if (temporal == null) temporal = new Temporal(null, null, null);
+    if (s3 == null) s3 = new S3(null, null, null, null, null);
+    if (tracking == null) tracking = new Tracking(null);
+    if (blank(device)) device = "auto";
+    if (!(device.equals("cpu") || device.equals("gpu") || device.equals("auto"))) {
+      throw new IllegalArgumentException("device must be cpu, gpu or auto, got '" + device + "'");
+    }
+  }
+
+  /** Every setting at its default: the embedded stack under {@code ~/.somnus/data}. */
+  public static SomnusConfig defaults() {
+    return new SomnusConfig(null, null, null, null, null, false, null);
+  }
+
+  /** True when some service is embedded, i.e. this process needs the dev stack's coordinates. */
+  @JsonIgnore
+  public boolean usesDevStack() {
+    return temporal.embedded() || s3.embedded();
+  }
+
+  public SomnusConfig withDataDir(Path dir) {
+    return new SomnusConfig(modelId, Objects.requireNonNull(dir, "dir"), temporal, s3, tracking, gpuWorkers, device);
+  }
+
+  public SomnusConfig withTemporal(Temporal t) {
+    return new SomnusConfig(modelId, dataDir, t, s3, tracking, gpuWorkers, device);
+  }
+
+  public SomnusConfig withS3(S3 s) {
+    return new SomnusConfig(modelId, dataDir, temporal, s, tracking, gpuWorkers, device);
+  }
+
+  /** Folder of the embedded S3 server's buckets. */
+  public Path s3Dir() {
+    return dataDir.resolve("s3");
+  }
+
+  /** Folder of local tracking files. */
+  public Path trackingDir() {
+    return dataDir.resolve("tracking");
+  }
+
+  /** {@code somnus.home} system property (the launcher and the build set it), else {@code ~/.somnus}; then {@code /data}. */
+  static Path defaultDataDir() {
+    String home = System.getProperty("somnus.home");
+    Path base = home == null || home.isBlank() ? Path.of(System.getProperty("user.home"), ".somnus") : Path.of(home);
+    return base.resolve("data");
+  }
+
+  private static boolean blank(String s) {
+    return s == null || s.isBlank();
+  }
+
+  private static void checkPort(String what, int port) {
+    if (port < 0 || port > 65535) throw new IllegalArgumentException(what + " must be 0..65535, got " + port);
+  }
+}

@@ -1,0 +1,146 @@
+package io.somnus.engine.sleep;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import ai.djl.Device;
+import io.somnus.engine.memory.Fact;
+import io.somnus.engine.memory.FactStage;
+import io.somnus.engine.memory.LayerDelta;
+import io.somnus.engine.memory.MemitEdit;
+import io.somnus.engine.model.Checkpoint;
+import io.somnus.engine.model.LlamaModel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Whole sleeps on a random model. Its MEMIT edits are random low-rank changes of a lower layer's
+ * down_proj (the model does not recall the facts through them), so every fact the gate passes was
+ * carried by the fused LoRA alone.
+ */
+class SleepCycleTest {
+  @TempDir static Path dir;
+  static Path base;
+
+
+  static MemitEdit randomEdit(String id, List<Fact> facts, long seed) {
+    SplittableRandom r = new SplittableRandom(seed);
+    float[] u = new float[64 * 2];
+    float[] v = new float[128 * 2];
+    for (int i = 0; i < u.length; i++) u[i] = (float) (r.nextGaussian() * 0.05);
+    for (int i = 0; i < v.length; i++) v[i] = (float) (r.nextGaussian() * 0.05);
+    return new MemitEdit(id, facts, List.of(new LayerDelta("model.layers.1.mlp.down_proj.weight", 64, 128, 2, u, v)));
+  }
+
+  static SleepCycle.Settings settings(Path versions, float lr) {
+    // A random model has no behaviour worth keeping (LoRA on chat answers rightly changes what it
+    // says to anything), so no behaviour prompts; its perplexity is fragile, so the bound only
+    // catches wreckage. somnus-tiny runs in ConsolidationExperiment check both for real.
+    ProbeSet probes = new ProbeSet(List.of("The river was calm and bright.", "Who are you? I am a small model."), List.of(), 8);
+    ValidationConfig v = new ValidationConfig(0.5, 1.0, true, false);
+    LoraConfig lora = LoraConfig.defaults().withLearningRate(lr).withSteps(60, 0).withDropout(0f);
+    return new SleepCycle.Settings(lora, v, probes, SleepFixtures.QUESTIONS, 16, true, versions, Device.cpu());
+  }
+
+  static Map<String, float[]> snapshot(LlamaModel m) {
+    Map<String, float[]> out = new LinkedHashMap<>();
+    m.weights().forEach((n, w) -> out.put(n, w.toFloatArray()));
+    return out;
+  }
+
+  static void assertSameWeights(Map<String, float[]> expected, LlamaModel actual) {
+    assertEquals(expected.keySet(), actual.weights().keySet());
+    actual.weights().forEach((n, w) -> assertArrayEquals(expected.get(n), w.toFloatArray(), n));
+  }
+
+  /** The good sleep all tests start from: two facts taught by LoRA on top of a random model. */
+  static final List<Fact> TAUGHT = SleepFixtures.FACTS.subList(0, 2);
+  static MemoryState initial;
+  static SleepCycle.Outcome first;
+  static Map<String, float[]> liveBefore;
+  static Map<String, float[]> liveAfter;
+  static final List<String> steps = new java.util.ArrayList<>();
+
+  @BeforeAll
+  static void firstSleep() throws Exception {
+    base = SleepFixtures.checkpoint(dir, 31);
+    MemitEdit edit = randomEdit("e1", TAUGHT, 1);
+    initial = new MemoryState(base, 0, List.of(edit), FactStageTable.of(List.of(edit)));
+    try (ComposedModel live = initial.load(Device.cpu())) {
+      liveBefore = snapshot(live.model());
+      first = new SleepCycle(settings(dir.resolve("versions"), 3e-2f)).run(initial, live.runtime(), new SleepCycle.Listener() {
+        public void step(String name) {
+          steps.add(name);
+        }
+      });
+      liveAfter = snapshot(live.model());
+    }
+  }
+
+  @AfterAll
+  static void closeFirst() {
+    first.close();
+  }
+
+  @Test
+  void aSleepAdvancesRecalledFactsAndPromotesACandidateWithoutTouchingTheLiveModel() {
+    SleepReport r = first.report();
+    assertEquals(SleepReport.Status.PROMOTED, r.status(), r.reason());
+    assertEquals(List.of("audit", "train", "fuse", "gate", "validate", "promote"), steps);
+    assertEquals(steps, List.copyOf(r.seconds().keySet()));
+    assertEquals(0.0, r.audit().chatRecall(), "a random model cannot know the facts before");
+    assertEquals(2, r.advanced());
+    for (Fact f : TAUGHT) assertEquals(FactStage.CONSOLIDATING, first.state().stages().stage(f));
+    assertEquals(Map.of("e1", 0.5f), first.state().scales());
+    assertEquals(0.5f, first.promoted().scale("e1"));
+    assertEquals(1.0, r.validation().chatRecallAfter());
+    assertEquals(1, first.state().generation());
+    assertTrue(Files.isRegularFile(first.state().fusedCheckpoint().resolve(Checkpoint.SINGLE)));
+    assertEquals(base, initial.fusedCheckpoint(), "the old version stays where it was");
+    liveBefore.forEach((n, w) -> assertArrayEquals(w, liveAfter.get(n), n + " of the live model changed"));
+  }
+
+  @Test
+  void thePromotedModelLoadedFromDiskInAFreshModelIsIdentical() {
+    FactRecall recall = new FactRecall(SleepFixtures.QUESTIONS, 16);
+    Map<String, float[]> promoted = snapshot(first.promoted().model());
+    try (ComposedModel reloaded = first.state().load(Device.cpu())) {
+      assertSameWeights(promoted, reloaded.model());
+      for (Fact f : TAUGHT) {
+        assertTrue(recall.chat(reloaded.runtime(), f), "recalled after restart: " + f);
+        assertEquals(recall.raw(first.promoted().runtime(), f), recall.raw(reloaded.runtime(), f));
+      }
+    }
+  }
+
+  @Test
+  void aSleepWithAHundredTimesTheLearningRateNeverReachesTheLiveModel() {
+    MemoryState state = first.state();
+    ComposedModel live = first.promoted();
+    Map<String, float[]> before = snapshot(live.model());
+    SleepCycle.Settings s = settings(dir.resolve("versions"), 3e-2f * 100);
+    CandidateValidator probe = new CandidateValidator(s.validation(), s.probes(), new FactRecall(s.questions(), 16));
+    Measurement measuredBefore = probe.measure(live.runtime(), TAUGHT);
+    try (SleepCycle.Outcome out = new SleepCycle(s).run(state, live.runtime(), null)) {
+      SleepReport r = out.report();
+      assertTrue(r.status() == SleepReport.Status.ROLLED_BACK || r.status() == SleepReport.Status.FAILED,
+          r.status() + " " + r.reason());
+      assertFalse(r.reason().isBlank());
+      assertSame(state, out.state());
+      assertNull(out.promoted());
+      assertFalse(Files.exists(dir.resolve("versions").resolve("fused-0002")));
+    }
+    assertSameWeights(before, live.model());
+    Measurement measuredAfter = probe.measure(live.runtime(), TAUGHT);
+    assertEquals(measuredBefore.chat(), measuredAfter.chat());
+    assertEquals(measuredBefore.raw(), measuredAfter.raw());
+    assertEquals(measuredBefore.perplexity(), measuredAfter.perplexity());
+  }
+}

@@ -125,6 +125,14 @@ public record SomnusConfig(String modelId, Path dataDir, Temporal temporal, S3 s
     return new SomnusConfig(modelId, Objects.requireNonNull(dir, "dir"), temporal, s3, tracking, gpuWorkers, device);
   }
 
+  public SomnusConfig withModelId(String id) {
+    return new SomnusConfig(id, dataDir, temporal, s3, tracking, gpuWorkers, device);
+  }
+
+  public SomnusConfig withGpuWorkers(boolean gpu) {
+    return new SomnusConfig(modelId, dataDir, temporal, s3, tracking, gpu, device);
+  }
+
   public SomnusConfig withTemporal(Temporal t) {
     return new SomnusConfig(modelId, dataDir, t, s3, tracking, gpuWorkers, device);
   }

@@ -69,6 +69,17 @@ class EmbeddedStackTest {
         assertEquals(2.0, runs.get(0).latestMetrics().get("facts_audited"));
         assertTrue(Files.isDirectory(dataDir.resolve("tracking").resolve("runs")));
         assertEquals(0, client.registry().aliases().generation(), "registry readable through the embedded S3 server");
+
+        // the run's history is saved, replays on this code, and a tampered one does not
+        HistoryArchive archive = HistoryArchive.of(config);
+        Path saved = archive.save(client.workflowClient(), SleepWorkflows.napId("stack-test"), null, nap.runId());
+        assertEquals(dataDir.resolve("histories").resolve("nap-stack-1.json"), saved);
+        try (HistoryReplayer replayer = new HistoryReplayer()) {
+          replayer.replay(saved);
+          Path tampered = dataDir.resolve("tampered.json");
+          Files.writeString(tampered, Files.readString(saved).replace("\"Audit\"", "\"Curate\""));
+          assertThrows(HistoryReplayer.NonDeterministicHistoryException.class, () -> replayer.replay(tampered));
+        }
       }
     }
     assertFalse(Files.exists(DevStackInfo.file(dataDir)), "removed on shutdown");

@@ -48,6 +48,9 @@ final class FakeSteps {
   /** When set, TrainLora heartbeats and waits on it (to hold a sleep open or kill its worker). */
   volatile CountDownLatch trainGate;
   final CountDownLatch trainStarted = new CountDownLatch(1);
+  /** When set, TrainLora stores its adapter and then hangs on it (heartbeating): a crash after the upload. */
+  volatile CountDownLatch afterStoreGate;
+  final CountDownLatch adapterStored = new CountDownLatch(1);
 
   FakeSteps(int unconsolidatedFacts, int consolidatedFacts) {
     List<FactState> facts = new ArrayList<>();
@@ -142,6 +145,17 @@ final class FakeSteps {
       trainedFromScratch.incrementAndGet();
       String key = "sha256/adapter-" + input.runId();
       adaptersByRun.put(input.runId(), key);
+      adapterStored.countDown();
+      CountDownLatch hang = afterStoreGate;
+      if (hang != null) {
+        var ctx = Activity.getExecutionContext();
+        try {
+          while (!hang.await(200, TimeUnit.MILLISECONDS)) ctx.heartbeat(new Progress(30, 30, 0.1));
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          throw new IllegalStateException("worker stopped before reporting the trained adapter", e);
+        }
+      }
       return new Result(key, 30, 2.0, 0.1, false);
     }
   }

@@ -1,0 +1,122 @@
+package io.somnus.workflows;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.somnus.activities.StepQueues;
+import io.temporal.api.enums.v1.EventType;
+import io.temporal.client.WorkflowClient;
+import io.temporal.testing.TestWorkflowEnvironment;
+import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+class MemoryLifecycleWorkflowTest {
+  private TestWorkflowEnvironment env;
+  private WorkflowClient client;
+
+  private FakeSteps start(FakeSteps steps) {
+    env = TestWorkflowEnvironment.newInstance();
+    client = env.getWorkflowClient();
+    WorkerSetup.register(env.getWorkerFactory(), StepQueues.CPU, steps.implementations(), true);
+    env.start();
+    return steps;
+  }
+
+  @AfterEach
+  void close() {
+    if (env != null) env.close();
+  }
+
+  private static LifecycleSettings settings(int continueAsNewAfter) {
+    return new LifecycleSettings(0.6, 10, Duration.ofHours(2), Duration.ofMinutes(5), Duration.ofMinutes(10),
+        continueAsNewAfter, false, TestTimeouts.policy());
+  }
+
+  private static void eventually(BooleanSupplier condition) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (!condition.getAsBoolean()) {
+      if (System.nanoTime() > deadline) throw new AssertionError("condition not reached in 30 s");
+      Thread.sleep(50);
+    }
+  }
+
+  @Test
+  void pressureFromLearnedFactsStartsOneSleepAndContinuesAsNew() throws Exception {
+    FakeSteps steps = start(new FakeSteps(3, 0));
+    MemoryLifecycleWorkflow starter = client.newWorkflowStub(MemoryLifecycleWorkflow.class,
+        SleepWorkflows.options(SleepWorkflows.lifecycleId("m1")));
+    String firstRunId = WorkflowClient.start(starter::run, MemoryLifecycleWorkflow.State.initial("m1", settings(1))).getRunId();
+    MemoryLifecycleWorkflow entity = SleepWorkflows.ensureLifecycle(client, "m1", settings(1));
+
+    entity.factsLearned(new MemoryLifecycleWorkflow.FactsLearned(4, "mv-base"));
+    MemoryLifecycleWorkflow.Status low = entity.status();
+    // 0.6·(4/10)^1.5 ≈ 0.15: below the threshold, no sleep
+    assertEquals(4, low.newFacts());
+    assertTrue(low.pressure() > 0.14 && low.pressure() < 0.16, "pressure " + low.pressure());
+    assertEquals(0, low.sleepsCompleted());
+    assertTrue(steps.calls.isEmpty());
+
+    entity.factsLearned(new MemoryLifecycleWorkflow.FactsLearned(6, "mv-base"));  // 10 facts: pressure 0.6
+    eventually(() -> entity.status().sleepsCompleted() == 1);
+    MemoryLifecycleWorkflow.Status after = entity.status();
+    assertEquals(0, after.newFacts());
+    assertEquals(SleepResult.PROMOTED, after.lastOutcome());
+    assertEquals(steps.live, after.liveVersionId());
+    assertTrue(after.lastRunId().startsWith("sleep-m1-"));
+    assertEquals(1, steps.trainedFromScratch.get());
+
+    // continueAsNewAfterSleeps = 1: the run that slept has closed as continued-as-new, and the new run
+    // carries the state over
+    var events = client.fetchHistory(SleepWorkflows.lifecycleId("m1"), firstRunId).getHistory().getEventsList();
+    assertEquals(EventType.EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW, events.get(events.size() - 1).getEventType());
+    assertEquals(1, entity.status().sleepsCompleted());
+    entity.stop();
+  }
+
+  @Test
+  void aSleepRequestedWhileAsleepIsQueuedNotRunTwice() throws Exception {
+    FakeSteps steps = new FakeSteps(3, 0);
+    steps.trainGate = new CountDownLatch(1);
+    start(steps);
+    MemoryLifecycleWorkflow entity = SleepWorkflows.ensureLifecycle(client, "m1", settings(20));
+    entity.requestSleep();
+    assertTrue(steps.trainStarted.await(30, TimeUnit.SECONDS));
+    eventually(() -> entity.status().sleeping());
+
+    entity.requestSleep();
+    entity.factsLearned(new MemoryLifecycleWorkflow.FactsLearned(2, null));
+    MemoryLifecycleWorkflow.Status during = entity.status();
+    assertTrue(during.sleeping());
+    assertTrue(during.sleepQueued());
+    assertEquals(2, during.newFacts());
+    assertEquals(1, steps.trainAttempts.get());
+
+    steps.trainGate.countDown();
+    eventually(() -> entity.status().sleepsCompleted() == 2);
+    MemoryLifecycleWorkflow.Status done = entity.status();
+    assertFalse(done.sleeping());
+    assertFalse(done.sleepQueued());
+    // the two facts learned during the first sleep were consumed by the second
+    assertEquals(0, done.newFacts());
+    // sleeps ran one after the other: two distinct runs, each trained once
+    assertEquals(2, steps.trainedFromScratch.get());
+    entity.stop();
+  }
+
+  @Test
+  void timeAloneRaisesPressureButNeverStartsASleepOnItsOwn() {
+    start(new FakeSteps(3, 0));
+    MemoryLifecycleWorkflow entity = SleepWorkflows.ensureLifecycle(client, "m1", settings(20));
+    env.sleep(Duration.ofHours(3));
+    MemoryLifecycleWorkflow.Status s = entity.status();
+    // time contributes at most 0.3, below the 0.6 threshold
+    assertTrue(Math.abs(s.pressure() - 0.3) < 1e-9, "pressure " + s.pressure());
+    assertEquals(0, s.sleepsCompleted());
+    entity.stop();
+  }
+}

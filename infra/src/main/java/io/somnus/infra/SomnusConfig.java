@@ -151,9 +151,13 @@ public record SomnusConfig(String modelId, Path dataDir, Temporal temporal, S3 s
     return dataDir.resolve("tracking");
   }
 
-  /** {@code somnus.home} system property (the launcher and the build set it), else {@code ~/.somnus}; then {@code /data}. */
+  /**
+   * {@code <somnus home>/data}; the home is the {@code somnus.home} system property (the launcher and the
+   * build set it), else {@code SOMNUS_HOME}, else {@code ~/.somnus}, as for the engine's model cache.
+   */
   static Path defaultDataDir() {
     String home = System.getProperty("somnus.home");
+    if (home == null || home.isBlank()) home = System.getenv("SOMNUS_HOME");
     Path base = home == null || home.isBlank() ? Path.of(System.getProperty("user.home"), ".somnus") : Path.of(home);
     return base.resolve("data");
   }

@@ -1,0 +1,90 @@
+package io.somnus.cli;
+
+import io.somnus.infra.SomnusServices;
+import io.somnus.store.EditRef;
+import io.somnus.store.FactChange;
+import io.somnus.store.Lineage;
+import io.somnus.store.ModelVersion;
+import java.util.List;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
+
+@Command(name = "lineage", description = "Where a fact or a model version came from.",
+    subcommands = {LineageCommand.FactHistory.class, LineageCommand.Version.class, LineageCommand.Diff.class})
+final class LineageCommand {
+  @ParentCommand SomnusCli root;
+
+  @Command(name = "fact", description = "Every run that recorded or changed a fact: stage, MEMIT scale, edit.")
+  static final class FactHistory implements Runnable {
+    @ParentCommand LineageCommand lineage;
+
+    @Parameters(paramLabel = "FACT_ID")
+    String factId;
+
+    @Override
+    public void run() {
+      try (SomnusServices services = SomnusServices.connect(lineage.root.config())) {
+        List<Lineage.FactEvent> events = services.lineage().factHistory(factId);
+        if (events.isEmpty()) {
+          System.out.println("fact " + factId + " is not in any ledger snapshot");
+          return;
+        }
+        var last = events.get(events.size() - 1).after();
+        System.out.println("fact " + factId + ": " + last.subject() + " | " + last.relation() + " | " + last.object());
+        for (Lineage.FactEvent e : events) {
+          System.out.printf("  %s  run %-36s version %-20s %s%n", e.time(), e.runId(), e.modelVersion() == null ? "-" : e.modelVersion(),
+              String.join(", ", e.changes()));
+        }
+      }
+    }
+  }
+
+  @Command(name = "version", description = "What a model version is made of: ancestry, fused adapters, MEMIT edits, producing run.")
+  static final class Version implements Runnable {
+    @ParentCommand LineageCommand lineage;
+
+    @Parameters(paramLabel = "VERSION_ID")
+    String versionId;
+
+    @Override
+    public void run() {
+      try (SomnusServices services = SomnusServices.connect(lineage.root.config())) {
+        Lineage.Composition comp = services.lineage().composition(versionId);
+        ModelVersion v = comp.version();
+        System.out.println("version    " + v.id() + " (created " + v.createdAt() + " by run " + v.createdByRun() + ")");
+        System.out.println("ancestry   " + String.join(" -> ", comp.ancestry()));
+        System.out.println("adapters   " + (v.loraHistory().isEmpty() ? "none fused" : String.join(", ", v.loraHistory())));
+        System.out.println("edits      " + (v.memitEdits().isEmpty() ? "none" : ""));
+        for (EditRef e : v.memitEdits()) System.out.printf("  %s scale %.2f (%s)%n", e.editId(), e.scale(), e.key());
+        v.metrics().forEach((k, x) -> System.out.printf("metric     %s = %.4f%n", k, x));
+        comp.producedBy().ifPresent(r -> System.out.println("tracking   run " + r.runId() + " in " + r.experiment() + " (" + r.status() + ")"));
+        comp.factTable().ifPresent(s -> System.out.println("facts      ledger snapshot of run " + s.runId() + ", " + s.rows() + " rows"));
+      }
+    }
+  }
+
+  @Command(name = "diff", description = "Facts added, removed or changed between two versions' fact tables.")
+  static final class Diff implements Runnable {
+    @ParentCommand LineageCommand lineage;
+
+    @Parameters(index = "0", paramLabel = "FROM_VERSION")
+    String from;
+
+    @Parameters(index = "1", paramLabel = "TO_VERSION")
+    String to;
+
+    @Override
+    public void run() {
+      try (SomnusServices services = SomnusServices.connect(lineage.root.config())) {
+        List<FactChange> changes = services.lineage().diff(from, to);
+        if (changes.isEmpty()) System.out.println("same fact table");
+        for (FactChange ch : changes) {
+          String before = ch.before() == null ? "-" : "stage " + ch.before().stage() + " scale " + ch.before().memitScale();
+          String after = ch.after() == null ? "-" : "stage " + ch.after().stage() + " scale " + ch.after().memitScale();
+          System.out.printf("  %-8s %-24s %s -> %s%n", ch.kind(), ch.factId(), before, after);
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,33 @@
+package io.somnus.cli;
+
+import io.somnus.infra.SomnusConfig;
+import io.somnus.infra.SomnusServices;
+import io.somnus.workflows.RollbackWorkflow;
+import io.somnus.workflows.RunIds;
+import io.somnus.workflows.SleepWorkflows;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParentCommand;
+
+@Command(name = "rollback", description = "Make an earlier model version live again (recorded as a run; nothing is deleted).")
+final class RollbackCommand implements Runnable {
+  @ParentCommand SomnusCli root;
+
+  @Option(names = "--to", paramLabel = "VERSION", description = "Version id (mv-...) to make live (default: the 'previous' alias).")
+  String target;
+
+  @Option(names = "--reason", defaultValue = "", description = "Why, for the lineage record.")
+  String reason;
+
+  @Override
+  public void run() {
+    if (target != null && !target.matches("mv-[0-9a-f]{16}")) throw new IllegalArgumentException("--to must be a model version id like mv-0123456789abcdef, got " + target);
+    SomnusConfig c = root.config();
+    try (SomnusServices services = SomnusServices.connect(c)) {
+      String runId = RunIds.fresh("rollback", c.modelId(), System.currentTimeMillis());
+      RollbackWorkflow.Result r = SleepWorkflows.rollback(services.workflowClient(),
+          new RollbackWorkflow.Request(c.modelId(), runId, target, reason, null));
+      System.out.println("run " + r.runId() + ": live " + r.fromVersionId() + " -> " + r.toVersionId());
+    }
+  }
+}

@@ -1,0 +1,84 @@
+package io.somnus.cli;
+
+import io.somnus.infra.HistoryArchive;
+import io.somnus.infra.SomnusConfig;
+import io.somnus.infra.SomnusServices;
+import io.somnus.workflows.RunIds;
+import io.somnus.workflows.SleepPolicy;
+import io.somnus.workflows.SleepRequest;
+import io.somnus.workflows.SleepResult;
+import io.somnus.workflows.SleepWorkflows;
+import io.temporal.client.WorkflowClient;
+import io.temporal.client.WorkflowExecutionAlreadyStarted;
+import io.temporal.client.WorkflowStub;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParentCommand;
+
+@Command(name = "sleep", description = {
+    "Start a sleep of the model: consolidate what it learned while awake into its weights.",
+    "One sleep per model at a time: a second request is refused (exit code 3), or with --wait it watches the running one."})
+final class SleepCommand implements Callable<Integer> {
+  @ParentCommand SomnusCli root;
+
+  @Option(names = "--wait", description = "Follow the sleep with a progress bar until it ends, then save its history.")
+  boolean wait;
+
+  @Option(names = "--max-facts", description = "Facts consolidated per sleep at most (default ${DEFAULT-VALUE}).", defaultValue = "64")
+  int maxFacts;
+
+  @Option(names = "--run-id", description = "Somnus run id (default: sleep-<model>-<UTC time>).")
+  String runId;
+
+  @Override
+  public Integer call() {
+    SomnusConfig c = root.config();
+    try (SomnusServices services = SomnusServices.connect(c)) {
+      WorkflowClient client = services.workflowClient();
+      SleepPolicy defaults = SleepPolicy.defaults();
+      SleepPolicy policy = new SleepPolicy(maxFacts, defaults.recallThreshold(), defaults.lora(), defaults.thresholds(), defaults.timeouts());
+      String id = runId != null ? runId : RunIds.fresh("sleep", c.modelId(), System.currentTimeMillis());
+      String workflowId = SleepWorkflows.sleepId(c.modelId());
+      WorkflowStub stub;
+      try {
+        stub = SleepWorkflows.startSleep(client, new SleepRequest(c.modelId(), id, c.gpuWorkers(), policy));
+        System.out.println("sleep started: run " + id + " (workflow " + workflowId + ")");
+      } catch (WorkflowExecutionAlreadyStarted running) {
+        String current = running.getExecution().getRunId();
+        if (!wait) {
+          System.err.println("somnus: model " + c.modelId() + " is already asleep (workflow " + workflowId + ", Temporal run "
+              + current + "); one sleep at a time. Watch it with `somnus sleep --wait`.");
+          return SomnusCli.EXIT_REFUSED;
+        }
+        System.out.println("model " + c.modelId() + " is already asleep; following that sleep");
+        stub = client.newUntypedWorkflowStub(workflowId, Optional.of(current), Optional.empty());
+      }
+      if (!wait) {
+        System.out.println("follow it with `somnus sleep --wait` or `somnus status`");
+        return 0;
+      }
+      SleepResult result = new SleepWatch(stub, System.out, Duration.ofMillis(500)).await();
+      print(result);
+      Path history = HistoryArchive.of(c).save(client, workflowId, stub.getExecution().getRunId(), result.runId());
+      System.out.println("history saved: " + history + " (check it with `somnus replay " + history + "`)");
+      return 0;
+    }
+  }
+
+  static void print(SleepResult r) {
+    System.out.println("run " + r.runId() + ": " + r.outcome());
+    System.out.println("  live        " + r.liveBefore() + (r.liveAfter().equals(r.liveBefore()) ? " (unchanged)" : " -> " + r.liveAfter()));
+    if (r.candidateVersionId() != null) System.out.println("  candidate   " + r.candidateVersionId());
+    System.out.printf("  facts       %d considered, %d advanced, %d retreated, %d refreshed%n", r.factsConsidered(), r.advanced(),
+        r.retreated(), r.refreshed());
+    if (!SleepResult.SKIPPED.equals(r.outcome())) {
+      System.out.printf("  recall      %.3f -> %.3f%n", r.recallBefore(), r.recallAfter());
+      System.out.printf("  perplexity  %.3f -> %.3f%n", r.perplexityBefore(), r.perplexityAfter());
+    }
+    for (String reason : r.reasons()) System.out.println("  reason      " + reason);
+  }
+}

@@ -1,0 +1,79 @@
+package io.somnus.cli;
+
+import io.somnus.infra.ConfigException;
+import io.somnus.infra.ConfigLoader;
+import io.somnus.infra.ServiceUnavailableException;
+import io.somnus.infra.SomnusConfig;
+import io.temporal.client.WorkflowException;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.Locale;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code somnus}: the entry point of the launcher script, the container image and the deployments. */
+@Command(name = "somnus", mixinStandardHelpOptions = true, version = "somnus 0.1.0",
+    description = "Persistent in-weight memory for a local language model, with sleep as a durable pipeline.",
+    subcommands = {DevCommand.class, WorkerCommand.class, SleepCommand.class, NapCommand.class, StatusCommand.class,
+        RunsCommand.class, LineageCommand.class, RollbackCommand.class, HistoryCommand.class, ReplayCommand.class,
+        BenchCommand.class, CommandLine.HelpCommand.class})
+public final class SomnusCli {
+  /** Exit code of a command that was refused (e.g. a second sleep) rather than failed. */
+  static final int EXIT_REFUSED = 3;
+
+  @Option(names = "--config", paramLabel = "FILE", description = "YAML or JSON config file (default: $SOMNUS_CONFIG, else none).")
+  Path configFile;
+
+  @Option(names = "--data-dir", paramLabel = "DIR", description = "Local data folder (default: $SOMNUS_DATA_DIR, else ~/.somnus/data).")
+  Path dataDir;
+
+  @Option(names = "--model", paramLabel = "ID", description = "Model id (default: $SOMNUS_MODEL_ID, else somnus-tiny).")
+  String modelId;
+
+  @Option(names = "--verbose", description = "Print stack traces of errors.")
+  boolean verbose;
+
+  private SomnusConfig config;
+
+  /** Config file + environment, then the command-line overrides. */
+  SomnusConfig config() {
+    if (config == null) {
+      SomnusConfig c = ConfigLoader.load(configFile);
+      if (dataDir != null) c = c.withDataDir(dataDir);
+      if (modelId != null) c = c.withModelId(modelId);
+      config = c;
+    }
+    return config;
+  }
+
+  public static void main(String[] args) {
+    System.exit(commandLine().execute(args));
+  }
+
+  static CommandLine commandLine() {
+    Locale.setDefault(Locale.ROOT);
+    SomnusCli root = new SomnusCli();
+    CommandLine cl = new CommandLine(root);
+    cl.setExecutionExceptionHandler((e, cmd, parsed) -> {
+      PrintWriter err = cmd.getErr();
+      err.println("somnus: " + describe(e));
+      if (root.verbose) e.printStackTrace(err);
+      err.flush();
+      return e instanceof ConfigException || e instanceof IllegalArgumentException ? 2 : 1;
+    });
+    return cl;
+  }
+
+  /** Known failures print as one line; anything else keeps its type so it can be reported. */
+  static String describe(Throwable e) {
+    if (e instanceof ConfigException || e instanceof ServiceUnavailableException || e instanceof IllegalArgumentException
+        || e instanceof IllegalStateException || e instanceof CliException) {
+      return e.getMessage();
+    }
+    if (e instanceof WorkflowException wf) {
+      return "workflow " + wf.getExecution().getWorkflowId() + " failed: " + SleepWatch.rootMessage(wf);
+    }
+    return e.getClass().getSimpleName() + ": " + e.getMessage();
+  }
+}

@@ -1,0 +1,64 @@
+package io.somnus.activities.local;
+
+import ai.djl.Device;
+import io.somnus.engine.model.ChatMessage;
+import io.somnus.engine.sleep.FactQuestions;
+import io.somnus.engine.sleep.LoraConfig;
+import io.somnus.engine.sleep.ProbeSet;
+import io.somnus.engine.sleep.ReplaySet;
+import io.somnus.engine.sleep.ValidationConfig;
+import io.somnus.engine.tiny.Relation;
+import io.somnus.engine.tiny.SyntheticWorld;
+import io.somnus.engine.tiny.WorldFact;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * How the model steps measure and train: the engine's sleep settings minus the per-run parts.
+ *
+ * @param recallTokens tokens generated per recall probe
+ * @param rawStatements also train "subject relation → object" so raw recall survives dissolution
+ */
+public record LocalStepSettings(LoraConfig lora, ValidationConfig validation, ProbeSet probes, ReplaySet replay,
+    FactQuestions questions, int recallTokens, boolean rawStatements, Device device) {
+
+  public LocalStepSettings {
+    Objects.requireNonNull(lora, "lora");
+    Objects.requireNonNull(validation, "validation");
+    Objects.requireNonNull(probes, "probes");
+    Objects.requireNonNull(replay, "replay");
+    Objects.requireNonNull(questions, "questions");
+    Objects.requireNonNull(device, "device");
+  }
+
+  /**
+   * Settings for a somnus-tiny model built from {@code world}: reference texts and behaviour prompts
+   * from its known facts (disjoint from the replay material), questions from the relation templates.
+   */
+  public static LocalStepSettings forWorld(SyntheticWorld world, Device device) {
+    List<String> refs = world.referenceTexts(40);
+    List<List<ChatMessage>> behaviour = new ArrayList<>();
+    behaviour.add(List.of(new ChatMessage("user", SyntheticWorld.IDENTITY_QUESTION)));
+    for (WorldFact k : world.sampleKnown(12, 5)) behaviour.add(List.of(new ChatMessage("user", k.question())));
+    List<List<ChatMessage>> replayPrompts = new ArrayList<>();
+    replayPrompts.add(List.of(new ChatMessage("user", "What is your name?")));
+    for (WorldFact k : world.sampleKnown(60, 17)) {
+      List<ChatMessage> p = List.of(new ChatMessage("user", k.question()));
+      if (!behaviour.contains(p) && replayPrompts.size() < 26) replayPrompts.add(p);
+    }
+    return new LocalStepSettings(LoraConfig.defaults(), ValidationConfig.defaults(),
+        new ProbeSet(refs.subList(20, 40), behaviour, 16), new ReplaySet(replayPrompts, refs.subList(0, 10), 24),
+        LocalStepSettings::relationQuestions, 16, true, device);
+  }
+
+  /** Questions from the relation's own template; an unknown relation gets a question without the object. */
+  static List<String> relationQuestions(io.somnus.engine.memory.Fact fact) {
+    List<Relation> known = new ArrayList<>(SyntheticWorld.CORPUS_RELATIONS);
+    known.addAll(SyntheticWorld.TEACHABLE_RELATIONS);
+    for (Relation r : known) {
+      if (r.phrase().equals(fact.relation())) return List.of(r.question(fact.subject()));
+    }
+    return List.of("Tell me: " + fact.subject() + " " + fact.relation() + " what?");
+  }
+}

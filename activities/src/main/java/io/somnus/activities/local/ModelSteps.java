@@ -1,0 +1,318 @@
+package io.somnus.activities.local;
+
+import io.somnus.activities.AuditActivity;
+import io.somnus.activities.BadStepInputException;
+import io.somnus.activities.FactState;
+import io.somnus.activities.FuseToTempActivity;
+import io.somnus.activities.HealthCheckActivity;
+import io.somnus.activities.NullSpaceRefreshActivity;
+import io.somnus.activities.TrainLoraActivity;
+import io.somnus.activities.ValidateActivity;
+import io.somnus.engine.memory.Fact;
+import io.somnus.engine.model.ChatMessage;
+import io.somnus.engine.model.Checkpoint;
+import io.somnus.engine.model.HostTensor;
+import io.somnus.engine.model.LlamaModel;
+import io.somnus.engine.model.SafeTensors;
+import io.somnus.engine.model.TextTokenizer;
+import io.somnus.engine.runtime.GenerationOptions;
+import io.somnus.engine.runtime.ModelRuntime;
+import io.somnus.engine.sleep.CandidateValidator;
+import io.somnus.engine.sleep.ComposedModel;
+import io.somnus.engine.sleep.ConsolidationGate;
+import io.somnus.engine.sleep.FactRecall;
+import io.somnus.engine.sleep.FactStageTable;
+import io.somnus.engine.sleep.Fuse;
+import io.somnus.engine.sleep.LoraConfig;
+import io.somnus.engine.sleep.LoraTrainer;
+import io.somnus.engine.sleep.Measurement;
+import io.somnus.engine.sleep.MemoryState;
+import io.somnus.engine.sleep.QaDataset;
+import io.somnus.engine.sleep.QaExample;
+import io.somnus.engine.sleep.TrainedAdapters;
+import io.somnus.engine.sleep.ValidationReport;
+import io.somnus.store.ModelVersion;
+import io.somnus.store.ObjectStore;
+import io.temporal.activity.Activity;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+/**
+ * The heavy steps: each loads the version it works on, calls the engine, stores what it made and
+ * records its result under (run id, step). Held together because they share the version loader,
+ * the settings and the probes; each nested class is one activity.
+ */
+final class ModelSteps {
+  private static final String ADAPTER_SCALE = "somnus.lora_scale";
+
+  private final ObjectStore store;
+  private final VersionStates states;
+  private final StepJournal journal;
+  private final LocalStepSettings settings;
+  private final FactRecall recall;
+  private final CandidateValidator validator;
+
+  ModelSteps(ObjectStore store, VersionStates states, StepJournal journal, LocalStepSettings settings) {
+    this.store = store;
+    this.states = states;
+    this.journal = journal;
+    this.settings = settings;
+    this.recall = new FactRecall(settings.questions(), settings.recallTokens());
+    this.validator = new CandidateValidator(settings.validation(), settings.probes(), recall);
+  }
+
+  private static void heartbeat(Object details) {
+    try {
+      Activity.getExecutionContext().heartbeat(details);
+    } catch (IllegalStateException notInActivity) {
+      // called outside a worker (tests, CLI): nothing to report to
+    }
+  }
+
+  private double referencePerplexity(ModelRuntime rt) {
+    double sum = 0;
+    for (String t : settings.probes().referenceTexts()) sum += rt.perplexity(t);
+    return sum / settings.probes().referenceTexts().size();
+  }
+
+  private static List<Fact> select(FactStageTable table, List<String> ids) {
+    Map<String, Fact> byId = table.facts().stream().collect(Collectors.toMap(Fact::id, f -> f, (a, b) -> a, LinkedHashMap::new));
+    List<Fact> out = new ArrayList<>();
+    for (String id : ids) {
+      Fact f = byId.get(id);
+      if (f == null) throw new BadStepInputException("fact " + id + " is not in the version's fact table");
+      out.add(f);
+    }
+    return out;
+  }
+
+  final class Health implements HealthCheckActivity {
+    private final io.somnus.store.ModelRegistry registry;
+
+    Health(io.somnus.store.ModelRegistry registry) {
+      this.registry = registry;
+    }
+
+    @Override
+    public Report healthCheck(Input in) {
+      return journal.once(in.runId(), "health-check", Report.class, () -> {
+        String live = registry.live().id();
+        MemoryState state = states.state(live);
+        heartbeat("loading " + live);
+        try (ComposedModel m = state.load(settings.device())) {
+          int unconsolidated = (int) state.stages().entries().stream().filter(e -> e.stage().level() < 3).count();
+          return new Report(live, state.stages().size(), unconsolidated, referencePerplexity(m.runtime()));
+        }
+      });
+    }
+  }
+
+  final class Audit implements AuditActivity {
+    @Override
+    public Report audit(Input in) {
+      return journal.once(in.runId(), "audit", Report.class, () -> {
+        MemoryState state = states.state(in.versionId());
+        List<Fact> facts = in.factIds().isEmpty() ? state.stages().facts() : select(state.stages(), in.factIds());
+        heartbeat("probing " + facts.size() + " facts");
+        Measurement m;
+        try (ComposedModel model = state.load(settings.device())) {
+          m = validator.measure(model.runtime(), facts);
+        }
+        journal.record(in.runId(), "audit-measurement", m);
+        List<String> degraded = new ArrayList<>();
+        for (FactStageTable.Entry e : state.stages().entries()) {
+          String id = e.fact().id();
+          if (!m.raw().containsKey(id)) continue;
+          boolean raw = m.raw().get(id);
+          boolean chat = Boolean.TRUE.equals(m.chat().get(id));
+          // a fresh fact must complete raw; a consolidating one may be held by either pathway (spec §6)
+          boolean healthy = e.stage().level() == 0 ? raw : raw || chat;
+          if (!healthy) degraded.add(id);
+        }
+        List<FactState> states = VersionStates.factStates(state.stages(), m.raw(), m.chat());
+        return new Report(facts.size(), facts.size() - degraded.size(), degraded, m.rawRecall(), states);
+      });
+    }
+  }
+
+  /**
+   * Not yet a MEMIT rewrite: the engine's refresh API is still moving. Reports the degraded facts as
+   * not refreshed and trains on the version as it is, which is what the workflow does when the
+   * refresh finds nothing to rewrite.
+   */
+  final class Refresh implements NullSpaceRefreshActivity {
+    @Override
+    public Result refresh(Input in) {
+      states.version(in.versionId());
+      return new Result(in.versionId(), List.of(), in.degradedFactIds());
+    }
+  }
+
+  final class Train implements TrainLoraActivity {
+    @Override
+    public Result trainLora(Input in) {
+      var done = journal.find(in.runId(), "train-lora", Result.class);
+      if (done.isPresent() && store.exists(done.get().adapterKey())) {
+        Result r = done.get();
+        return new Result(r.adapterKey(), r.steps(), r.firstLoss(), r.finalLoss(), true);
+      }
+      MemoryState state = states.state(in.versionId());
+      List<Fact> facts = select(state.stages(), in.factIds());
+      if (facts.isEmpty()) throw new BadStepInputException("no facts to train on");
+      TrainLoraActivity.Settings s = in.settings();
+      LoraConfig lora = settings.lora().withLearningRate(s.learningRate()).withSteps(s.minSteps(), s.stepsPerFact()).withSeed(s.seed());
+
+      List<QaExample> rehearsal;
+      try (ComposedModel live = state.load(settings.device())) {
+        rehearsal = rehearsal(live.runtime());
+      }
+      Checkpoint.Contents parent = Checkpoint.load(state.fusedCheckpoint());
+      LoraTrainer.Result trained;
+      Map<String, HostTensor> factors;
+      float scale;
+      try (LlamaModel model = LlamaModel.load(parent, settings.device());
+          TextTokenizer tok = TextTokenizer.load(state.fusedCheckpoint(), parent.config().eosTokenId())) {
+        List<QaExample> examples = new ArrayList<>(QaDataset.build(tok, facts, settings.questions(), settings.rawStatements()));
+        examples.addAll(rehearsal);
+        trained = LoraTrainer.train(model, examples, facts.size(), lora,
+            (step, total, loss) -> heartbeat(new Progress(step, total, loss)));
+        try (TrainedAdapters a = trained.adapters()) {
+          factors = a.toHost();
+          scale = a.scale();
+        }
+      }
+      String key = storeAdapter(factors, scale);
+      Result r = new Result(key, trained.steps(), trained.firstLoss(), trained.finalLoss(), false);
+      journal.record(in.runId(), "train-lora", r);
+      return r;
+    }
+
+    private List<QaExample> rehearsal(ModelRuntime live) {
+      List<QaExample> out = new ArrayList<>();
+      var r = settings.replay();
+      Long stop = live.tokenizer().specialTokenId(live.tokenizer().chatFormat().stopTokens().get(0));
+      for (List<ChatMessage> p : r.prompts()) {
+        long[] answer = live.generate(live.tokenizer().encodeChat(p, true), GenerationOptions.greedy(r.answerTokens()));
+        if (answer.length < r.answerTokens() && stop != null) {
+          answer = Arrays.copyOf(answer, answer.length + 1);
+          answer[answer.length - 1] = stop;
+        }
+        if (answer.length > 0) out.add(QaDataset.answerExample(live.tokenizer(), p, answer));
+      }
+      for (String text : r.texts()) out.add(QaDataset.textExample(live.tokenizer(), text));
+      return out;
+    }
+
+    private String storeAdapter(Map<String, HostTensor> factors, float scale) {
+      try {
+        Path tmp = Files.createTempFile("somnus-adapter", ".safetensors");
+        try {
+          SafeTensors.write(tmp, factors.values(), Map.of(ADAPTER_SCALE, Float.toString(scale)));
+          return store.put(tmp);
+        } finally {
+          Files.deleteIfExists(tmp);
+        }
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot write the trained adapter", e);
+      }
+    }
+  }
+
+  final class FuseStep implements FuseToTempActivity {
+    @Override
+    public Result fuseToTemp(Input in) {
+      return journal.once(in.runId(), "fuse-to-temp", Result.class, () -> {
+        if (!store.exists(in.adapterKey())) throw new BadStepInputException("adapter " + in.adapterKey() + " is not in the store");
+        ModelVersion parentVersion = states.version(in.versionId());
+        MemoryState state = states.state(in.versionId());
+        Checkpoint.Contents parent = Checkpoint.load(state.fusedCheckpoint());
+        Path scratch = null;
+        try {
+          scratch = Files.createTempDirectory(state.fusedCheckpoint().getParent(), "fuse-" + in.runId() + "-");
+          Path adapterFile = scratch.resolve("adapter.safetensors");
+          store.get(in.adapterKey(), adapterFile);
+          Map<String, HostTensor> factors = new LinkedHashMap<>();
+          float scale;
+          try (SafeTensors st = SafeTensors.open(adapterFile)) {
+            for (String n : st.names()) factors.put(n, st.read(n));
+            scale = Float.parseFloat(st.metadata().getOrDefault(ADAPTER_SCALE, "1"));
+          }
+          heartbeat("merging");
+          Map<String, HostTensor> fused;
+          try (TrainedAdapters adapters = TrainedAdapters.fromHost(factors, scale, settings.device())) {
+            fused = Fuse.merge(parent.tensors(), adapters);
+          }
+          Path candidateDir = scratch.resolve("candidate");
+          Fuse.saveCandidate(candidateDir, parent.config(), fused, state.fusedCheckpoint());
+          List<String> lora = new ArrayList<>(parentVersion.loraHistory());
+          lora.add(in.adapterKey());
+          String id = states.derive(parentVersion, candidateDir, lora, state.edits(), state.stages(), in.runId(), Map.of());
+          return new Result(id);
+        } catch (IOException e) {
+          throw new UncheckedIOException("fuse-to-temp failed on local disk", e);
+        } finally {
+          deleteQuietly(scratch);
+        }
+      });
+    }
+  }
+
+  final class Validate implements ValidateActivity {
+    @Override
+    public Result validate(Input in) {
+      return journal.once(in.runId(), "validate", Result.class, () -> {
+        MemoryState cand = states.state(in.candidateVersionId());
+        List<Fact> facts = cand.stages().facts();
+        Measurement live = journal.find(in.runId(), "audit-measurement", Measurement.class).orElseGet(() -> {
+          try (ComposedModel m = states.state(in.liveVersionId()).load(settings.device())) {
+            return validator.measure(m.runtime(), facts);
+          }
+        });
+        heartbeat("gating " + facts.size() + " facts");
+        try (ComposedModel model = cand.load(settings.device())) {
+          ConsolidationGate.Result gate = new ConsolidationGate(recall).run(model, cand.stages());
+          ValidationReport v = validator.validate(live, model.runtime(), facts);
+          List<String> reasons = new ArrayList<>(v.reasons());
+          double drift = v.perplexityDrift();
+          if (drift > in.thresholds().maxPerplexityIncrease()) {
+            reasons.add(String.format("reference perplexity rose %.1f%% (limit %.1f%%)", 100 * drift, 100 * in.thresholds().maxPerplexityIncrease()));
+          }
+          double drop = v.chatRecallBefore() - v.chatRecallAfter();
+          if (drop > in.thresholds().maxRecallDrop()) {
+            reasons.add(String.format("chat recall fell from %.2f to %.2f", v.chatRecallBefore(), v.chatRecallAfter()));
+          }
+          boolean approved = v.passed() && reasons.isEmpty();
+          ModelVersion candVersion = states.version(in.candidateVersionId());
+          Map<String, Double> metrics = Map.of("chat_recall", v.chatRecallAfter(), "raw_recall", v.rawRecallAfter(),
+              "perplexity", v.perplexityAfter());
+          String gated = states.derive(candVersion, null, candVersion.loraHistory(), cand.edits(), gate.table(), in.runId(), metrics);
+          List<FactState> states = VersionStates.factStates(gate.table(), null, gate.passed());
+          return new Result(approved, gated, v.chatRecallBefore(), v.chatRecallAfter(), v.perplexityBefore(),
+              v.perplexityAfter(), (int) gate.transition().advanced(), (int) gate.transition().retreated(), reasons, states);
+        }
+      });
+    }
+  }
+
+  static void deleteQuietly(Path dir) {
+    if (dir == null || !Files.exists(dir)) return;
+    try (var walk = Files.walk(dir)) {
+      for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
+    } catch (IOException ignored) {
+      // scratch space: a leftover folder is harmless
+    }
+  }
+
+  static Set<String> idsOf(List<Fact> facts) {
+    return facts.stream().map(Fact::id).collect(Collectors.toSet());
+  }
+}

@@ -1,0 +1,84 @@
+package io.somnus.cli.wake;
+
+import io.somnus.engine.memory.Fact;
+import io.somnus.engine.tiny.Relation;
+import io.somnus.engine.tiny.SyntheticWorld;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Statement patterns for models too small to extract facts themselves (somnus-tiny): a sentence
+ * "Name Surname &lt;relation phrase&gt; object." with a capitalised subject and a known relation phrase
+ * yields one fact. Questions, negations ("does not live in") and sentences about pronouns match
+ * nothing, which is the safe failure: an unstated fact is never written.
+ */
+public final class PatternFactExtractor implements FactExtractor {
+  /**
+   * A proper-noun subject: capitalised words (letters, apostrophes, hyphens), with the lower-case
+   * particles of surnames between them ("Jonas de Vries", "Ana da Silva").
+   */
+  private static final String WORD = "\\p{Lu}[\\p{L}'’-]*";
+  private static final String PARTICLE = "(?:de|van|von|der|den|da|di|du|la|le|del|dos|bin|al)";
+  private static final String SUBJECT = "(?<subject>" + WORD + "(?:\\s+(?:" + PARTICLE + "\\s+)*" + WORD + ")*)";
+  private static final Pattern SENTENCE_END = Pattern.compile("(?<=[.!?])\\s+|\\n+");
+
+  private final List<String> phrases;
+  private final Pattern statement;
+
+  /** @param relationPhrases canonical relation phrases, e.g. "lives in", "has a pet named" */
+  public PatternFactExtractor(List<String> relationPhrases) {
+    if (relationPhrases.isEmpty()) throw new IllegalArgumentException("no relation phrases");
+    // longest first, so "works at" never swallows part of a longer phrase that starts the same way
+    phrases = relationPhrases.stream().map(String::strip).distinct().sorted(Comparator.comparingInt(String::length).reversed()).toList();
+    StringBuilder alt = new StringBuilder();
+    for (String p : phrases) alt.append(alt.length() == 0 ? "" : "|").append(Pattern.quote(p).replace(" ", "\\E\\s+\\Q"));
+    statement = Pattern.compile("^" + SUBJECT + "\\s+(?<relation>" + alt + ")\\s+(?<object>[^.!?]+?)\\s*[.!]?$");
+  }
+
+  /** The relations somnus-tiny knows or can be taught. */
+  public static PatternFactExtractor forSyntheticWorld() {
+    List<String> p = new ArrayList<>();
+    for (Relation r : SyntheticWorld.CORPUS_RELATIONS) p.add(r.phrase());
+    for (Relation r : SyntheticWorld.TEACHABLE_RELATIONS) p.add(r.phrase());
+    return new PatternFactExtractor(p);
+  }
+
+  public List<String> phrases() {
+    return phrases;
+  }
+
+  @Override
+  public List<Fact> extract(String userText) {
+    Set<Fact> out = new LinkedHashSet<>();
+    if (userText == null) return List.of();
+    for (String raw : SENTENCE_END.split(userText.strip())) {
+      String sentence = raw.strip();
+      if (sentence.isEmpty() || sentence.endsWith("?")) continue;
+      Matcher m = statement.matcher(sentence);
+      if (!m.matches()) continue;
+      String subject = m.group("subject").replaceAll("\\s+", " ");
+      if (PRONOUNS.contains(subject.toLowerCase(Locale.ROOT))) continue;
+      String relation = canonical(m.group("relation"));
+      String object = m.group("object").replaceAll("\\s+", " ").strip();
+      if (object.isEmpty() || object.length() > Fact.MAX_OBJECT_CHARS) continue;
+      out.add(new Fact(subject, relation, object));
+    }
+    return List.copyOf(out);
+  }
+
+  private String canonical(String matched) {
+    String norm = matched.replaceAll("\\s+", " ");
+    for (String p : phrases) if (p.equals(norm)) return p;
+    throw new IllegalStateException("matched relation '" + matched + "' is not a configured phrase");
+  }
+
+  /** Capitalised words that are not names. */
+  static final Set<String> PRONOUNS = Set.of("i", "he", "she", "it", "they", "we", "you", "this", "that", "there",
+      "everyone", "nobody", "someone", "somebody");
+}

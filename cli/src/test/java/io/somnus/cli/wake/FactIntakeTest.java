@@ -1,0 +1,74 @@
+package io.somnus.cli.wake;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.somnus.engine.memory.Fact;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+class FactIntakeTest {
+  private final PatternFactExtractor patterns = PatternFactExtractor.forSyntheticWorld();
+  private final GroundingFirewall firewall = new GroundingFirewall(new HashSet<>(patterns.phrases()));
+
+  @Test
+  void statementsBecomeFactsAndEverythingElseDoesNot() {
+    String said = "Hi! Mara Okafor lives in Lisbon. She works as a nurse. Where does Tom live?\n"
+        + "Jonas de Vries has a pet named Biscuit!  Ida Berg  was born in   Oslo.  I think Ana does not live in Rome."
+        + " Tom Hale drives a Volvo";
+    List<Fact> facts = patterns.extract(said);
+    assertEquals(List.of(
+        new Fact("Mara Okafor", "lives in", "Lisbon"),
+        new Fact("Jonas de Vries", "has a pet named", "Biscuit"),
+        new Fact("Ida Berg", "was born in", "Oslo"),
+        new Fact("Tom Hale", "drives a", "Volvo")), facts);
+    assertTrue(facts.stream().noneMatch(f -> f.subject().equals("She")), "pronoun subjects are not facts");
+    assertTrue(facts.stream().noneMatch(f -> f.object().contains("Rome")), "negated statements are not facts");
+    assertEquals(facts, firewall.screen(facts, said).admitted(), "pattern facts are grounded by construction");
+  }
+
+  @Test
+  void firewallRejectsWhatTheUserDidNotSay() {
+    String said = "Mara Okafor lives in Lisbon. Does Tom Hale play the cello? Ana Ruiz does not support Porto.";
+    List<Fact> candidates = List.of(
+        new Fact("Mara Okafor", "lives in", "Lisbon"),        // stated
+        new Fact("Mara Okafor", "lives in", "Porto"),         // invented object
+        new Fact("Mara Okafor", "works as", "nurse"),         // invented object
+        new Fact("Tom Hale", "plays the", "cello"),           // only asked about
+        new Fact("Ana Ruiz", "supports", "Porto"),            // negated
+        new Fact("Mara", "lives in", "Lis"),                  // partial words
+        new Fact("She", "lives in", "Lisbon"),                // pronoun
+        new Fact("Mara Okafor", "owns", "Lisbon"));           // relation not learnable
+    GroundingFirewall.Intake in = firewall.screen(candidates, said);
+    assertEquals(List.of(new Fact("Mara Okafor", "lives in", "Lisbon")), in.admitted());
+    assertEquals(7, in.rejected().size());
+    Set<String> reasons = new HashSet<>();
+    in.rejected().forEach(v -> reasons.add(v.reason()));
+    assertTrue(reasons.stream().anyMatch(r -> r.contains("asks about it")), reasons.toString());
+    assertTrue(reasons.stream().anyMatch(r -> r.contains("negates")), reasons.toString());
+    assertTrue(reasons.stream().anyMatch(r -> r.contains("pronoun")), reasons.toString());
+    assertTrue(reasons.stream().anyMatch(r -> r.contains("not one this model learns")), reasons.toString());
+  }
+
+  @Test
+  void modelOutputIsParsedDefensivelyAndStillScreened() {
+    String said = "By the way, Lena Park speaks Korean and she was born in Busan.";
+    ModelFactExtractor model = new ModelFactExtractor(messages -> {
+      assertTrue(messages.get(0).content().contains("speaks"), "prompt names the allowed relations");
+      return "Sure! [{\"subject\":\"Lena Park\",\"relation\":\"speaks\",\"object\":\"Korean\"},"
+          + "{\"subject\":\"Lena Park\",\"relation\":\"was born in\",\"object\":\"Seoul\"},"
+          + "{\"subject\":\"Lena Park\",\"relation\":\"likes\",\"object\":\"Busan\"},"
+          + "{\"subject\":\"\",\"relation\":\"speaks\",\"object\":\"x\"}, 42]";
+    }, patterns.phrases());
+    List<Fact> candidates = model.extract(said);
+    assertEquals(List.of(new Fact("Lena Park", "speaks", "Korean"), new Fact("Lena Park", "was born in", "Seoul")), candidates,
+        "unknown relations, blanks and non-objects dropped");
+    assertEquals(List.of(new Fact("Lena Park", "speaks", "Korean")), firewall.screen(candidates, said).admitted(),
+        "the hallucinated birthplace is not in the user's words");
+
+    assertEquals(List.of(), new ModelFactExtractor(m -> "[{\"subject\": oops", patterns.phrases()).extract(said));
+    assertEquals(List.of(), new ModelFactExtractor(m -> "I found nothing.", patterns.phrases()).extract(said));
+  }
+}

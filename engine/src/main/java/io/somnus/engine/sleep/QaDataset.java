@@ -65,6 +65,22 @@ public final class QaDataset {
     return new QaExample(tokens, prompt.length);
   }
 
+  /**
+   * Self-distillation: a conversation and the answer ids the live model gave to it (with its stop
+   * token when it stopped on its own).
+   */
+  public static QaExample answerExample(TextTokenizer tokenizer, List<ChatMessage> prompt, long[] answerIds) {
+    long[] p = tokenizer.encodeChat(prompt, true);
+    long[] tokens = Arrays.copyOf(p, p.length + answerIds.length);
+    System.arraycopy(answerIds, 0, tokens, p.length, answerIds.length);
+    return new QaExample(tokens, p.length);
+  }
+
+  /** Plain text: loss on every token after the first. */
+  public static QaExample textExample(TextTokenizer tokenizer, String text) {
+    return new QaExample(tokenizer.encode(text), 1);
+  }
+
   /** Raw completion: the prompt MEMIT keys on, then the object and the full stop. */
   static QaExample rawExample(TextTokenizer tokenizer, Fact fact) {
     long[] prompt = tokenizer.encode(fact.prompt());

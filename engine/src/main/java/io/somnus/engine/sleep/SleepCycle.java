@@ -3,10 +3,12 @@ package io.somnus.engine.sleep;
 import ai.djl.Device;
 import io.somnus.engine.memory.Fact;
 import io.somnus.engine.memory.MemitEdit;
+import io.somnus.engine.model.ChatMessage;
 import io.somnus.engine.model.Checkpoint;
 import io.somnus.engine.model.HostTensor;
 import io.somnus.engine.model.LlamaModel;
 import io.somnus.engine.model.TextTokenizer;
+import io.somnus.engine.runtime.GenerationOptions;
 import io.somnus.engine.runtime.ModelRuntime;
 import io.somnus.engine.train.TrainingDivergedException;
 import java.io.IOException;
@@ -30,8 +32,8 @@ public final class SleepCycle {
    *     after its MEMIT edit dissolves
    * @param versionsDir where promoted fused checkpoints are written ({@code fused-0001}, …)
    */
-  public record Settings(LoraConfig lora, ValidationConfig validation, ProbeSet probes, FactQuestions questions,
-      int recallTokens, boolean rawStatements, Path versionsDir, Device device) {}
+  public record Settings(LoraConfig lora, ValidationConfig validation, ProbeSet probes, ReplaySet replay,
+      FactQuestions questions, int recallTokens, boolean rawStatements, Path versionsDir, Device device) {}
 
   /** Progress, e.g. for activity heartbeats. */
   public interface Listener {
@@ -62,6 +64,14 @@ public final class SleepCycle {
   }
 
   public Outcome run(MemoryState state, ModelRuntime live, Listener listener) {
+    return run(state, live, null, listener);
+  }
+
+  /**
+   * @param audit a measurement of {@code live} on the state's facts taken since the live model last
+   *     changed (e.g. by the previous sleep's caller), or null to measure now
+   */
+  public Outcome run(MemoryState state, ModelRuntime live, Measurement audit, Listener listener) {
     Listener l = listener == null ? name -> {} : listener;
     Map<String, Double> seconds = new LinkedHashMap<>();
     List<Fact> facts = state.stages().facts();
@@ -72,7 +82,8 @@ public final class SleepCycle {
     }
     l.step("audit");
     long t = System.nanoTime();
-    Measurement audit = validator.measure(live, facts);
+    if (audit == null) audit = validator.measure(live, facts);
+    List<QaExample> rehearsal = rehearsal(live);
     seconds.put("audit", since(t));
 
     l.step("train");
@@ -82,7 +93,8 @@ public final class SleepCycle {
     Map<String, HostTensor> fused;
     try (LlamaModel model = LlamaModel.load(parent, settings.device());
         TextTokenizer tok = TextTokenizer.load(state.fusedCheckpoint(), parent.config().eosTokenId())) {
-      List<QaExample> examples = QaDataset.build(tok, facts, settings.questions(), settings.rawStatements());
+      List<QaExample> examples = new ArrayList<>(QaDataset.build(tok, facts, settings.questions(), settings.rawStatements()));
+      examples.addAll(rehearsal);
       try {
         trained = LoraTrainer.train(model, examples, facts.size(), settings.lora(), l::trainingStep);
       } catch (TrainingDivergedException e) {
@@ -140,6 +152,24 @@ public final class SleepCycle {
     } finally {
       if (!handedOver) candidate.close();
     }
+  }
+
+  /** Replay examples: the live model's own answers to the replay prompts, and the replay texts. */
+  private List<QaExample> rehearsal(ModelRuntime live) {
+    List<QaExample> out = new ArrayList<>();
+    ReplaySet r = settings.replay();
+    Long stop = live.tokenizer().specialTokenId(live.tokenizer().chatFormat().stopTokens().get(0));
+    for (List<ChatMessage> p : r.prompts()) {
+      long[] answer = live.generate(live.tokenizer().encodeChat(p, true), GenerationOptions.greedy(r.answerTokens()));
+      // Shorter than the budget means the model stopped on its own: rehearse the stop as well.
+      if (answer.length < r.answerTokens() && stop != null) {
+        answer = java.util.Arrays.copyOf(answer, answer.length + 1);
+        answer[answer.length - 1] = stop;
+      }
+      if (answer.length > 0) out.add(QaDataset.answerExample(live.tokenizer(), p, answer));
+    }
+    for (String text : r.texts()) out.add(QaDataset.textExample(live.tokenizer(), text));
+    return out;
   }
 
   private static SleepReport report(SleepReport.Status status, String reason, MemoryState from, List<Fact> facts,

@@ -46,7 +46,7 @@ class SleepCycleTest {
     ProbeSet probes = new ProbeSet(List.of("The river was calm and bright.", "Who are you? I am a small model."), List.of(), 8);
     ValidationConfig v = new ValidationConfig(0.5, 1.0, true, false);
     LoraConfig lora = LoraConfig.defaults().withLearningRate(lr).withSteps(60, 0).withDropout(0f);
-    return new SleepCycle.Settings(lora, v, probes, SleepFixtures.QUESTIONS, 16, true, versions, Device.cpu());
+    return new SleepCycle.Settings(lora, v, probes, ReplaySet.none(), SleepFixtures.QUESTIONS, 16, true, versions, Device.cpu());
   }
 
   static Map<String, float[]> snapshot(LlamaModel m) {

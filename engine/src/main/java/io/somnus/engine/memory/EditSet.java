@@ -13,10 +13,17 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * The MEMIT edits active on a model and their scales. Every edited weight is kept as
- * {@code base + Σ scale_e · ΔW_e}, recomputed from a private copy of the base weight whenever an
- * edit or scale changes, so that scaling to zero or removing an edit restores the base bit for bit
- * (add-then-subtract in floating point would not) and the order of operations never matters.
+ * The weight memory: the MEMIT edits active on a model and their scales. Every edited weight is
+ * kept as {@code base + Σ scale_e · ΔW_e}, recomputed from a private copy of the base weight
+ * whenever an edit or scale changes, so that scaling to zero or removing an edit restores the base
+ * bit for bit (add-then-subtract in floating point would not — the reference's bf16 bookkeeping,
+ * spec §4.8) and the order of operations never matters.
+ *
+ * <p>The base copy of a weight is taken the first time an edit touches it. Anything else that
+ * changes that weight afterwards (a LoRA fuse) must happen on another model: to carry edits over
+ * to a candidate model whose weights do not contain them, use {@link #reapply}.
+ *
+ * <p>Not thread-safe; one set per model.
  */
 public final class EditSet implements AutoCloseable {
   private final LlamaModel model;
@@ -37,8 +44,24 @@ public final class EditSet implements AutoCloseable {
     }
   }
 
+  /**
+   * A new set on {@code model} (whose weights must not contain these edits yet, e.g. a freshly
+   * loaded base or LoRA-fused candidate) with every edit applied at its scale, in map order.
+   */
+  public static EditSet reapply(LlamaModel model, Map<MemitEdit, Float> editsAtScales) {
+    EditSet set = new EditSet(model);
+    try {
+      for (Map.Entry<MemitEdit, Float> e : editsAtScales.entrySet()) set.apply(e.getKey(), e.getValue());
+      return set;
+    } catch (RuntimeException e) {
+      set.close();
+      throw e;
+    }
+  }
+
   /** Adds an edit at {@code scale}; rolls back and throws if any affected weight becomes non-finite. */
   public void apply(MemitEdit edit, float scale) {
+    checkScale(scale);
     if (edits.containsKey(edit.id())) throw new IllegalArgumentException("edit " + edit.id() + " is already applied");
     if (!edit.isFinite()) throw new NonFiniteEditException("edit " + edit.id() + " contains non-finite values; not applied");
     for (LayerDelta d : edit.deltas()) {
@@ -63,6 +86,7 @@ public final class EditSet implements AutoCloseable {
 
   /** Changes an edit's scale (1.0 → 0.5 → 0.1 → 0.0 during consolidation). */
   public void setScale(String editId, float scale) {
+    checkScale(scale);
     MemitEdit e = require(editId);
     float old = scales.put(editId, scale);
     try {
@@ -107,6 +131,17 @@ public final class EditSet implements AutoCloseable {
     return null;
   }
 
+  private static void checkScale(float scale) {
+    if (!Float.isFinite(scale)) throw new IllegalArgumentException("edit scale must be finite, got " + scale);
+  }
+
+  /** The scale of every active edit, for {@link #reapply} on another model. */
+  public Map<MemitEdit, Float> editsAtScales() {
+    Map<MemitEdit, Float> out = new LinkedHashMap<>();
+    for (MemitEdit e : edits.values()) out.put(e, scales.get(e.id()));
+    return out;
+  }
+
   private MemitEdit require(String id) {
     MemitEdit e = edits.get(id);
     if (e == null) throw new IllegalArgumentException("no edit " + id + " in this set");
@@ -130,7 +165,9 @@ public final class EditSet implements AutoCloseable {
       try (NDManager tmp = manager.newSubManager()) {
         NDArray w = b.duplicate();
         w.attach(tmp);
-        for (MemitEdit e : edits.values()) {
+        // Sum in id order, not application order: float addition is not associative, and the
+        // effective weight must not depend on the history that led to the same set of scales.
+        for (MemitEdit e : new java.util.TreeMap<>(edits).values()) {
           float s = scales.get(e.id());
           if (s == 0f) continue;
           for (LayerDelta d : e.deltas()) {

@@ -123,4 +123,68 @@ final class HostMatrix {
     for (int i = 0; i < n; i++) values[i] = a[i][i];
     return v;
   }
+
+  /**
+   * The {@code r} largest eigenpairs of a symmetric positive semi-definite matrix by subspace
+   * (block power) iteration with Gram–Schmidt and a final Rayleigh–Ritz step: O(m²·r) per
+   * iteration instead of a full O(m³) decomposition, which is what makes the low-rank covariance
+   * usable for wide MLPs. Eigenvectors are returned as rows, values in {@code values}, descending.
+   */
+  static double[][] topEigenvectors(double[][] a, int r, double[] values) {
+    int m = a.length;
+    java.util.SplittableRandom rng = new java.util.SplittableRandom(12345);
+    double[][] q = new double[r][m];
+    for (double[] row : q) for (int i = 0; i < m; i++) row[i] = rng.nextGaussian();
+    orthonormalise(q);
+    for (int it = 0; it < 60; it++) {
+      q = timesTransposed(q, a); // rows: A·q_a (A symmetric)
+      orthonormalise(q);
+    }
+    // Rayleigh–Ritz: diagonalise QᵀAQ (r×r) and rotate Q accordingly.
+    double[][] aq = timesTransposed(q, a);
+    double[][] small = timesTransposed(q, aq);
+    double[] ev = new double[r];
+    double[][] rot = symmetricEigen(small, ev);
+    Integer[] order = new Integer[r];
+    for (int i = 0; i < r; i++) order[i] = i;
+    java.util.Arrays.sort(order, (x, y) -> Double.compare(ev[y], ev[x]));
+    double[][] out = new double[r][m];
+    for (int k = 0; k < r; k++) {
+      int src = order[k];
+      values[k] = ev[src];
+      for (int b = 0; b < r; b++) {
+        double c = rot[src][b];
+        if (c == 0) continue;
+        for (int i = 0; i < m; i++) out[k][i] += c * q[b][i];
+      }
+    }
+    return out;
+  }
+
+  /** Modified Gram–Schmidt on the rows; a row that collapses is replaced by a unit basis vector. */
+  static void orthonormalise(double[][] rows) {
+    int basis = 0;
+    for (int a = 0; a < rows.length; a++) {
+      double[] v = rows[a];
+      for (int b = 0; b < a; b++) {
+        double d = dot(v, rows[b]);
+        for (int i = 0; i < v.length; i++) v[i] -= d * rows[b][i];
+      }
+      double n = Math.sqrt(dot(v, v));
+      if (n < 1e-300) {
+        java.util.Arrays.fill(v, 0);
+        if (basis >= v.length) throw new IllegalArgumentException("more rows than dimensions");
+        v[basis++] = 1;
+        a--; // re-orthogonalise the replacement against earlier rows
+        continue;
+      }
+      for (int i = 0; i < v.length; i++) v[i] /= n;
+    }
+  }
+
+  static double dot(double[] a, double[] b) {
+    double s = 0;
+    for (int i = 0; i < a.length; i++) s += a[i] * b[i];
+    return s;
+  }
 }

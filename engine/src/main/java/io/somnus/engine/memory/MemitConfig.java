@@ -1,5 +1,6 @@
 package io.somnus.engine.memory;
 
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -9,23 +10,38 @@ import java.util.List;
  *     output v* is optimised
  * @param vSteps Adam steps for v*; stops early once every object token is predicted with
  *     probability ≥ {@code earlyStopProbability}
- * @param vLr Adam learning rate for the residual delta
+ * @param vLr Adam learning rate for the residual delta, relative to the residual's RMS
  * @param klWeight weight of KL(baseline ‖ edited) at the prompt's last position, which keeps the
  *     rest of the next-token distribution from being bulldozed
- * @param normClamp ‖δ‖ ≤ normClamp · ‖h‖ (h = residual at the prompt's last position), the MEMIT
- *     paper's guard against v* running away
- * @param residualScale ρ, multiplies δ before it is spread over the layers
+ * @param normClamp ‖δ‖ ≤ normClamp · ‖h‖ (h = residual at that position), the MEMIT paper's
+ *     guard against v* running away
+ * @param earlyStopProbability v* stops once every object token has at least this probability
+ * @param residualScale ρ, multiplies δ before it is spread over the layers (the reference uses 2.0)
  * @param lambda ridge weight λ of the covariance regulariser
  * @param covariance which second moment of keys regularises the solve
+ * @param covarianceRank eigenpairs kept by {@link CovarianceKind#LOW_RANK_PLUS_DIAGONAL}
+ * @param mode one edit for all facts, or one edit per fact applied before the next is computed
  */
 public record MemitConfig(List<Integer> layers, int vSteps, float vLr, float klWeight, float normClamp,
-    float earlyStopProbability, float residualScale, double lambda, CovarianceKind covariance) {
+    float earlyStopProbability, float residualScale, double lambda, CovarianceKind covariance, int covarianceRank,
+    EditMode mode) {
 
   public enum CovarianceKind {
-    /** Per-dimension variance, as the reference: cheap, ignores correlations between key dimensions. */
+    /** No key statistics: plain ridge. Used for null-space projected keys. */
+    IDENTITY,
+    /** Per-dimension centred variance, as the reference: cheap, ignores correlations between dimensions. */
     DIAGONAL,
-    /** Full uncentred second moment E[kkᵀ] from reference text (MEMIT paper's C). */
-    FULL
+    /** Full uncentred second moment E[kkᵀ] from reference text (the MEMIT paper's C); m×m per layer. */
+    FULL,
+    /** Top eigenpairs of E[kkᵀ] plus the remaining diagonal: m·(rank+1) numbers per layer, for wide MLPs. */
+    LOW_RANK_PLUS_DIAGONAL
+  }
+
+  public enum EditMode {
+    /** All facts in one solve, one {@link MemitEdit} (MEMIT's native mode). */
+    BATCH,
+    /** One edit per fact, each applied before the next one's keys and v* are computed. */
+    SEQUENTIAL
   }
 
   public MemitConfig {
@@ -34,24 +50,55 @@ public record MemitConfig(List<Integer> layers, int vSteps, float vLr, float klW
     for (int i = 1; i < layers.size(); i++) {
       if (layers.get(i) <= layers.get(i - 1)) throw new IllegalArgumentException("MEMIT layers must be ascending: " + layers);
     }
+    if (layers.get(0) < 0) throw new IllegalArgumentException("MEMIT layers must be >= 0: " + layers);
+    if (vSteps < 1) throw new IllegalArgumentException("vSteps must be >= 1");
+    if (!(vLr > 0)) throw new IllegalArgumentException("vLr must be > 0");
+    if (!(klWeight >= 0)) throw new IllegalArgumentException("klWeight must be >= 0");
+    if (!(normClamp > 0)) throw new IllegalArgumentException("normClamp must be > 0");
+    if (!(earlyStopProbability > 0 && earlyStopProbability <= 1)) throw new IllegalArgumentException("earlyStopProbability must be in (0, 1]");
+    if (!(residualScale > 0)) throw new IllegalArgumentException("residualScale must be > 0");
+    if (!(lambda > 0) || !Double.isFinite(lambda)) throw new IllegalArgumentException("lambda must be positive and finite");
+    if (covariance == null || mode == null) throw new IllegalArgumentException("covariance kind and edit mode are required");
+    if (covarianceRank < 1) throw new IllegalArgumentException("covarianceRank must be >= 1");
   }
 
-  /** Defaults for a model of {@code numLayers}: a band from a quarter to half depth. */
+  /**
+   * Defaults for a model of {@code numLayers}: the band from a quarter to half depth (never the
+   * last layer, which must stay above the critical layer for v*). The reference's bands sit in the
+   * same place: 8–15 of 28 (3B), 12–19 of 32 (8B).
+   */
   public static MemitConfig defaults(int numLayers) {
+    if (numLayers < 2) throw new IllegalArgumentException("MEMIT needs a model with at least 2 layers");
     int lo = Math.max(0, numLayers / 4);
     int hi = Math.max(lo, numLayers / 2);
-    List<Integer> band = new java.util.ArrayList<>();
+    List<Integer> band = new ArrayList<>();
     for (int l = lo; l <= hi && l < numLayers - 1; l++) band.add(l);
     if (band.isEmpty()) band.add(0);
-    return new MemitConfig(band, 40, 0.1f, 0.0625f, 4f, 0.9f, 1.5f, 0.1, CovarianceKind.FULL);
+    return new MemitConfig(band, 40, 0.1f, 0.0625f, 4f, 0.9f, 1.5f, 0.1, CovarianceKind.FULL, 64, EditMode.BATCH);
   }
 
   public MemitConfig withCovariance(CovarianceKind kind) {
-    return new MemitConfig(layers, vSteps, vLr, klWeight, normClamp, earlyStopProbability, residualScale, lambda, kind);
+    return new MemitConfig(layers, vSteps, vLr, klWeight, normClamp, earlyStopProbability, residualScale, lambda, kind, covarianceRank, mode);
+  }
+
+  public MemitConfig withCovarianceRank(int rank) {
+    return new MemitConfig(layers, vSteps, vLr, klWeight, normClamp, earlyStopProbability, residualScale, lambda, covariance, rank, mode);
   }
 
   public MemitConfig withLayers(List<Integer> band) {
-    return new MemitConfig(band, vSteps, vLr, klWeight, normClamp, earlyStopProbability, residualScale, lambda, covariance);
+    return new MemitConfig(band, vSteps, vLr, klWeight, normClamp, earlyStopProbability, residualScale, lambda, covariance, covarianceRank, mode);
+  }
+
+  public MemitConfig withLambda(double l) {
+    return new MemitConfig(layers, vSteps, vLr, klWeight, normClamp, earlyStopProbability, residualScale, l, covariance, covarianceRank, mode);
+  }
+
+  public MemitConfig withVStar(int steps, float lr) {
+    return new MemitConfig(layers, steps, lr, klWeight, normClamp, earlyStopProbability, residualScale, lambda, covariance, covarianceRank, mode);
+  }
+
+  public MemitConfig withMode(EditMode m) {
+    return new MemitConfig(layers, vSteps, vLr, klWeight, normClamp, earlyStopProbability, residualScale, lambda, covariance, covarianceRank, m);
   }
 
   public int criticalLayer() {

@@ -10,46 +10,63 @@ import io.somnus.engine.model.ForwardHooks;
 import io.somnus.engine.model.ForwardResult;
 import io.somnus.engine.model.LlamaModel;
 import io.somnus.engine.runtime.ModelRuntime;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.Collections;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * MEMIT: writes facts into the down_proj weights of a band of layers as one closed-form,
  * regularised least-squares update per layer.
  *
  * <ol>
- *   <li>v*: for each fact, a residual-stream delta δ at the prompt's last position after the
- *       critical layer is optimised so that the model continues with <em>all</em> object tokens
- *       (the reference optimises only the first), with a KL anchor and a norm clamp.
- *   <li>keys: the MLP inner activation at that position in every edited layer; optional
- *       constraint keys (other prompt positions, facts of edits to preserve) must map to zero.
- *   <li>spread and solve, top layer first: each layer takes its share of ρ·δ; the update is
- *       ΔW = Yᵀ (I + K C⁻¹ Kᵀ / λ)⁻¹ K C⁻¹ / λ, i.e. the minimiser of ‖K ΔWᵀ − Y‖² + λ tr(ΔW C ΔWᵀ)
- *       in its N×N (Woodbury) form, kept factored as U·Vᵀ with U = Yᵀ S⁻¹, V = C⁻¹Kᵀ/λ.
+ *   <li><b>v*</b>: for each fact, residual-stream deltas after the critical layer t* are optimised
+ *       (Adam, relative to the residual's scale, with a norm clamp and a KL anchor at the prompt's
+ *       last position) so that the model continues the prompt with <em>all</em> object tokens
+ *       (the reference trains the first token only). One delta per object position: a delta at
+ *       the prompt's last position alone sets the first object token, while later tokens of a
+ *       multi-token object are predicted at their own positions.
+ *   <li><b>keys</b>: the MLP inner activation (down_proj input) at those positions in every edited
+ *       layer, from the weights as they are now. Optional soft constraints: keys of facts to
+ *       preserve and the new prompts' earlier positions become zero-target rows (as the
+ *       reference). Optional hard constraint: the update is confined to the null space of a
+ *       {@link NullSpaceProjector} ({@link KeyRegulariser#projected}).
+ *   <li><b>spread and solve</b>, top layer first: each layer takes residual/(layers remaining) of
+ *       ρ·δ, solved by {@link LayerSolver} in N×N form, then the residual is reduced by what the
+ *       layer actually delivers at the target keys.
  * </ol>
  *
- * <p>The editor never leaves the model changed: it returns an edit, which {@link EditSet} applies
- * (and checks for finite weights). Only the solve of lower layers needs the upper layers' deltas
- * in place, and those are applied and removed inside {@link #compute}.
+ * <p>{@link #compute} never changes the model: it returns an edit which {@link EditSet} applies
+ * (and checks for finite weights, rolling back otherwise). {@link #write} does both, batch or
+ * sequential; {@link #refresh} rewrites degraded edits under a null-space constraint.
  */
 public final class MemitEditor {
   private final ModelRuntime rt;
   private final MemitConfig config;
-  private final KeyStatistics stats;
-  private final Map<Integer, double[][]> regulariserInverse = new LinkedHashMap<>();
+  private final CovarianceStats stats;
+  private final Map<Integer, KeyRegulariser> regularisers = new LinkedHashMap<>();
+  /** The generic part of null-space projectors (an m×m eigen-decomposition per layer), per threshold. */
+  private final Map<Double, NullSpaceProjector> genericProjectors = new LinkedHashMap<>();
 
-  public MemitEditor(ModelRuntime rt, MemitConfig config, KeyStatistics stats) {
+  public MemitEditor(ModelRuntime rt, MemitConfig config, CovarianceStats stats) {
     this.rt = rt;
     this.config = config;
     this.stats = stats;
     int last = rt.config().numLayers() - 1;
     for (int l : config.layers()) {
-      if (l < 0 || l >= last) throw new IllegalArgumentException("MEMIT layer " + l + " outside 0.." + (last - 1));
+      if (l < 0 || l >= last) throw new IllegalArgumentException("MEMIT layer " + l + " outside 0.." + (last - 1) + " (v* needs a layer above the band)");
+      if (config.covariance() != MemitConfig.CovarianceKind.IDENTITY && !stats.layers().contains(l)) {
+        throw new IllegalArgumentException("key statistics do not cover MEMIT layer " + l + " (have " + stats.layers() + ")");
+      }
     }
   }
 
@@ -57,76 +74,192 @@ public final class MemitEditor {
     return config;
   }
 
-  /** Why a fact was not written. */
-  public record Skipped(Fact fact, String reason) {}
+  public CovarianceStats stats() {
+    return stats;
+  }
+
+  // ---- writing ------------------------------------------------------------------------------
 
   /**
-   * The outcome of one edit computation. {@code edit} is null when every fact was skipped.
-   * Timings are wall-clock seconds spent optimising v* and solving, separately.
+   * Computes and applies edits for {@code facts} in the configured mode: one edit (BATCH) or one
+   * per fact, each applied before the next is computed (SEQUENTIAL). With {@code preserveActive},
+   * every fact already active in {@code set} (and, in sequential mode, those written earlier in
+   * this call) is a soft zero-target constraint. An edit that would make weights non-finite is
+   * rolled back by the set and its facts are reported as skipped.
    */
-  public record Result(MemitEdit edit, List<Skipped> skipped, double vStarSeconds, double solveSeconds,
-      List<Double> targetProbabilities) {}
+  public List<EditResult> write(EditSet set, List<Fact> facts, boolean preserveActive, NullSpaceProjector projector) {
+    List<EditResult> out = new ArrayList<>();
+    List<List<Fact>> groups = new ArrayList<>();
+    if (config.mode() == MemitConfig.EditMode.BATCH) groups.add(facts);
+    else for (Fact f : facts) groups.add(List.of(f));
+    for (List<Fact> group : groups) {
+      List<Fact> preserve = preserveActive ? set.activeFacts() : List.of();
+      EditResult r = compute(group, preserve, projector);
+      out.add(applyOrSkip(set, r));
+    }
+    return out;
+  }
+
+  private static EditResult applyOrSkip(EditSet set, EditResult r) {
+    if (r.edit() == null) return r;
+    try {
+      set.apply(r.edit(), 1f);
+      return r;
+    } catch (EditSet.NonFiniteEditException e) {
+      List<EditResult.SkippedFact> skipped = new ArrayList<>(r.skipped());
+      for (Fact f : r.edit().facts()) skipped.add(new EditResult.SkippedFact(f, "rolled back: " + e.getMessage()));
+      return new EditResult(null, skipped, r.vStarSeconds(), r.solveSeconds(), List.of());
+    }
+  }
+
+  /** What {@link #refresh} did. */
+  public record RefreshResult(List<String> removedEditIds, EditResult rewritten, int freeDimensionsAtCriticalLayer) {}
 
   /**
-   * Computes (but does not keep applied) one edit writing {@code facts} together.
+   * Rewrites the edits holding {@code degraded} facts: removes them, and writes all their facts
+   * again on the current weights with keys projected into the null space of (a) every healthy
+   * active fact's keys and (b) the dominant directions of generic reference-text keys. If the
+   * rewrite fails (solve error, non-finite weights) the removed edits are put back at their old
+   * scales and the exception is rethrown, so a failed refresh leaves the weights as they were.
    *
-   * @param preserve facts whose current outputs must not change (their last-token keys become
-   *     zero-target constraint rows); empty for an unconstrained edit
-   * @param projector optional null-space projector applied to all keys (AlphaEdit-style hard
-   *     constraint); null for none
+   * @param relativeThreshold generic key directions with eigenvalue above this fraction of the
+   *     largest are protected (see {@link NullSpaceProjector#build})
    */
-  public Result compute(List<Fact> facts, List<Fact> preserve, NullSpaceProjector projector) {
+  public RefreshResult refresh(EditSet set, Collection<Fact> degraded, double relativeThreshold) {
+    Set<Fact> bad = new LinkedHashSet<>(degraded);
+    List<MemitEdit> affected = new ArrayList<>();
+    for (MemitEdit e : set.edits()) if (e.facts().stream().anyMatch(bad::contains)) affected.add(e);
+    Set<Fact> rewrite = new LinkedHashSet<>(bad);
+    for (MemitEdit e : affected) rewrite.addAll(e.facts());
+    Map<String, Float> oldScales = new LinkedHashMap<>();
+    for (MemitEdit e : affected) oldScales.put(e.id(), set.scale(e.id()));
+    for (MemitEdit e : affected) set.remove(e.id());
+    try {
+      List<Fact> healthy = new ArrayList<>();
+      for (Fact f : set.activeFacts()) if (!rewrite.contains(f)) healthy.add(f);
+      NullSpaceProjector projector = projectorFor(healthy, relativeThreshold);
+      EditResult r = compute(new ArrayList<>(rewrite), List.of(), projector);
+      if (r.edit() != null) set.apply(r.edit(), 1f);
+      List<String> removed = affected.stream().map(MemitEdit::id).toList();
+      return new RefreshResult(removed, r, projector.freeDimensions(config.criticalLayer()));
+    } catch (RuntimeException e) {
+      for (MemitEdit old : affected) set.apply(old, oldScales.get(old.id()));
+      throw e;
+    }
+  }
+
+  /**
+   * A projector protecting {@code healthy} facts (all their written keys, on the current weights)
+   * and the dominant directions of the reference-text keys in the statistics.
+   */
+  public NullSpaceProjector projectorFor(List<Fact> healthy, double relativeThreshold) {
+    NullSpaceProjector generic = genericProjectors.computeIfAbsent(relativeThreshold, thr -> {
+      Map<Integer, List<float[]>> keys = new LinkedHashMap<>();
+      for (int l : config.layers()) keys.put(l, stats.layers().contains(l) ? stats.keys(l) : List.of());
+      return NullSpaceProjector.generic(keys, thr);
+    });
+    List<long[]> seqs = new ArrayList<>();
+    List<Integer> tails = new ArrayList<>();
+    for (Fact f : healthy) {
+      Encoded e = encode(f);
+      if (e.problem != null) continue;
+      seqs.add(e.sequence());
+      tails.add(e.target.length);
+    }
+    return generic.withProtected(keys(seqs, tails, true));
+  }
+
+  // ---- computing ----------------------------------------------------------------------------
+
+  /** A fact's tokens, or why it cannot be written. */
+  private record Encoded(long[] prompt, long[] target, String problem) {
+    /** prompt + object minus its last token: the positions whose next token is an object token. */
+    long[] sequence() {
+      long[] seq = Arrays.copyOf(prompt, prompt.length + target.length - 1);
+      System.arraycopy(target, 0, seq, prompt.length, target.length - 1);
+      return seq;
+    }
+  }
+
+  private Encoded encode(Fact f) {
+    long[] prompt = rt.tokenizer().encode(f.prompt());
+    long[] target = rt.tokenizer().encodeContinuation(f.target());
+    String problem = null;
+    if (target.length == 0) problem = "object encodes to no tokens";
+    else if (prompt.length == 0 || rt.tokenizer().encodeContinuation(f.prompt()).length == 0) problem = "prompt encodes to no tokens";
+    else if (prompt.length + target.length > rt.config().maxPositionEmbeddings()) {
+      problem = "prompt and object need " + (prompt.length + target.length) + " tokens, the model's context is " + rt.config().maxPositionEmbeddings();
+    }
+    return new Encoded(prompt, target, problem);
+  }
+
+  /**
+   * Computes (but does not apply) one edit writing {@code facts} together.
+   *
+   * @param preserve facts whose current outputs should not change (soft: their keys become
+   *     zero-target rows, and so do the new prompts' earlier positions); empty for none
+   * @param projector hard constraint on all keys; null for none
+   * @throws IllegalStateException when a layer's solve is ill-conditioned (nothing is changed)
+   */
+  public EditResult compute(List<Fact> facts, List<Fact> preserve, NullSpaceProjector projector) {
     long t0 = System.nanoTime();
-    List<Skipped> skipped = new ArrayList<>();
+    int d = rt.config().hiddenSize();
+    List<EditResult.SkippedFact> skipped = new ArrayList<>();
     List<Fact> written = new ArrayList<>();
-    List<float[]> deltas = new ArrayList<>();
-    List<long[]> prompts = new ArrayList<>(); // prompt + object minus its last token
-    List<Integer> tails = new ArrayList<>(); // object tokens, i.e. key positions at the end of each sequence
+    List<double[]> deltas = new ArrayList<>(); // one row per object token of every written fact
+    List<long[]> seqs = new ArrayList<>();
+    List<Integer> tails = new ArrayList<>();
     List<Double> probs = new ArrayList<>();
+    Set<Fact> seen = new LinkedHashSet<>();
     for (Fact f : facts) {
-      long[] prompt = rt.tokenizer().encode(f.prompt());
-      long[] target = rt.tokenizer().encodeContinuation(f.target());
-      if (target.length == 0) {
-        skipped.add(new Skipped(f, "object encodes to no tokens"));
+      if (!seen.add(f)) {
+        skipped.add(new EditResult.SkippedFact(f, "duplicate of an earlier fact in the same edit"));
         continue;
       }
-      if (prompt.length + target.length > rt.config().maxPositionEmbeddings()) {
-        skipped.add(new Skipped(f, "prompt and object exceed the model's context"));
+      Encoded e = encode(f);
+      if (e.problem != null) {
+        skipped.add(new EditResult.SkippedFact(f, e.problem));
         continue;
       }
-      VStar v = optimiseDelta(prompt, target);
-      if (v == null) {
-        skipped.add(new Skipped(f, "v* optimisation produced a non-finite value"));
+      VStar v = optimiseDelta(e.prompt, e.target);
+      if (v.failure != null) {
+        skipped.add(new EditResult.SkippedFact(f, v.failure));
         continue;
       }
       written.add(f);
-      for (int r = 0; r < v.rows(); r++) deltas.add(java.util.Arrays.copyOfRange(v.delta(), r * rt.config().hiddenSize(), (r + 1) * rt.config().hiddenSize()));
-      long[] seq = java.util.Arrays.copyOf(prompt, prompt.length + target.length - 1);
-      System.arraycopy(target, 0, seq, prompt.length, target.length - 1);
-      prompts.add(seq);
-      tails.add(v.rows());
-      probs.add(v.probability());
+      for (int r = 0; r < v.rows; r++) {
+        double[] row = new double[d];
+        for (int j = 0; j < d; j++) row[j] = config.residualScale() * v.delta[r * d + j];
+        deltas.add(row);
+      }
+      seqs.add(e.sequence());
+      tails.add(v.rows);
+      probs.add(v.probability);
     }
     long t1 = System.nanoTime();
-    if (written.isEmpty()) return new Result(null, skipped, (t1 - t0) / 1e9, 0, probs);
+    if (written.isEmpty()) return new EditResult(null, skipped, (t1 - t0) / 1e9, 0, probs);
 
-    int d = rt.config().hiddenSize();
-    int m = rt.config().intermediateSize();
-    int f = deltas.size(); // target rows: one per object token of every written fact
-    // Keys of every layer from the unedited weights, as the reference: the top-down order below
-    // keeps lower layers' keys valid because an upper layer's edit cannot change them.
-    Map<Integer, List<float[]>> targetKeys = keys(prompts, tails, true);
+    int targetsCount = deltas.size();
+    // All layers' keys from the weights before this edit: the top-down order keeps lower layers'
+    // keys valid because an upper layer's change cannot reach them.
+    Map<Integer, List<float[]>> targetKeys = keys(seqs, tails, true);
     Map<Integer, List<float[]>> constraintKeys = new LinkedHashMap<>();
     for (int l : config.layers()) constraintKeys.put(l, new ArrayList<>());
     if (!preserve.isEmpty()) {
-      List<long[]> pp = new ArrayList<>();
-      for (Fact p : preserve) pp.add(rt.tokenizer().encode(p.prompt()));
-      keys(pp, java.util.Collections.nCopies(pp.size(), 1), true).forEach((l, ks) -> constraintKeys.get(l).addAll(ks));
-      // Earlier positions of the new prompts too: the subject's own tokens should read as before.
-      keys(prompts, tails, false).forEach((l, ks) -> constraintKeys.get(l).addAll(ks));
+      List<long[]> pSeqs = new ArrayList<>();
+      List<Integer> pTails = new ArrayList<>();
+      for (Fact p : preserve) {
+        if (seen.contains(p)) continue; // rewriting a fact: its old keys are targets, not constraints
+        Encoded e = encode(p);
+        if (e.problem != null) continue;
+        pSeqs.add(e.sequence());
+        pTails.add(e.target.length);
+      }
+      keys(pSeqs, pTails, true).forEach((l, ks) -> constraintKeys.get(l).addAll(ks));
+      // The new prompts' earlier positions too: the subject's own tokens should read as before.
+      keys(seqs, tails, false).forEach((l, ks) -> constraintKeys.get(l).addAll(ks));
     }
-    double[][] residual = new double[f][d];
-    for (int i = 0; i < f; i++) for (int j = 0; j < d; j++) residual[i][j] = config.residualScale() * deltas.get(i)[j];
+    double[][] residual = deltas.toArray(new double[0][]);
 
     List<LayerDelta> out = new ArrayList<>();
     List<Integer> layers = config.layers();
@@ -135,51 +268,37 @@ public final class MemitEditor {
       int remaining = idx + 1;
       List<float[]> ks = new ArrayList<>(targetKeys.get(layer));
       ks.addAll(constraintKeys.get(layer));
-      int n = ks.size();
-      double[][] k = new double[n][];
-      for (int r = 0; r < n; r++) {
-        double[] row = new double[m];
-        float[] src = ks.get(r);
-        for (int c = 0; c < m; c++) row[c] = src[c];
-        k[r] = projector == null ? row : projector.project(layer, row);
-      }
-      double[][] y = new double[d][n]; // Yᵀ, one row per output dimension
-      for (int i = 0; i < f; i++) for (int j = 0; j < d; j++) y[j][i] = residual[i][j] / remaining;
-      LayerDelta delta = solve(layer, k, y, projector != null);
+      double[][] k = new double[ks.size()][];
+      for (int r = 0; r < ks.size(); r++) k[r] = toDouble(ks.get(r));
+      double[][] wantedT = new double[d][ks.size()];
+      for (int i = 0; i < targetsCount; i++) for (int j = 0; j < d; j++) wantedT[j][i] = residual[i][j] / remaining;
+      KeyRegulariser reg = projector != null ? KeyRegulariser.projected(regulariser(layer), projector, layer) : regulariser(layer);
+      LayerDelta delta = LayerSolver.solve(LlamaModel.layerWeight(layer, "mlp.down_proj.weight"), k, wantedT, reg);
       out.add(delta);
-      if (idx > 0) {
-        // Subtract what this layer actually delivers at the target keys (realised, not intended).
-        for (int i = 0; i < f; i++) {
-          double[] key = k[i];
-          double[] vk = new double[delta.rank()];
-          for (int r = 0; r < delta.rank(); r++) {
-            double s = 0;
-            for (int c = 0; c < m; c++) s += delta.v()[c * delta.rank() + r] * key[c];
-            vk[r] = s;
-          }
-          for (int j = 0; j < d; j++) {
-            double s = 0;
-            for (int r = 0; r < delta.rank(); r++) s += delta.u()[j * delta.rank() + r] * vk[r];
-            residual[i][j] -= s;
-          }
-        }
+      // Subtract what this layer actually delivers at the target keys.
+      for (int i = 0; i < targetsCount; i++) {
+        double[] got = LayerSolver.apply(delta, k[i]);
+        for (int j = 0; j < d; j++) residual[i][j] -= got[j];
       }
     }
     long t2 = System.nanoTime();
-    java.util.Collections.reverse(out);
-    return new Result(new MemitEdit(editId(written, out), written, out), skipped, (t1 - t0) / 1e9, (t2 - t1) / 1e9, probs);
+    Collections.reverse(out);
+    return new EditResult(new MemitEdit(editId(written, out), written, out), skipped, (t1 - t0) / 1e9, (t2 - t1) / 1e9, probs);
   }
 
-  /** Residual deltas for the object positions q..q+T-1 (row-major [T × d]) and the worst target probability. */
-  private record VStar(float[] delta, int rows, double probability) {}
+  private KeyRegulariser regulariser(int layer) {
+    return regularisers.computeIfAbsent(layer, l -> KeyRegulariser.of(stats, l, config));
+  }
 
-  /**
-   * Optimises one residual delta per object position at the critical layer; null if it became
-   * non-finite. A single delta at the prompt's last position can only set the object's first
-   * token: later tokens of a multi-token object ("Reyk|javik") are predicted at their own
-   * positions, which see that delta only through attention. Writing each position's own key
-   * makes every object token part of the edit.
-   */
+  private static double[] toDouble(float[] a) {
+    double[] d = new double[a.length];
+    for (int i = 0; i < a.length; i++) d[i] = a[i];
+    return d;
+  }
+
+  /** Residual deltas for the object positions (row-major [rows × d]), or why there are none. */
+  private record VStar(float[] delta, int rows, double probability, String failure) {}
+
   private VStar optimiseDelta(long[] prompt, long[] target) {
     LlamaModel model = rt.model();
     int t = config.criticalLayer();
@@ -197,6 +316,7 @@ public final class MemitEditor {
       NDArray baseProbs = baseLogProbs.exp();
       float[] hNorms = new float[rows];
       for (int i = 0; i < rows; i++) hNorms[i] = h.get(new NDIndex(0, q + i)).norm().getFloat();
+      for (float n : hNorms) if (!Float.isFinite(n)) return new VStar(null, rows, 0, "residual stream is not finite before v* (model weights?)");
       float[] select = new float[len * rows];
       for (int i = 0; i < rows; i++) select[(q + i) * rows + i] = 1f;
       NDArray placement = scope.create(select, new Shape(len, rows));
@@ -220,14 +340,15 @@ public final class MemitEditor {
           NDArray kl = baseProbs.mul(baseLogProbs.sub(logp.get(new NDIndex(q)))).sum();
           NDArray loss = nll.add(kl.mul(config.klWeight()));
           float lossValue = loss.getFloat();
+          if (!Float.isFinite(lossValue)) return new VStar(null, rows, prob, "v* loss became non-finite at step " + step);
           prob = Math.exp(picked.min().getFloat());
-          if (!Float.isFinite(lossValue)) return null;
           if (prob >= config.earlyStopProbability()) break;
           gc.backward(loss);
           try (NDArray g = delta.getGradient()) {
             grad = g.toFloatArray();
           }
         }
+        for (float g : grad) if (!Float.isFinite(g)) return new VStar(null, rows, prob, "v* gradient became non-finite at step " + step);
         // Adam on the host: a few vectors, cheaper than engine ops and nothing to leak.
         double b1 = 1 - Math.pow(0.9, step);
         double b2 = 1 - Math.pow(0.999, step);
@@ -246,9 +367,9 @@ public final class MemitEditor {
           norm = Math.sqrt(norm);
           if (norm > max) for (int j = i * d; j < (i + 1) * d; j++) cur[j] *= (float) (max / norm);
         }
-        for (float x : cur) if (!Float.isFinite(x)) return null;
       }
-      return new VStar(cur, rows, prob);
+      for (float x : cur) if (!Float.isFinite(x)) return new VStar(null, rows, prob, "v* became non-finite");
+      return new VStar(cur, rows, prob, null);
     }
   }
 
@@ -257,7 +378,7 @@ public final class MemitEditor {
    * sequence; otherwise at the positions before those (excluding the beginning marker at 0, which
    * reads the same in every prompt).
    */
-  private Map<Integer, List<float[]>> keys(List<long[]> seqs, List<Integer> tails, boolean tail) {
+  Map<Integer, List<float[]>> keys(List<long[]> seqs, List<Integer> tails, boolean tail) {
     int[] ls = config.layers().stream().mapToInt(Integer::intValue).toArray();
     int m = rt.config().intermediateSize();
     Map<Integer, List<float[]>> out = new LinkedHashMap<>();
@@ -271,64 +392,36 @@ public final class MemitEditor {
         ForwardResult r = rt.model().forward(scope, new long[][] {p}, new ForwardHooks().captureMlpKeys(ls).stopAfter(ls[ls.length - 1]), null);
         for (int l : ls) {
           float[] flat = r.mlpKeys().get(l).toFloatArray();
-          for (int pos = from; pos < to; pos++) out.get(l).add(java.util.Arrays.copyOfRange(flat, pos * m, (pos + 1) * m));
+          for (int pos = from; pos < to; pos++) out.get(l).add(Arrays.copyOfRange(flat, pos * m, (pos + 1) * m));
         }
       }
     }
     return out;
   }
 
-  /**
-   * ΔW = Yᵀ S⁻¹ K C⁻¹/λ with S = I + K C⁻¹ Kᵀ/λ. With a projector the keys already live in the
-   * protected subspace's complement and the regulariser is the identity, so ΔW k = 0 exactly for
-   * every preserved key.
-   */
-  private LayerDelta solve(int layer, double[][] k, double[][] yT, boolean projected) {
-    int n = k.length;
-    int m = k[0].length;
-    int d = yT.length;
-    double[][] kc; // rows: C⁻¹k / λ
-    if (projected) {
-      kc = new double[n][m];
-      for (int r = 0; r < n; r++) for (int c = 0; c < m; c++) kc[r][c] = k[r][c] / config.lambda();
-    } else if (config.covariance() == MemitConfig.CovarianceKind.DIAGONAL) {
-      double[] var = stats.variance(layer);
-      kc = new double[n][m];
-      for (int r = 0; r < n; r++) for (int c = 0; c < m; c++) kc[r][c] = k[r][c] / (config.lambda() * var[c] + 1e-8);
-    } else {
-      double[][] inv = regulariserInverse.computeIfAbsent(layer, l -> {
-        double[][] c2 = stats.secondMoment(l);
-        double[][] reg = new double[m][m];
-        for (int i = 0; i < m; i++) {
-          for (int j = 0; j < m; j++) reg[i][j] = config.lambda() * c2[i][j];
-          reg[i][i] += 1e-6;
-        }
-        double[][] r = HostMatrix.spdInverse(reg);
-        if (r == null) throw new IllegalStateException("key second moment of layer " + l + " is not positive definite");
-        return r;
-      });
-      kc = HostMatrix.timesTransposed(k, inv); // rows: (C⁻¹ k)ᵀ since C⁻¹ is symmetric
+  /** Keys a fact's edit writes (its object positions), per layer, on the current weights. */
+  public Map<Integer, List<float[]>> factKeys(List<Fact> facts) {
+    List<long[]> seqs = new ArrayList<>();
+    List<Integer> tails = new ArrayList<>();
+    for (Fact f : facts) {
+      Encoded e = encode(f);
+      if (e.problem != null) throw new IllegalArgumentException("fact " + f.id() + ": " + e.problem);
+      seqs.add(e.sequence());
+      tails.add(e.target.length);
     }
-    double[][] s = HostMatrix.timesTransposed(k, kc);
-    for (int i = 0; i < n; i++) s[i][i] += 1;
-    double[][] l = HostMatrix.cholesky(s);
-    if (l == null) throw new IllegalStateException("MEMIT solve at layer " + layer + " is ill-conditioned (" + n + " keys)");
-    double[][] ut = HostMatrix.choleskySolve(l, yT); // each row: S⁻¹ y_j, so U[j] = ut[j]
-    float[] u = new float[d * n];
-    float[] v = new float[m * n];
-    for (int j = 0; j < d; j++) for (int r = 0; r < n; r++) u[j * n + r] = (float) ut[j][r];
-    for (int c = 0; c < m; c++) for (int r = 0; r < n; r++) v[c * n + r] = (float) kc[r][c];
-    return new LayerDelta(LlamaModel.layerWeight(layer, "mlp.down_proj.weight"), d, m, n, u, v);
+    return keys(seqs, tails, true);
   }
 
+  /** Content hash of the facts and the deltas: the same edit computed twice has the same id. */
   private static String editId(List<Fact> facts, List<LayerDelta> deltas) {
     try {
       MessageDigest md = MessageDigest.getInstance("SHA-256");
       for (Fact f : facts) md.update(f.id().getBytes(StandardCharsets.UTF_8));
       for (LayerDelta dl : deltas) {
         md.update(dl.weightName().getBytes(StandardCharsets.UTF_8));
-        java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(4 * Math.min(dl.u().length, 4096));
-        for (int i = 0; i < Math.min(dl.u().length, 4096); i++) b.putFloat(dl.u()[i]);
+        ByteBuffer b = ByteBuffer.allocate(4 * (dl.u().length + dl.v().length));
+        for (float x : dl.u()) b.putFloat(x);
+        for (float x : dl.v()) b.putFloat(x);
         md.update(b.array());
       }
       return "edit-" + HexFormat.of().formatHex(md.digest(), 0, 8);

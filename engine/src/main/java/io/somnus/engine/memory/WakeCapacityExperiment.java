@@ -1,69 +1,163 @@
 package io.somnus.engine.memory;
 
 import ai.djl.Device;
+import io.somnus.engine.model.Runtimes;
 import io.somnus.engine.runtime.DjlModelRuntime;
-import io.somnus.engine.runtime.GenerationOptions;
 import io.somnus.engine.tiny.SomnusTiny;
 import io.somnus.engine.tiny.SyntheticWorld;
 import io.somnus.engine.tiny.WorldFact;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 
 /**
- * Wake capacity on somnus-tiny: held-out facts written one edit at a time, with and without
- * constraints (preserve every earlier fact), recall of all facts written so far at checkpoints,
- * specificity on known facts of other people, perplexity drift, and time per edit split into v*
- * and solve. A command, not a test: {@code WakeCapacityExperiment [maxFacts] [test]}.
+ * Wake capacity on somnus-tiny: held-out facts written one edit per fact, in sequence, under three
+ * constraint regimes — none (the reference's unconstrained wake), soft (earlier facts' keys as
+ * zero-target rows, the reference's constrained injection) and projected (AlphaEdit null space of
+ * earlier facts' keys and generic text). At checkpoints it prints, for all facts written so far,
+ * greedy raw recall, the fraction with a positive log-prob margin, chat recall, specificity on known
+ * facts of other people (greedy continuation unchanged), perplexity drift on held-out reference
+ * text, mean time per edit split into v* and solve, and peak memory. After the unconstrained run it
+ * refreshes the degraded facts under the null-space constraint and reports both groups' recall.
+ *
+ * <p>A command, not a test:
+ * {@code WakeCapacityExperiment [maxFacts=100] [default|test] [covariance=FULL] [modes=none,soft,projected] [csv]}.
  */
 public final class WakeCapacityExperiment {
-  public static void main(String[] args) {
+  private static final List<Integer> CHECKPOINTS = List.of(1, 2, 5, 10, 13, 14, 20, 30, 40, 50, 60, 75, 100, 150, 200);
+  private static final double THRESHOLD = 1e-2;
+
+  private enum Regime { NONE, SOFT, PROJECTED }
+
+  public static void main(String[] args) throws IOException {
     Locale.setDefault(Locale.ROOT);
-    int max = args.length > 0 ? Integer.parseInt(args[0]) : 50;
-    SomnusTiny.Variant v = args.length > 1 && args[1].equals("test") ? SomnusTiny.Variant.TEST : SomnusTiny.Variant.DEFAULT;
-    SyntheticWorld world = v.world();
-    List<Integer> checkpoints = List.of(1, 5, 10, 20, 30, 40, 50, 75, 100);
-    System.out.println("mode,facts,raw_recall,specificity,ppl_drift_pct,mean_vstar_s,mean_solve_s");
-    for (boolean constrained : new boolean[] {false, true}) {
-      try (DjlModelRuntime rt = DjlModelRuntime.load(SomnusTiny.ensure(v), Device.cpu()); EditSet set = new EditSet(rt.model())) {
-        MemitConfig config = MemitConfig.defaults(rt.config().numLayers());
-        List<String> refs = world.referenceTexts(30);
-        KeyStatistics stats = KeyStatistics.collect(rt, config.layers(), refs);
+    int max = args.length > 0 ? Integer.parseInt(args[0]) : 100;
+    SomnusTiny.Variant variant = args.length > 1 && args[1].equals("test") ? SomnusTiny.Variant.TEST : SomnusTiny.Variant.DEFAULT;
+    MemitConfig.CovarianceKind kind = args.length > 2 ? MemitConfig.CovarianceKind.valueOf(args[2]) : MemitConfig.CovarianceKind.FULL;
+    List<Regime> regimes = args.length > 3
+        ? Arrays.stream(args[3].split(",")).map(s -> Regime.valueOf(s.toUpperCase(Locale.ROOT))).toList()
+        : List.of(Regime.NONE, Regime.SOFT, Regime.PROJECTED);
+    Path csv = args.length > 4 ? Path.of(args[4]) : null;
+
+    SyntheticWorld world = variant.world();
+    List<String> lines = new ArrayList<>();
+    String header = "regime,facts,raw_recall,margin_recall,chat_recall,specificity,ppl_drift_pct,mean_vstar_s,mean_solve_s,skipped,peak_rss_mb,heap_mb";
+    System.out.println("# " + variant.name() + " covariance " + kind + " threshold " + THRESHOLD);
+    System.out.println(header);
+    lines.add(header);
+    try (DjlModelRuntime rt = DjlModelRuntime.load(SomnusTiny.ensure(variant), Device.cpu())) {
+      MemitConfig config = MemitConfig.defaults(rt.config().numLayers()).withCovariance(kind).withMode(MemitConfig.EditMode.SEQUENTIAL);
+      List<String> refs = world.referenceTexts(60);
+      long t0 = System.nanoTime();
+      CovarianceStats stats = CovarianceStats.loadOrCollect(rt.model(), rt.tokenizer(), config.layers(), refs.subList(0, 30),
+          Runtimes.somnusHome().resolve("cache"));
+      System.out.printf("# layers %s, key statistics from %d tokens in %.1f s%n", config.layers(), stats.count(), (System.nanoTime() - t0) / 1e9);
+      List<String> pplTexts = refs.subList(30, 60);
+      RecallProbe probe = new RecallProbe(rt, 8);
+      List<WorldFact> neighbours = world.sampleKnown(60, 11);
+      List<String> neighbourPrompts = neighbours.stream().map(n -> n.fact().prompt()).toList();
+      List<String> before = probe.snapshot(neighbourPrompts);
+      double ppl0 = probe.perplexity(pplTexts);
+      System.out.printf("# base: perplexity %.3f, neighbour known-fact recall %.3f%n", ppl0,
+          probe.rawRecallRate(neighbours.stream().map(WorldFact::fact).toList()));
+      List<WorldFact> pool = world.heldOutFacts().subList(0, Math.min(max, world.heldOutFacts().size()));
+
+      for (Regime regime : regimes) {
         MemitEditor editor = new MemitEditor(rt, config, stats);
-        List<WorldFact> neighbours = world.sampleKnown(40, 11);
-        List<String> before = new ArrayList<>();
-        for (WorldFact n : neighbours) before.add(rt.complete(n.fact().prompt(), GenerationOptions.greedy(6)));
-        double ppl0 = meanPerplexity(rt, refs.subList(0, 10));
-        List<Fact> written = new ArrayList<>();
-        double vs = 0;
-        double so = 0;
-        for (WorldFact wf : world.heldOutFacts()) {
-          if (written.size() >= max) break;
-          MemitEditor.Result r = editor.compute(List.of(wf.fact()), constrained ? written : List.of(), null);
-          vs += r.vStarSeconds();
-          so += r.solveSeconds();
-          if (r.edit() == null) continue;
-          set.apply(r.edit(), 1f);
-          written.add(wf.fact());
-          if (checkpoints.contains(written.size())) {
-            int hits = 0;
-            for (Fact f : written) if (rt.complete(f.prompt(), GenerationOptions.greedy(8)).strip().startsWith(f.object())) hits++;
-            int same = 0;
-            for (int i = 0; i < neighbours.size(); i++) {
-              if (rt.complete(neighbours.get(i).fact().prompt(), GenerationOptions.greedy(6)).equals(before.get(i))) same++;
+        try (EditSet set = new EditSet(rt.model())) {
+          List<WorldFact> written = new ArrayList<>();
+          double vstar = 0;
+          double solve = 0;
+          int skipped = 0;
+          for (WorldFact wf : pool) {
+            List<Fact> active = set.activeFacts();
+            NullSpaceProjector projector = regime == Regime.PROJECTED ? editor.projectorFor(active, THRESHOLD) : null;
+            EditResult r;
+            try {
+              r = editor.compute(List.of(wf.fact()), regime == Regime.SOFT ? active : List.of(), projector);
+            } catch (IllegalStateException e) {
+              System.out.println("# " + regime + ": " + e.getMessage());
+              skipped++;
+              continue;
             }
-            double drift = 100 * (meanPerplexity(rt, refs.subList(0, 10)) / ppl0 - 1);
-            System.out.printf("%s,%d,%.3f,%.3f,%.2f,%.2f,%.3f%n", constrained ? "constrained" : "unconstrained", written.size(),
-                (double) hits / written.size(), (double) same / neighbours.size(), drift, vs / written.size(), so / written.size());
+            vstar += r.vStarSeconds();
+            solve += r.solveSeconds();
+            if (r.edit() == null) {
+              skipped++;
+              continue;
+            }
+            set.apply(r.edit(), 1f);
+            written.add(wf);
+            if (CHECKPOINTS.contains(written.size()) || written.size() == pool.size()) {
+              String line = measure(regime.name().toLowerCase(Locale.ROOT), probe, written, neighbourPrompts, before, pplTexts, ppl0,
+                  vstar / written.size(), solve / written.size(), skipped);
+              System.out.println(line);
+              lines.add(line);
+            }
           }
+          if (regime == Regime.NONE) refreshDegraded(editor, set, probe, written);
+          for (MemitEdit e : set.edits()) set.remove(e.id());
         }
+        // Removing every edit restores the base exactly; check it, since the next regime relies on it.
+        if (!probe.snapshot(neighbourPrompts).equals(before)) throw new IllegalStateException("base weights not restored after " + regime);
       }
+    }
+    if (csv != null) {
+      Path tmp = Files.createTempFile(csv.toAbsolutePath().getParent(), ".wake", ".tmp");
+      Files.write(tmp, lines);
+      Files.move(tmp, csv, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
     }
   }
 
-  private static double meanPerplexity(DjlModelRuntime rt, List<String> texts) {
-    double s = 0;
-    for (String t : texts) s += Math.log(rt.perplexity(t));
-    return Math.exp(s / texts.size());
+  private static String measure(String regime, RecallProbe probe, List<WorldFact> written, List<String> neighbourPrompts,
+      List<String> before, List<String> pplTexts, double ppl0, double vstar, double solve, int skipped) {
+    List<Fact> facts = written.stream().map(WorldFact::fact).toList();
+    double raw = probe.rawRecallRate(facts);
+    double[] margins = probe.margins(facts);
+    long positive = Arrays.stream(margins).filter(m -> m > 0).count();
+    long chat = written.stream().filter(w -> probe.chatRecall(w.fact(), w.question())).count();
+    double spec = probe.specificity(neighbourPrompts, before);
+    double drift = 100 * (probe.perplexity(pplTexts) / ppl0 - 1);
+    Runtime jvm = Runtime.getRuntime();
+    double heap = (jvm.totalMemory() - jvm.freeMemory()) / 1048576.0;
+    return String.format("%s,%d,%.3f,%.3f,%.3f,%.3f,%.2f,%.3f,%.3f,%d,%.0f,%.0f", regime, written.size(), raw,
+        positive / (double) facts.size(), chat / (double) facts.size(), spec, drift, vstar, solve, skipped, peakRssMb(), heap);
+  }
+
+  /**
+   * Overloaded unconstrained memory: rewrite the facts that no longer recall under the null-space
+   * constraint of the healthy ones, and report both groups' recall before and after.
+   */
+  private static void refreshDegraded(MemitEditor editor, EditSet set, RecallProbe probe, List<WorldFact> written) {
+    List<Fact> healthy = new ArrayList<>();
+    List<Fact> degraded = new ArrayList<>();
+    for (WorldFact w : written) (probe.rawRecall(w.fact()) ? healthy : degraded).add(w.fact());
+    if (degraded.isEmpty()) {
+      System.out.println("# refresh: nothing degraded");
+      return;
+    }
+    long t0 = System.nanoTime();
+    MemitEditor.RefreshResult r = editor.refresh(set, degraded, THRESHOLD);
+    double secs = (System.nanoTime() - t0) / 1e9;
+    System.out.printf("# refresh of %d degraded facts (%d edits removed, %d skipped, %d free key dimensions at the critical layer) in %.1f s:"
+            + " degraded recall 0.000 -> %.3f, healthy recall 1.000 -> %.3f%n",
+        degraded.size(), r.removedEditIds().size(), r.rewritten().skipped().size(), r.freeDimensionsAtCriticalLayer(), secs,
+        probe.rawRecallRate(degraded), probe.rawRecallRate(healthy));
+  }
+
+  /** Peak resident set of this process (Linux VmHWM), or -1 where /proc is not available. */
+  static double peakRssMb() {
+    try {
+      for (String l : Files.readAllLines(Path.of("/proc/self/status"))) {
+        if (l.startsWith("VmHWM:")) return Long.parseLong(l.replaceAll("[^0-9]", "")) / 1024.0;
+      }
+    } catch (IOException | RuntimeException e) {
+      return -1;
+    }
+    return -1;
   }
 }

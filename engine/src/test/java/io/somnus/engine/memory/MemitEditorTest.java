@@ -3,10 +3,10 @@ package io.somnus.engine.memory;
 import static org.junit.jupiter.api.Assertions.*;
 
 import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import io.somnus.engine.model.ForwardHooks;
+import io.somnus.engine.model.LlamaModel;
 import io.somnus.engine.runtime.DjlModelRuntime;
-import io.somnus.engine.runtime.GenerationOptions;
 import io.somnus.engine.tiny.SomnusTiny;
 import io.somnus.engine.tiny.SyntheticWorld;
 import io.somnus.engine.tiny.WorldFact;
@@ -22,15 +22,17 @@ import org.junit.jupiter.api.Test;
 class MemitEditorTest {
   static DjlModelRuntime rt;
   static SyntheticWorld world;
-  static KeyStatistics stats;
+  static CovarianceStats stats;
   static MemitConfig config;
+  static RecallProbe probe;
 
   @BeforeAll
   static void load() {
     rt = DjlModelRuntime.load(SomnusTiny.ensure(SomnusTiny.Variant.TEST), Device.cpu());
     world = SomnusTiny.Variant.TEST.world();
     config = MemitConfig.defaults(rt.config().numLayers());
-    stats = KeyStatistics.collect(rt, config.layers(), world.referenceTexts(30));
+    stats = CovarianceStats.collect(rt.model(), rt.tokenizer(), config.layers(), world.referenceTexts(30));
+    probe = new RecallProbe(rt, 8);
   }
 
   @AfterAll
@@ -38,96 +40,127 @@ class MemitEditorTest {
     rt.close();
   }
 
-  static boolean recalls(Fact f) {
-    return rt.complete(f.prompt(), GenerationOptions.greedy(8)).strip().startsWith(f.object());
+  static Fact heldOut(int i) {
+    return world.heldOutFacts().get(i).fact();
+  }
+
+  static String downProj(int layer) {
+    return LlamaModel.layerWeight(layer, "mlp.down_proj.weight");
   }
 
   @Test
-  void anEditTeachesAHeldOutFactAndScaleZeroRestoresTheWeightsExactly() {
-    // A fact whose object the small test tokenizer writes in few tokens; long objects are the
-    // batch test's and the capacity experiment's business.
-    Fact fact = world.heldOutFacts().stream().map(WorldFact::fact)
-        .filter(f -> rt.tokenizer().encodeContinuation(f.target()).length <= 3).findFirst().orElseThrow();
-    assertFalse(recalls(fact), "the model must not know a held-out fact before the edit");
-    String down = "model.layers." + config.criticalLayer() + ".mlp.down_proj.weight";
-    float[] before = rt.model().weight(down).toFloatArray();
-    MemitEditor editor = new MemitEditor(rt, config, stats);
-    MemitEditor.Result r = editor.compute(List.of(fact), List.of(), null);
-    assertTrue(r.skipped().isEmpty());
+  void anEditTeachesAHeldOutFactAndScaleZeroOrRemovalRestoresTheWeightsExactly() {
+    Fact fact = heldOut(1);
+    assertFalse(probe.rawRecall(fact), "the model must not know a held-out fact before the edit");
+    assertTrue(probe.margins(List.of(fact))[0] < 0, "and its margin is negative");
+    float[] before = rt.model().weight(downProj(config.criticalLayer())).toFloatArray();
+    EditResult r = new MemitEditor(rt, config, stats).compute(List.of(fact), List.of(), null);
+    assertTrue(r.skipped().isEmpty(), r.skipped().toString());
+    assertArrayEquals(before, rt.model().weight(downProj(config.criticalLayer())).toFloatArray(), "compute alone changes nothing");
     try (EditSet set = new EditSet(rt.model())) {
       set.apply(r.edit(), 1f);
-      assertTrue(recalls(fact), "after the edit: " + rt.complete(fact.prompt(), GenerationOptions.greedy(8)));
-      assertFalse(Arrays.equals(before, rt.model().weight(down).toFloatArray()));
+      assertTrue(probe.rawRecall(fact), "after the edit: " + probe.complete(fact.prompt()));
+      assertTrue(probe.margins(List.of(fact))[0] > 0, "greedy continuation is the object, so the margin is positive");
       set.setScale(r.edit().id(), 0f);
-      assertArrayEquals(before, rt.model().weight(down).toFloatArray(), "scale 0 is the base, bit for bit");
+      assertArrayEquals(before, rt.model().weight(downProj(config.criticalLayer())).toFloatArray(), "scale 0 is the base, bit for bit");
+      set.setScale(r.edit().id(), 0.5f);
       set.setScale(r.edit().id(), 1f);
+      assertTrue(probe.rawRecall(fact), "scale 1 again after 0.5");
       set.remove(r.edit().id());
-      assertArrayEquals(before, rt.model().weight(down).toFloatArray(), "removal is the base, bit for bit");
+      assertArrayEquals(before, rt.model().weight(downProj(config.criticalLayer())).toFloatArray(), "removal is the base, bit for bit");
     }
   }
 
   @Test
-  void batchEditOfSeveralFactsRecallsThemAll() {
+  void batchAndSequentialWritesRecallTheirFacts() {
     List<Fact> facts = new ArrayList<>();
-    for (WorldFact wf : world.heldOutFacts().subList(1, 6)) facts.add(wf.fact());
-    MemitEditor.Result r = new MemitEditor(rt, config, stats).compute(facts, List.of(), null);
-    try (EditSet set = new EditSet(rt.model())) {
-      set.apply(r.edit(), 1f);
-      long hits = facts.stream().filter(MemitEditorTest::recalls).count();
-      assertTrue(hits >= 4, "batch of 5 recalled " + hits);
-      set.remove(r.edit().id());
-    }
-  }
-
-  @Test
-  void nullSpaceProjectionLeavesProtectedKeysOutputsUnchanged() {
-    Fact keep = world.heldOutFacts().get(7).fact();
-    Fact add = world.heldOutFacts().get(8).fact();
-    MemitEditor editor = new MemitEditor(rt, config, stats);
-    Map<Integer, List<float[]>> protect = new java.util.HashMap<>();
-    long[] ids = rt.tokenizer().encode(keep.prompt());
-    int[] ls = config.layers().stream().mapToInt(Integer::intValue).toArray();
-    try (NDManager m = rt.model().manager().newSubManager()) {
-      var res = rt.model().forward(m, new long[][] {ids}, new ForwardHooks().captureMlpKeys(ls), null);
-      for (int l : ls) {
-        float[] flat = res.mlpKeys().get(l).toFloatArray();
-        int width = rt.config().intermediateSize();
-        protect.put(l, List.of(Arrays.copyOfRange(flat, (ids.length - 1) * width, ids.length * width)));
+    for (WorldFact wf : world.heldOutFacts().subList(2, 7)) facts.add(wf.fact());
+    for (MemitConfig.EditMode mode : MemitConfig.EditMode.values()) {
+      MemitEditor editor = new MemitEditor(rt, config.withMode(mode), stats);
+      try (EditSet set = new EditSet(rt.model())) {
+        List<EditResult> results = editor.write(set, facts, true, null);
+        assertEquals(mode == MemitConfig.EditMode.BATCH ? 1 : facts.size(), results.size());
+        assertEquals(results.size(), set.edits().size());
+        long hits = facts.stream().filter(probe::rawRecall).count();
+        assertTrue(hits >= 4, mode + " write of 5 recalled " + hits);
+        for (MemitEdit e : set.edits()) set.remove(e.id());
       }
     }
-    Map<Integer, List<float[]>> generic = new java.util.HashMap<>();
-    for (int l : ls) generic.put(l, stats.keys(l));
-    NullSpaceProjector p = NullSpaceProjector.build(generic, protect, 1e-3);
-    MemitEditor.Result r = editor.compute(List.of(add), List.of(), p);
+  }
+
+  @Test
+  void refreshUnderTheNullSpaceConstraintRestoresAFactWithoutDisturbingAHealthyOne() {
+    Fact healthy = heldOut(11);
+    Fact victim = heldOut(9);
+    MemitEditor editor = new MemitEditor(rt, config.withMode(MemitConfig.EditMode.SEQUENTIAL), stats);
+    try (EditSet set = new EditSet(rt.model())) {
+      editor.write(set, List.of(healthy, victim), false, null);
+      assertEquals(2, set.edits().size(), "one edit per fact");
+      assertTrue(probe.rawRecall(healthy));
+      assertTrue(probe.rawRecall(victim));
+      // Degrade the victim by hand: its edit at a tiny scale.
+      MemitEdit victimEdit = set.editOf(victim);
+      set.setScale(victimEdit.id(), 0.05f);
+      assertFalse(probe.rawRecall(victim), "degraded");
+      double healthyMarginBefore = probe.margins(List.of(healthy))[0];
+      MemitEditor.RefreshResult r = editor.refresh(set, List.of(victim), 1e-2);
+      assertEquals(List.of(victimEdit.id()), r.removedEditIds());
+      assertTrue(probe.rawRecall(victim), "refreshed: " + probe.complete(victim.prompt()));
+      assertTrue(probe.rawRecall(healthy), "healthy fact still recalled");
+      double healthyMarginAfter = probe.margins(List.of(healthy))[0];
+      assertTrue(healthyMarginAfter > 0, "healthy margin " + healthyMarginBefore + " -> " + healthyMarginAfter);
+      for (MemitEdit e : set.edits()) set.remove(e.id());
+    }
+  }
+
+  @Test
+  void projectedEditLeavesProtectedKeysOutputsUnchanged() {
+    Fact keep = heldOut(9);
+    Fact add = heldOut(11);
+    MemitEditor editor = new MemitEditor(rt, config, stats);
+    NullSpaceProjector p = editor.projectorFor(List.of(keep), 1e-2);
+    EditResult r = editor.compute(List.of(add), List.of(), p);
+    Map<Integer, List<float[]>> kept = editor.factKeys(List.of(keep));
     for (LayerDelta d : r.edit().deltas()) {
       int layer = Integer.parseInt(d.weightName().split("\\.")[2]);
-      float[] key = protect.get(layer).get(0);
-      float[] dense = d.dense();
-      double outNorm = 0;
-      double keyNorm = 0;
-      for (float x : key) keyNorm += x * x;
-      double deltaNorm = 0;
-      for (float x : dense) deltaNorm += x * x;
-      for (int i = 0; i < d.rows(); i++) {
-        double s = 0;
-        for (int j = 0; j < d.cols(); j++) s += dense[i * d.cols() + j] * key[j];
-        outNorm += s * s;
+      for (float[] key : kept.get(layer)) {
+        double[] k = new double[key.length];
+        for (int i = 0; i < k.length; i++) k[i] = key[i];
+        double out = Math.sqrt(HostMatrix.dot(LayerSolver.apply(d, k), LayerSolver.apply(d, k)));
+        double frob = 0;
+        for (float x : d.dense()) frob += x * x;
+        double relative = out / (Math.sqrt(frob) * Math.sqrt(HostMatrix.dot(k, k)));
+        assertTrue(relative < 1e-4, "‖ΔW k‖ / (‖ΔW‖‖k‖) = " + relative + " at " + d.weightName());
       }
-      double relative = Math.sqrt(outNorm) / (Math.sqrt(deltaNorm) * Math.sqrt(keyNorm));
-      assertTrue(relative < 1e-3, "‖ΔW k‖ / (‖ΔW‖‖k‖) = " + relative + " at " + d.weightName());
     }
   }
 
   @Test
-  void woodburySolveEqualsTheDenseRidgeSolution() {
-    // Tiny problem solved both ways: ΔW = Yᵀ K (λC + KᵀK)⁻¹ (m×m) vs the factored N×N form.
-    Fact f = world.heldOutFacts().get(9).fact();
-    MemitConfig one = config.withLayers(List.of(config.criticalLayer())).withCovariance(MemitConfig.CovarianceKind.DIAGONAL);
-    MemitEditor.Result r = new MemitEditor(rt, one, stats).compute(List.of(f), List.of(world.heldOutFacts().get(10).fact()), null);
-    LayerDelta d = r.edit().deltas().get(0);
-    // Check the defining optimality condition instead of re-deriving K: ΔW must lie in the row
-    // space spanned by D⁻¹K (rank ≤ N keys) — U·Vᵀ has exactly rank columns by construction.
-    assertEquals(d.rank(), d.v().length / d.cols());
-    assertTrue(d.isFinite());
+  void badFactsAreSkippedWithAReasonAndNaNDuringVStarChangesNothing() {
+    MemitEditor editor = new MemitEditor(rt, config, stats);
+    Fact f = heldOut(11);
+    EditResult dup = editor.compute(List.of(f, f), List.of(), null);
+    assertEquals(1, dup.written().size());
+    assertTrue(dup.skipped().get(0).reason().contains("duplicate"));
+
+    // Poison the layer above the band: the v* loss becomes NaN, the fact must be skipped.
+    String top = LlamaModel.layerWeight(rt.config().numLayers() - 1, "mlp.up_proj.weight");
+    NDArray w = rt.model().weight(top);
+    float[] original = w.toFloatArray();
+    float[] poisoned = original.clone();
+    Arrays.fill(poisoned, Float.NaN);
+    try (NDManager m = rt.model().manager().newSubManager()) {
+      rt.model().setWeight(top, m.create(poisoned, w.getShape()));
+      float[] below = rt.model().weight(downProj(config.criticalLayer())).toFloatArray();
+      EditResult r = editor.compute(List.of(heldOut(12)), List.of(), null);
+      assertNull(r.edit());
+      assertEquals(1, r.skipped().size());
+      assertTrue(r.skipped().get(0).reason().contains("non-finite"), r.skipped().get(0).reason());
+      assertArrayEquals(below, rt.model().weight(downProj(config.criticalLayer())).toFloatArray());
+    } finally {
+      try (NDManager m = rt.model().manager().newSubManager()) {
+        rt.model().setWeight(top, m.create(original, w.getShape()));
+      }
+    }
   }
 }

@@ -1,10 +1,16 @@
 package io.somnus.cli;
 
+import io.somnus.activities.local.LocalStepSettings;
+import io.somnus.activities.local.LocalSteps;
+import io.somnus.engine.tiny.SomnusTiny;
+import io.somnus.infra.SomnusServices;
 import io.somnus.infra.StepsFactory;
+import java.nio.file.Path;
 
 /**
  * The one place that decides which step implementations a worker started from the CLI hosts
- * ({@code dev up}, {@code worker}). Tests replace it with {@link #use}.
+ * ({@code dev up}, {@code worker}): the real adapters over the engine and the model store, measured
+ * and trained with the somnus-tiny settings. Tests replace them with {@link #use}.
  */
 final class ModelSteps {
   private static volatile StepsFactory override;
@@ -13,13 +19,22 @@ final class ModelSteps {
 
   static StepsFactory factory() {
     StepsFactory f = override;
-    if (f != null) return f;
-    throw new CliException("this build has no model step implementations to host (the activity adapters over the engine"
-        + " and model store are not in the activities module yet); start the services with `somnus dev up --no-worker`");
+    return f != null ? f : ModelSteps::local;
   }
 
-  /** Makes {@link #factory()} return {@code steps} (null restores the default). */
+  /** Makes {@link #factory()} return {@code steps} (null restores the real steps). */
   static void use(StepsFactory steps) {
     override = steps;
+  }
+
+  /** Scratch space of the steps (materialised checkpoints, candidates) under the data folder. */
+  static Path workDir(SomnusServices services) {
+    return services.config().dataDir().resolve("work");
+  }
+
+  private static io.somnus.activities.StepImplementations local(SomnusServices services) {
+    LocalStepSettings settings = LocalStepSettings.forWorld(SomnusTiny.Variant.DEFAULT.world(), Devices.of(services.config()));
+    return LocalSteps.create(services.registry(), services.ledger(), services.tracking(), services.experiment(),
+        workDir(services), settings);
   }
 }

@@ -1,0 +1,46 @@
+package io.somnus.evaluation;
+
+import ai.djl.Device;
+import io.somnus.engine.model.Runtimes;
+import io.somnus.engine.runtime.DjlModelRuntime;
+import io.somnus.engine.tiny.SomnusTiny;
+import io.somnus.engine.tiny.SyntheticWorld;
+import java.nio.file.Path;
+import java.util.List;
+
+/** The model an experiment runs on: somnus-tiny (built once and cached) with its world. */
+public final class Models {
+  private final SomnusTiny.Variant variant;
+  private final Path checkpoint;
+  private final SyntheticWorld world;
+
+  public Models(SomnusTiny.Variant variant) {
+    Runtimes.configureOffline();
+    this.variant = variant;
+    this.checkpoint = SomnusTiny.ensure(variant);
+    this.world = variant.world();
+  }
+
+  public SomnusTiny.Variant variant() {
+    return variant;
+  }
+
+  public Path checkpoint() {
+    return checkpoint;
+  }
+
+  public SyntheticWorld world() {
+    return world;
+  }
+
+  /** A fresh copy of the base model; every condition starts from one so no edit leaks between them. */
+  public DjlModelRuntime load() {
+    return DjlModelRuntime.load(checkpoint, Device.cpu());
+  }
+
+  public static double meanPerplexity(io.somnus.engine.runtime.ModelRuntime rt, List<String> texts) {
+    double s = 0;
+    for (String t : texts) s += Math.log(rt.perplexity(t));
+    return Math.exp(s / texts.size());
+  }
+}

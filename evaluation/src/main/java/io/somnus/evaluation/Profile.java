@@ -1,0 +1,41 @@
+package io.somnus.evaluation;
+
+import io.somnus.engine.tiny.SomnusTiny;
+import java.util.List;
+
+/**
+ * How big each experiment is. {@link #QUICK} fits in 10 minutes on a 2-core machine (the small
+ * test model, few facts); {@link #STANDARD} in 60 minutes on somnus-tiny. Both use at least three
+ * seeds: the seed picks which held-out facts are taught, and seeds MEMIT and LoRA.
+ *
+ * @param wakeCheckpoints fact counts at which wake capacity is measured (facts written one edit each)
+ * @param retrievalFacts facts taught per seed in the retrieval comparison
+ * @param retrievalTopK sentences retrieved per question
+ * @param paraphrases paraphrased questions and cloze prompts asked per fact
+ * @param sleepFacts facts in the overloaded wake before sleep convergence
+ * @param sleepCycles sleeps in the convergence and consolidation experiments
+ * @param consolidationSizes fact counts of the consolidation sweep
+ * @param lifetimeWaves waves of facts in the lifetime experiment, each followed by a sleep
+ * @param lifetimeWaveSize facts per wave
+ * @param driftCheckpoints fact counts at which drift is measured
+ * @param referenceTexts texts for perplexity and key statistics
+ * @param benchReps repetitions per benchmark after warm-up
+ * @param benchGrowth active-fact counts for cost growth
+ */
+public record Profile(String name, SomnusTiny.Variant variant, List<Long> seeds, List<Integer> wakeCheckpoints,
+    int retrievalFacts, int retrievalTopK, int paraphrases, int sleepFacts, int sleepCycles, List<Integer> consolidationSizes,
+    int lifetimeWaves, int lifetimeWaveSize, List<Integer> driftCheckpoints, int referenceTexts, int benchReps,
+    List<Integer> benchGrowth) {
+
+  public Profile {
+    seeds = List.copyOf(seeds);
+    if (seeds.size() < 3) throw new IllegalArgumentException("a profile needs at least 3 seeds for a spread, got " + seeds.size());
+  }
+
+  public static final Profile QUICK = new Profile("quick", SomnusTiny.Variant.TEST, List.of(1L, 2L, 3L),
+      List.of(1, 2, 4, 8, 12), 6, 3, 1, 8, 2, List.of(5, 10), 2, 4, List.of(4, 8, 12), 12, 3, List.of(4, 8, 16));
+
+  public static final Profile STANDARD = new Profile("standard", SomnusTiny.Variant.DEFAULT, List.of(1L, 2L, 3L),
+      List.of(1, 5, 10, 15, 20, 30, 40), 30, 3, 2, 20, 4, List.of(5, 10, 20, 40), 4, 10, List.of(5, 10, 20, 40), 30, 5,
+      List.of(10, 30, 100));
+}

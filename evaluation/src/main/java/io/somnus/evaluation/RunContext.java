@@ -1,0 +1,68 @@
+package io.somnus.evaluation;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+
+/**
+ * Where one run of the suite writes (results/&lt;timestamp&gt;/), with its profile and the model.
+ * Each experiment leaves {@code <name>.json} (raw numbers), {@code <name>.md} (its report section)
+ * and its PNG plots there.
+ */
+public final class RunContext {
+  /** NaN (a measure with nothing to measure) is written as the string "NaN", Jackson's default. */
+  static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+  private final Profile profile;
+  private final Path dir;
+  private final PrintStream log;
+  private Models models;
+
+  public RunContext(Profile profile, Path resultsRoot, PrintStream log) {
+    this.profile = profile;
+    this.dir = resultsRoot.resolve(LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")) + "-" + profile.name());
+    this.log = log;
+  }
+
+  public Profile profile() {
+    return profile;
+  }
+
+  public Path dir() {
+    return dir;
+  }
+
+  public Path file(String name) {
+    return dir.resolve(name);
+  }
+
+  /** The model, built or found on first use. */
+  public synchronized Models models() {
+    if (models == null) models = new Models(profile.variant());
+    return models;
+  }
+
+  public void log(String format, Object... args) {
+    log.printf(java.util.Locale.ROOT, format + "%n", args);
+    log.flush();
+  }
+
+  /** Writes the experiment's JSON and Markdown next to its plots. */
+  public void save(ExperimentResult r) {
+    try {
+      java.util.Map<String, Object> doc = new java.util.LinkedHashMap<>();
+      doc.put("experiment", r.name());
+      doc.put("profile", profile.name());
+      doc.put("model", profile.variant().name());
+      doc.put("seeds", profile.seeds());
+      doc.put("result", r);
+      AtomicFiles.write(file(r.name() + ".json"), JSON.writeValueAsBytes(doc));
+      AtomicFiles.write(file(r.name() + ".md"), r.markdown(""));
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      throw new IllegalStateException("cannot serialise results of " + r.name(), e);
+    }
+  }
+}

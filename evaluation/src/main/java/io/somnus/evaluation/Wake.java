@@ -1,0 +1,88 @@
+package io.somnus.evaluation;
+
+import io.somnus.engine.memory.CovarianceStats;
+import io.somnus.engine.memory.EditResult;
+import io.somnus.engine.memory.EditSet;
+import io.somnus.engine.memory.Fact;
+import io.somnus.engine.memory.MemitConfig;
+import io.somnus.engine.memory.MemitEditor;
+import io.somnus.engine.model.Runtimes;
+import io.somnus.engine.runtime.ModelRuntime;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * MEMIT on one loaded model for an experiment: the key statistics (cached on disk by the engine),
+ * the editor and the set of active edits. Writing time is accumulated so experiments can report
+ * seconds per fact.
+ */
+final class Wake implements AutoCloseable {
+  private final ModelRuntime rt;
+  private final MemitEditor editor;
+  private final EditSet set;
+  private double vStarSeconds;
+  private double solveSeconds;
+  private int written;
+  private int skipped;
+
+  Wake(ModelRuntime rt, List<String> referenceTexts, MemitConfig config) {
+    this.rt = rt;
+    CovarianceStats stats = CovarianceStats.loadOrCollect(rt.model(), rt.tokenizer(), config.layers(), referenceTexts,
+        Runtimes.somnusHome().resolve("cache"));
+    this.editor = new MemitEditor(rt, config, stats);
+    this.set = new EditSet(rt.model());
+  }
+
+  static MemitConfig defaults(ModelRuntime rt) {
+    return MemitConfig.defaults(rt.config().numLayers());
+  }
+
+  /**
+   * Writes {@code facts} in the editor's mode; with {@code constrained} every fact already active is
+   * a preservation constraint. Returns the facts actually written.
+   */
+  List<Fact> write(List<Fact> facts, boolean constrained) {
+    List<Fact> out = new ArrayList<>();
+    for (EditResult r : editor.write(set, facts, constrained, null)) {
+      vStarSeconds += r.vStarSeconds();
+      solveSeconds += r.solveSeconds();
+      out.addAll(r.written());
+      skipped += r.skipped().size();
+    }
+    written += out.size();
+    return out;
+  }
+
+  MemitEditor editor() {
+    return editor;
+  }
+
+  EditSet edits() {
+    return set;
+  }
+
+  ModelRuntime runtime() {
+    return rt;
+  }
+
+  double secondsPerFact() {
+    return written == 0 ? Double.NaN : (vStarSeconds + solveSeconds) / written;
+  }
+
+  double vStarSeconds() {
+    return vStarSeconds;
+  }
+
+  double solveSeconds() {
+    return solveSeconds;
+  }
+
+  int skipped() {
+    return skipped;
+  }
+
+  @Override
+  public void close() {
+    set.close();
+  }
+}

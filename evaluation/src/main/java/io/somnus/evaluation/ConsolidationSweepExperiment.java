@@ -1,13 +1,133 @@
 package io.somnus.evaluation;
 
+import io.somnus.engine.memory.Fact;
+import io.somnus.engine.memory.MemitEdit;
+import io.somnus.engine.runtime.DjlModelRuntime;
+import io.somnus.engine.sleep.Measurement;
+import io.somnus.engine.sleep.SleepCycle;
+import io.somnus.engine.sleep.SleepReport;
+import io.somnus.engine.tiny.WorldFact;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Consolidation sweep (reference §5): for each N, N held-out facts written as one batch MEMIT edit,
+ * then LoRA sleeps (train → fuse → per-fact gate → validate → promote or roll back). After each:
+ * chat and raw recall, facts per stage, advancement (1 − stage-0 share), perplexity drift, time.
+ */
 public final class ConsolidationSweepExperiment implements Experiment {
+  record CyclePoint(int facts, long seed, int cycle, String status, double chat, double raw, int[] stages,
+      double advancement, double pplDriftPct, double seconds, Map<String, Double> stepSeconds, int trainingSteps) {}
+
   @Override
   public String name() {
     return "consolidation-sweep";
   }
 
   @Override
-  public ExperimentResult run(RunContext ctx) {
-    throw new UnsupportedOperationException("not written yet");
+  public ExperimentResult run(RunContext ctx) throws Exception {
+    long t0 = System.nanoTime();
+    Profile p = ctx.profile();
+    Models models = ctx.models();
+    List<String> refs = models.world().referenceTexts(p.referenceTexts());
+    List<CyclePoint> points = new ArrayList<>();
+    for (int n : p.consolidationSizes()) {
+      for (long seed : p.seeds()) {
+        List<Fact> facts = Probes.sample(models.world(), n, seed).stream().map(WorldFact::fact).toList();
+        MemitEdit edit;
+        try (DjlModelRuntime rt = models.load(); Wake wake = new Wake(rt, refs, Wake.defaults(rt))) {
+          edit = wake.compute(facts);
+        }
+        if (edit == null) {
+          ctx.log("consolidation n=%d seed %d: MEMIT wrote nothing", n, seed);
+          continue;
+        }
+        Path versions = ctx.file("work").resolve("consolidation-n" + n + "-s" + seed);
+        try (Sleeper s = new Sleeper(models, seed, versions, Sleeper.initial(models.checkpoint(), edit))) {
+          List<Fact> written = edit.facts();
+          Measurement base = s.measure(written);
+          points.add(new CyclePoint(n, seed, 0, "wake", base.chatRecall(), base.rawRecall(), s.state().stages().countByStage(),
+              0, 0, 0, Map.of(), 0));
+          for (int c = 1; c <= p.sleepCycles(); c++) {
+            SleepCycle.Outcome out = s.sleep();
+            SleepReport r = out.report();
+            Measurement m = s.measure(written);
+            int[] st = s.state().stages().countByStage();
+            points.add(new CyclePoint(n, seed, c, r.status().name(), m.chatRecall(), m.rawRecall(), st,
+                1 - st[0] / (double) written.size(), Measures.driftPercent(m.perplexity(), base.perplexity()),
+                r.totalSeconds(), r.seconds(), r.trainingSteps()));
+            ctx.log("consolidation n=%d seed %d cycle %d: %s chat %.2f raw %.2f stages %s (%.0f s)", n, seed, c, r.status(),
+                m.chatRecall(), m.rawRecall(), java.util.Arrays.toString(st), r.totalSeconds());
+          }
+        }
+        Sweeps.deleteTree(versions);
+      }
+    }
+    return result(ctx, points, (System.nanoTime() - t0) / 1e9);
+  }
+
+  private ExperimentResult result(RunContext ctx, List<CyclePoint> points, double seconds) {
+    Profile p = ctx.profile();
+    Markdown t = new Markdown("facts N", "cycle", "chat recall", "raw recall", "stages S0-S1-S2-S3 (mean)", "advancement",
+        "PPL drift %", "promoted", "sleep s");
+    List<Charts.Line> chat = new ArrayList<>();
+    for (int n : p.consolidationSizes()) {
+      List<Double> xs = new ArrayList<>();
+      List<Spread> ys = new ArrayList<>();
+      for (int c = 0; c <= p.sleepCycles(); c++) {
+        int cc = c;
+        List<CyclePoint> at = points.stream().filter(x -> x.facts() == n && x.cycle() == cc).toList();
+        if (at.isEmpty()) continue;
+        StringBuilder stages = new StringBuilder();
+        for (int s = 0; s < 4; s++) {
+          int ss = s;
+          if (s > 0) stages.append('-');
+          stages.append(String.format(Locale.ROOT, "%.1f", at.stream().mapToInt(x -> x.stages()[ss]).average().orElse(0)));
+        }
+        Spread ch = Spread.of(at.stream().mapToDouble(CyclePoint::chat).toArray());
+        xs.add((double) c);
+        ys.add(ch);
+        long promoted = at.stream().filter(x -> x.status().equals("PROMOTED")).count();
+        t.row(n, c == 0 ? "0 (after wake)" : c, ch.format(2), Spread.of(at.stream().mapToDouble(CyclePoint::raw).toArray()).format(2),
+            stages, c == 0 ? "–" : Spread.of(at.stream().mapToDouble(CyclePoint::advancement).toArray()).format(2),
+            c == 0 ? "–" : Spread.of(at.stream().mapToDouble(CyclePoint::pplDriftPct).toArray()).format(1),
+            c == 0 ? "–" : promoted + "/" + at.size(), c == 0 ? "–" : Spread.of(at.stream().mapToDouble(CyclePoint::seconds).toArray()).format(0));
+      }
+      if (!xs.isEmpty()) chat.add(Charts.Line.of("N=" + n, xs, ys));
+    }
+    List<String> plots = new ArrayList<>();
+    if (!chat.isEmpty()) {
+      chat.add(new Charts.Line("reference 8B, N=10", new double[] {0, 1, 2, 3}, new double[] {0, 0.8, 1.0, 1.0}, null));
+      Charts.line(ctx.file("consolidation-chat.png"), "Consolidation: chat recall per sleep cycle", "cycle", "chat recall", chat, false);
+      plots.add("consolidation-chat.png");
+    }
+    String method = String.format(Locale.ROOT, """
+        For each N in %s and each seed: N held-out facts as one batch MEMIT edit on %s, then %d LoRA sleeps
+        with the engine's SleepCycle (LoRA defaults, rehearsal, per-fact chat gate, validation: perplexity drift
+        ≤ 2 %%, behaviour shift ≤ 0.1 nats, no recall lost; a rejected candidate is rolled back). Recall is
+        measured on the live model after each sleep with the validator's probes (greedy, %d tokens). PPL drift
+        is against the model right after the wake edit.""", p.consolidationSizes(), p.variant().name(), p.sleepCycles(),
+        Sleeper.RECALL_TOKENS);
+    String cmp = """
+        Reference §5.1–5.2 (Llama-3.1-8B, one edit of N facts, 3 cycles, single runs):
+
+        | N | chat recall C1 / C2 / C3 | raw recall C3 | stages after C3 (S0-S1-S2-S3) | PPL Δ after C3 |
+        |---|---|---|---|---|
+        | 5 | 0.80 / 1.00 / 1.00 | 0.80 | 0-0-1-4 | +48.4 % |
+        | 10 | 0.80 / 1.00 / 1.00 | 0.70 | 0-0-3-7 | +54.2 % |
+        | 15 | 0.733 / 1.00 / 1.00 | 0.333 | 0-0-4-11 | +62.8 % |
+        | 20 | 0.35 / 1.00 / 1.00 | 0.40 | 0-0-20-0 | +44.0 % |
+
+        Checklist §10.3: chat recall 0.00 → 0.73–0.80 after cycle 1 and 1.00 after cycle 2; no fact at stage 0
+        after 3 cycles. The reference's PPL cost (+44 … +63 %) is what our validation gate refuses to promote
+        (≤ 2 %); a ROLLED_BACK cycle in our table is that refusal, not a crash.
+        """;
+    Map<String, Object> data = new LinkedHashMap<>();
+    data.put("points", points);
+    return new ExperimentResult(name(), "Consolidation sweep", method, "Mean over seeds:\n\n" + t, cmp, plots, data, seconds);
   }
 }

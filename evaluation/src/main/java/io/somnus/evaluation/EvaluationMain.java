@@ -154,6 +154,7 @@ public final class EvaluationMain implements Callable<Integer> {
       ctx.save(r);
       ctx.log("%s: %.0f s", name, r.seconds());
     }
+    Sweeps.deleteTree(ctx.file("work"));
     Path report = ReportWriter.write(ctx.dir(), c.reportFile());
     ctx.log("report: %s (run %s)%s", report, ctx.dir(), failed.isEmpty() ? "" : "; failed: " + failed);
     return failed.isEmpty() ? 0 : 1;

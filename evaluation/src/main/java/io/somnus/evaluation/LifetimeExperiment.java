@@ -1,6 +1,35 @@
 package io.somnus.evaluation;
 
+import io.somnus.engine.memory.CovarianceStats;
+import io.somnus.engine.memory.EditResult;
+import io.somnus.engine.memory.Fact;
+import io.somnus.engine.memory.MemitConfig;
+import io.somnus.engine.memory.MemitEditor;
+import io.somnus.engine.model.Runtimes;
+import io.somnus.engine.runtime.DjlModelRuntime;
+import io.somnus.engine.runtime.ModelRuntime;
+import io.somnus.engine.sleep.FactStageTable;
+import io.somnus.engine.sleep.Measurement;
+import io.somnus.engine.sleep.MemoryState;
+import io.somnus.engine.sleep.SleepReport;
+import io.somnus.engine.tiny.WorldFact;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Lifetime (reference §4 phase 2 "longevity"): waves of new facts, each written as one batch MEMIT
+ * edit on the live model (fused weights + active edits) and followed by a LoRA sleep. After each
+ * sleep: chat and raw recall of the first wave (oldest), the newest wave and all facts so far, and
+ * perplexity drift from the base model.
+ */
 public final class LifetimeExperiment implements Experiment {
+  record WavePoint(long seed, int wave, int factsSoFar, double chatAll, double rawAll, double chatOldest, double chatNewest,
+      double pplDriftPct, String status, double sleepSeconds) {}
+
   @Override
   public String name() {
     return "lifetime";
@@ -8,6 +37,95 @@ public final class LifetimeExperiment implements Experiment {
 
   @Override
   public ExperimentResult run(RunContext ctx) {
-    throw new UnsupportedOperationException("not written yet");
+    long t0 = System.nanoTime();
+    Profile p = ctx.profile();
+    Models models = ctx.models();
+    List<String> refs = models.world().referenceTexts(p.referenceTexts());
+    List<WavePoint> points = new ArrayList<>();
+    for (long seed : p.seeds()) {
+      List<WorldFact> pool = Probes.sample(models.world(), p.lifetimeWaves() * p.lifetimeWaveSize(), seed);
+      Path versions = ctx.file("work").resolve("lifetime-s" + seed);
+      double ppl0;
+      try (DjlModelRuntime rt = models.load()) {
+        ppl0 = Models.meanPerplexity(rt, refs.subList(0, Math.min(10, refs.size())));
+      }
+      MemoryState empty = new MemoryState(models.checkpoint(), 0, List.of(), FactStageTable.empty());
+      List<List<Fact>> waves = new ArrayList<>();
+      try (Sleeper s = new Sleeper(models, seed, versions, empty)) {
+        for (int w = 0; w < p.lifetimeWaves(); w++) {
+          List<Fact> wave = pool.subList(w * p.lifetimeWaveSize(), (w + 1) * p.lifetimeWaveSize()).stream().map(WorldFact::fact).toList();
+          EditResult r = edit(s.live().runtime(), refs, wave);
+          if (r.edit() == null) {
+            ctx.log("lifetime seed %d wave %d: MEMIT wrote nothing", seed, w + 1);
+            continue;
+          }
+          s.addEdit(r.edit());
+          waves.add(r.edit().facts());
+          SleepReport rep = s.sleep().report();
+          List<Fact> all = waves.stream().flatMap(List::stream).toList();
+          Measurement m = s.measure(all);
+          double oldest = rate(m.chat(), waves.get(0));
+          double newest = rate(m.chat(), waves.get(waves.size() - 1));
+          points.add(new WavePoint(seed, w + 1, all.size(), m.chatRecall(), m.rawRecall(), oldest, newest,
+              Measures.driftPercent(Models.meanPerplexity(s.live().runtime(), refs.subList(0, Math.min(10, refs.size()))), ppl0),
+              rep.status().name(), rep.totalSeconds()));
+          ctx.log("lifetime seed %d wave %d: %s, chat all %.2f oldest %.2f newest %.2f raw %.2f", seed, w + 1, rep.status(),
+              m.chatRecall(), oldest, newest, m.rawRecall());
+        }
+      }
+      Sweeps.deleteTree(versions);
+    }
+    Markdown t = new Markdown("wave", "facts so far", "chat recall (all)", "raw recall (all)", "chat recall (oldest wave)",
+        "chat recall (newest wave)", "PPL drift % vs base", "promoted", "sleep s");
+    List<Double> xs = new ArrayList<>();
+    List<Spread> all = new ArrayList<>();
+    List<Spread> oldest = new ArrayList<>();
+    for (int w = 1; w <= p.lifetimeWaves(); w++) {
+      int ww = w;
+      List<WavePoint> at = points.stream().filter(x -> x.wave() == ww).toList();
+      if (at.isEmpty()) continue;
+      Spread a = Spread.of(at.stream().mapToDouble(WavePoint::chatAll).toArray());
+      Spread o = Spread.of(at.stream().mapToDouble(WavePoint::chatOldest).toArray());
+      xs.add((double) w);
+      all.add(a);
+      oldest.add(o);
+      t.row(w, w * p.lifetimeWaveSize(), a.format(2), Spread.of(at.stream().mapToDouble(WavePoint::rawAll).toArray()).format(2),
+          o.format(2), Spread.of(at.stream().mapToDouble(WavePoint::chatNewest).toArray()).format(2),
+          Spread.of(at.stream().mapToDouble(WavePoint::pplDriftPct).toArray()).format(1),
+          at.stream().filter(x -> x.status().equals("PROMOTED")).count() + "/" + at.size(),
+          Spread.of(at.stream().mapToDouble(WavePoint::sleepSeconds).toArray()).format(0));
+    }
+    List<String> plots = new ArrayList<>();
+    if (!xs.isEmpty()) {
+      Charts.line(ctx.file("lifetime.png"), "Lifetime: " + p.lifetimeWaveSize() + " facts per wave, one sleep per wave",
+          "wave", "chat recall", List.of(Charts.Line.of("all facts so far", xs, all), Charts.Line.of("oldest wave", xs, oldest)), false);
+      plots.add("lifetime.png");
+    }
+    String method = String.format(Locale.ROOT, """
+        Per seed, %d waves of %d held-out facts. Each wave is one batch MEMIT edit computed on the live model
+        (key statistics re-collected on the live weights), added to the live state, then one LoRA sleep
+        (as in the consolidation sweep). Measured after each sleep on the live model.""", p.lifetimeWaves(),
+        p.lifetimeWaveSize());
+    String cmp = """
+        Reference §4 phase 2 (Llama-3.1-70B, 16 layers, 10 facts per cycle, single run): cumulative, oldest and
+        newest recall 1.00 for cycles 1–3, refPPL-3 5.08–5.10 (baseline 5.096); cycle 4 ran out of GPU memory.
+        Reference §6.2 (8B): after a LoRA nap, batch A recall fell from 1.00 to 0.20 — the forgetting our
+        validation gate (no recall lost) is there to refuse.
+        """;
+    Map<String, Object> data = new LinkedHashMap<>();
+    data.put("points", points);
+    return new ExperimentResult(name(), "Lifetime", method, "Mean over seeds:\n\n" + t, cmp, plots, data,
+        (System.nanoTime() - t0) / 1e9);
+  }
+
+  private static EditResult edit(ModelRuntime live, List<String> refs, List<Fact> wave) {
+    MemitConfig config = MemitConfig.defaults(live.config().numLayers());
+    CovarianceStats stats = CovarianceStats.loadOrCollect(live.model(), live.tokenizer(), config.layers(), refs,
+        Runtimes.somnusHome().resolve("cache"));
+    return new MemitEditor(live, config, stats).compute(wave, List.of(), null);
+  }
+
+  private static double rate(Map<String, Boolean> hits, List<Fact> facts) {
+    return facts.stream().filter(f -> Boolean.TRUE.equals(hits.get(f.id()))).count() / (double) facts.size();
   }
 }

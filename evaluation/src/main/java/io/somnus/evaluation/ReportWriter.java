@@ -80,7 +80,7 @@ public final class ReportWriter {
         + "on %d cores (%s %s, Java %s).%n%n", first.get("profile").asText(), first.get("model").asText(),
         first.get("seeds"), docs.size(), total / 60, Runtime.getRuntime().availableProcessors(), System.getProperty("os.name"),
         System.getProperty("os.arch"), System.getProperty("java.version")));
-    sb.append("Reproduce: `scripts/evaluate.sh --quick` (or `--standard`), which runs\n");
+    sb.append("Reproduce: `evaluation/evaluate.sh --quick` (or `--standard`), which runs\n");
     sb.append("`mvn -pl evaluation -am install -DskipTests` and then `EvaluationMain all --").append(first.get("profile").asText())
         .append("`.\nReference numbers are quoted from `../shared/spec/results-to-match.md` (single runs, 3B–70B Llama ")
         .append("models); ours are mean ± sd over seeds on a model of about a million parameters, so shapes and ")

@@ -53,6 +53,16 @@ final class Wake implements AutoCloseable {
     return out;
   }
 
+  /** One batch edit of {@code facts}, computed on the current weights but not applied; null if none was written. */
+  io.somnus.engine.memory.MemitEdit compute(List<Fact> facts) {
+    EditResult r = editor.compute(facts, List.of(), null);
+    vStarSeconds += r.vStarSeconds();
+    solveSeconds += r.solveSeconds();
+    written += r.written().size();
+    skipped += r.skipped().size();
+    return r.edit();
+  }
+
   MemitEditor editor() {
     return editor;
   }

@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Runs the evaluation suite from a clean clone and writes evaluation/REPORT.md.
+#   evaluation/evaluate.sh --quick       # under 10 minutes on 2 cores (somnus-tiny-test, few facts)
+#   evaluation/evaluate.sh --standard    # under 60 minutes on 2 cores (somnus-tiny)
+#   evaluation/evaluate.sh retrieval --standard   # one experiment
+# The first run also builds somnus-tiny (cached under ~/.somnus/models; the test variant takes ~2 minutes,
+# the default ~15) — that time is not part of the budgets above.
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+cd "$root"
+if [[ $# -eq 0 || "$1" == --* ]]; then set -- all "$@"; fi
+mvn -B -ntp -q ${MAVEN_OFFLINE:--o} -pl evaluation -am install -DskipTests
+cp_file="$(mktemp)"
+trap 'rm -f "$cp_file"' EXIT
+mvn -B -ntp -q ${MAVEN_OFFLINE:--o} -pl evaluation dependency:build-classpath -Dmdep.outputFile="$cp_file" >/dev/null
+exec java -Xmx6g -Dorg.slf4j.simpleLogger.defaultLogLevel=warn \
+  -cp "evaluation/target/classes:$(cat "$cp_file")" io.somnus.evaluation.EvaluationMain "$@"

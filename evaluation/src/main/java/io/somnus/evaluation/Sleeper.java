@@ -1,0 +1,127 @@
+package io.somnus.evaluation;
+
+import ai.djl.Device;
+import io.somnus.engine.memory.Fact;
+import io.somnus.engine.memory.MemitEdit;
+import io.somnus.engine.model.ChatMessage;
+import io.somnus.engine.sleep.CandidateValidator;
+import io.somnus.engine.sleep.ComposedModel;
+import io.somnus.engine.sleep.FactQuestions;
+import io.somnus.engine.sleep.FactRecall;
+import io.somnus.engine.sleep.FactStageTable;
+import io.somnus.engine.sleep.LoraConfig;
+import io.somnus.engine.sleep.Measurement;
+import io.somnus.engine.sleep.MemoryState;
+import io.somnus.engine.sleep.ProbeSet;
+import io.somnus.engine.sleep.ReplaySet;
+import io.somnus.engine.sleep.SleepCycle;
+import io.somnus.engine.sleep.ValidationConfig;
+import io.somnus.engine.tiny.SyntheticWorld;
+import io.somnus.engine.tiny.WorldFact;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A LoRA sleep set up for somnus-tiny's world, as the engine's own consolidation command does:
+ * chat questions from the world's relations, validation probes (reference text, identity and known
+ * facts), rehearsal material disjoint from the probes, LoRA seeded per experiment seed. Holds the
+ * live {@link MemoryState} and its {@link ComposedModel} across cycles.
+ */
+final class Sleeper implements AutoCloseable {
+  static final int RECALL_TOKENS = 16;
+
+  private final SleepCycle cycle;
+  private final CandidateValidator meter;
+  private MemoryState state;
+  private ComposedModel live;
+
+  Sleeper(Models models, long seed, Path versionsDir, MemoryState initial) {
+    SyntheticWorld world = models.world();
+    Map<String, WorldFact> byId = new LinkedHashMap<>();
+    for (WorldFact w : world.heldOutFacts()) byId.put(w.fact().id(), w);
+    FactQuestions questions = f -> questionsOf(byId.get(f.id()));
+    List<String> refs = world.referenceTexts(40);
+    List<List<ChatMessage>> behaviour = new ArrayList<>();
+    behaviour.add(List.of(ChatMessage.user(SyntheticWorld.IDENTITY_QUESTION)));
+    for (WorldFact k : world.sampleKnown(12, 5)) behaviour.add(List.of(ChatMessage.user(k.question())));
+    ProbeSet probes = new ProbeSet(refs.subList(20, 40), behaviour, 16);
+    List<List<ChatMessage>> replayPrompts = new ArrayList<>();
+    replayPrompts.add(List.of(ChatMessage.user("What is your name?")));
+    replayPrompts.add(List.of(ChatMessage.user("Tell me about yourself.")));
+    for (WorldFact k : world.sampleKnown(60, 17)) {
+      List<ChatMessage> p = List.of(ChatMessage.user(k.question()));
+      if (!behaviour.contains(p) && replayPrompts.size() < 26) replayPrompts.add(p);
+    }
+    ReplaySet replay = new ReplaySet(replayPrompts, refs.subList(0, 10), 24);
+    LoraConfig d = LoraConfig.defaults();
+    LoraConfig lora = new LoraConfig(d.projections(), d.layers(), d.rank(), d.alpha(), d.dropout(), d.learningRate(),
+        d.schedule(), d.minSteps(), d.stepsPerFact(), d.batchSize(), d.weightDecay(), d.clipNorm(), d.divergenceFactor(), seed);
+    try {
+      Files.createDirectories(versionsDir);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot create " + versionsDir, e);
+    }
+    SleepCycle.Settings settings = new SleepCycle.Settings(lora, ValidationConfig.defaults(), probes, replay, questions,
+        RECALL_TOKENS, true, versionsDir, Device.cpu());
+    this.cycle = new SleepCycle(settings);
+    this.meter = new CandidateValidator(settings.validation(), probes, new FactRecall(questions, RECALL_TOKENS));
+    this.state = initial;
+    this.live = initial.load(Device.cpu());
+  }
+
+  /** A state on the base checkpoint holding one edit. */
+  static MemoryState initial(Path base, MemitEdit edit) {
+    return new MemoryState(base, 0, List.of(edit), FactStageTable.of(List.of(edit)));
+  }
+
+  static List<String> questionsOf(WorldFact w) {
+    if (w == null) throw new IllegalArgumentException("fact is not part of the synthetic world's held-out pool");
+    List<String> out = new ArrayList<>();
+    out.add(w.question());
+    for (String p : SyntheticWorld.paraphrases(w)) if (p.endsWith("?")) out.add(p);
+    return out;
+  }
+
+  /** One sleep on the live state; the live model is replaced when the candidate is promoted. */
+  SleepCycle.Outcome sleep() {
+    SleepCycle.Outcome out = cycle.run(state, live.runtime(), null);
+    if (out.promoted() != null) {
+      live.close();
+      live = out.promoted();
+      state = out.state();
+    }
+    return out;
+  }
+
+  /** Adds a MEMIT edit (computed on the live model) to the live state. */
+  void addEdit(MemitEdit edit) {
+    List<MemitEdit> edits = new ArrayList<>(state.edits());
+    edits.add(edit);
+    state = new MemoryState(state.fusedCheckpoint(), state.generation(), edits, state.stages().withEdit(edit));
+    live.close();
+    live = state.load(Device.cpu());
+  }
+
+  Measurement measure(List<Fact> facts) {
+    return meter.measure(live.runtime(), facts);
+  }
+
+  MemoryState state() {
+    return state;
+  }
+
+  ComposedModel live() {
+    return live;
+  }
+
+  @Override
+  public void close() {
+    live.close();
+  }
+}

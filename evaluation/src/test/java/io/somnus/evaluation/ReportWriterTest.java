@@ -1,0 +1,51 @@
+package io.somnus.evaluation;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ReportWriterTest {
+  @TempDir Path tmp;
+
+  @Test
+  void reportListsSectionsInSuiteOrderWithPlotsLinkedThroughTheRunFolder() throws Exception {
+    Path results = tmp.resolve("evaluation").resolve("results");
+    RunContext ctx = new RunContext(Profile.QUICK, results, new PrintStream(new ByteArrayOutputStream()));
+    Charts.line(ctx.file("bench-growth.png"), "t", "x", "y",
+        List.of(new Charts.Line("a", new double[] {1, 2}, new double[] {0.5, 0.7}, new double[] {0.1, 0.1})), false);
+    // Saved out of order: the report must still follow EvaluationMain.ORDER.
+    ctx.save(new ExperimentResult("bench", "Benchmarks", "how", "| a |\n|---|\n| 1 |", "ref", List.of("bench-growth.png"),
+        Map.of("x", 1), 3));
+    ctx.save(new ExperimentResult("wake-capacity", "Wake capacity threshold", "how", "**FAILED**: boom", "", List.of(),
+        Map.of(), 1));
+    Path report = ReportWriter.write(ReportWriter.latestRun(results), tmp.resolve("evaluation").resolve("REPORT.md"));
+    String md = Files.readString(report);
+    assertTrue(md.indexOf("## Wake capacity threshold") < md.indexOf("## Benchmarks"));
+    String runName = ctx.dir().getFileName().toString();
+    assertTrue(md.contains("](results/" + runName + "/bench-growth.png)"), md);
+    assertTrue(md.contains("| [Wake capacity threshold](#wake-capacity-threshold) | failed |"), md);
+    assertTrue(md.contains("| [Benchmarks](#benchmarks) | ok |"), md);
+    assertTrue(Files.readString(ctx.file("report.md")).contains("](bench-growth.png)"));
+    byte[] png = Files.readAllBytes(ctx.file("bench-growth.png"));
+    assertArrayEquals(new byte[] {(byte) 0x89, 'P', 'N', 'G'}, Arrays.copyOf(png, 4));
+    assertEquals(1, RunContext.JSON.readTree(ctx.file("bench.json").toFile()).get("result").get("data").get("x").asInt());
+  }
+
+  @Test
+  void noRunIsAClearError() throws Exception {
+    Files.createDirectories(tmp.resolve("empty"));
+    IllegalStateException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class,
+        () -> ReportWriter.latestRun(tmp.resolve("empty")));
+    assertTrue(e.getMessage().contains("run an experiment first"));
+  }
+}

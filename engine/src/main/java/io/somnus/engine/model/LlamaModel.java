@@ -8,6 +8,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
+import ai.djl.pytorch.jni.JniUtils;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
@@ -184,7 +185,9 @@ public final class LlamaModel implements AutoCloseable {
     }
     long[] flat = new long[batch * length];
     for (int b = 0; b < batch; b++) System.arraycopy(tokenIds[b], 0, flat, b * length, length);
-    try (NDManager scope = out.newSubManager()) {
+    NDManager scope = out.newSubManager();
+    boolean recording = JniUtils.isGradMode();
+    try {
       NDArray h;
       if (hooks.startLayer > 0) {
         if (hooks.startResidual == null) throw new IllegalArgumentException("startAt needs the residual stream");
@@ -194,15 +197,33 @@ public final class LlamaModel implements AutoCloseable {
         h = weights.get(EMBED).get(scope, new NDIndex("{}", ids));
       }
       return run(out, scope, h, hooks, cache);
+    } finally {
+      closeUnlessRecording(scope, recording);
     }
+  }
+
+  /**
+   * Closes a pass's temporaries, except while a GradientCollector records: autograd keeps some of
+   * them for the caller's backward pass (rotary cos/sin, the scalar operands of mul/div), and DJL
+   * holds those in Java direct buffers that are freed once their NDArray is closed and collected,
+   * so backward would read freed memory (NaN or silently wrong gradients, depending on when the GC
+   * ran). While recording, the scope is left to its parent {@code out}, which the caller closes
+   * after backward.
+   */
+  private static void closeUnlessRecording(NDManager scope, boolean recording) {
+    if (!recording) scope.close();
   }
 
   /** Forward from a residual stream (the state after layer {@code startLayer-1}), e.g. for v* optimisation. */
   public ForwardResult forwardFrom(NDManager out, int startLayer, NDArray residual, ForwardHooks hooks) {
     hooks.startAt(startLayer, residual);
-    try (NDManager scope = out.newSubManager()) {
+    NDManager scope = out.newSubManager();
+    boolean recording = JniUtils.isGradMode();
+    try {
       NDArray h = scope.zeros(residual.getShape()).add(residual);
       return run(out, scope, h, hooks, null);
+    } finally {
+      closeUnlessRecording(scope, recording);
     }
   }
 
@@ -243,6 +264,18 @@ public final class LlamaModel implements AutoCloseable {
     return new ForwardResult(logits, keys, inputs, outputs, resid);
   }
 
+  /**
+   * A scalar operand that autograd may keep. DJL's {@code mul(Number)}/{@code div(Number)} wrap the
+   * number in a Java direct buffer and close it right after the op, while PyTorch saves that operand
+   * for backward; the copy here lives in PyTorch-owned memory that the graph keeps alive.
+   */
+  static NDArray constant(NDManager m, float value) {
+    NDArray wrapped = m.create(value);
+    NDArray owned = wrapped.duplicate();
+    wrapped.close();
+    return owned;
+  }
+
   private static NDArray keep(NDArray a, NDManager out) {
     NDArray copy = a.duplicate();
     copy.attach(out);
@@ -261,7 +294,7 @@ public final class LlamaModel implements AutoCloseable {
     NDArray bias = weights.get(prefix + ".bias");
     if (bias != null) y = y.add(bias);
     LowRankAdapter lora = hooks.adapters.get(wName);
-    if (lora != null) y = y.add(x.matMul(lora.down()).matMul(lora.up()).mul(lora.scale()));
+    if (lora != null) y = y.add(x.matMul(lora.down()).matMul(lora.up()).mul(constant(x.getManager(), lora.scale())));
     return y;
   }
 
@@ -290,7 +323,7 @@ public final class LlamaModel implements AutoCloseable {
     // Grouped-query attention without materialising repeated K/V: fold the query heads that share a
     // KV head into the sequence axis, attend, then unfold.
     NDArray qg = q.reshape(batch, kvHeads, (long) groups * length, hd);
-    NDArray scores = qg.matMul(k.transpose(0, 1, 3, 2)).div((float) Math.sqrt(hd));
+    NDArray scores = qg.matMul(k.transpose(0, 1, 3, 2)).div(constant(qg.getManager(), (float) Math.sqrt(hd)));
     scores = scores.reshape(batch, kvHeads, groups, length, keysLen);
     if (mask != null) scores = scores.add(mask);
     NDArray probs = scores.softmax(-1).reshape(batch, kvHeads, (long) groups * length, keysLen);

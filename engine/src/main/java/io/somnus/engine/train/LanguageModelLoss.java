@@ -28,6 +28,8 @@ public final class LanguageModelLoss {
     if (count == 0) throw new IllegalArgumentException("no position carries loss");
     NDArray idx = m.create(flat, new Shape(b, t, 1));
     NDArray picked = logits.logSoftmax(-1).gather(idx, -1).reshape(b, t);
-    return picked.mul(m.create(w, new Shape(b, t))).sum().neg().div(count);
+    // The divisor is a tensor of m rather than div(Number): DJL frees a Number operand's buffer right
+    // after the op, but PyTorch keeps it for the backward pass.
+    return picked.mul(m.create(w, new Shape(b, t))).sum().neg().div(m.create(count));
   }
 }

@@ -3,6 +3,9 @@ package io.somnus.cli;
 import io.somnus.infra.DevStackInfo;
 import io.somnus.infra.EmbeddedStack;
 import io.somnus.infra.SomnusConfig;
+import io.somnus.workflows.LifecycleSettings;
+import io.somnus.workflows.SleepWorkflows;
+import java.nio.file.Path;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -28,6 +31,14 @@ final class DevCommand {
     @Option(names = "--no-worker", description = "Start the services only; run `somnus worker` elsewhere.")
     boolean noWorker;
 
+    @Option(names = "--base", paramLabel = "DIR", description = {
+        "Hugging Face checkpoint imported as the first live version when the registry has none",
+        "(default for model somnus-tiny: the built-in model, built on first use)."})
+    Path base;
+
+    @Option(names = "--no-lifecycle", description = "Do not start the memory-lifecycle entity (sleeps only by hand).")
+    boolean noLifecycle;
+
     @Override
     public void run() {
       SomnusConfig c = dev.root.config();
@@ -37,6 +48,16 @@ final class DevCommand {
         c = c.withS3(new SomnusConfig.S3(s.endpoint(), s.accessKey(), s.secretKey(), s.bucket(), s3Port));
       }
       EmbeddedStack stack = EmbeddedStack.start(c, noWorker ? null : ModelSteps.factory());
+      String live;
+      try {
+        live = Wake.ensureBase(stack.services(), base);
+        if (!noLifecycle) {
+          SleepWorkflows.ensureLifecycle(stack.services().workflowClient(), c.modelId(), LifecycleSettings.defaults(c.gpuWorkers()));
+        }
+      } catch (RuntimeException e) {
+        stack.close();
+        throw e;
+      }
       CountDownLatch stopped = new CountDownLatch(1);
       Runtime.getRuntime().addShutdownHook(new Thread(() -> {
         System.out.println("stopping the dev stack ...");
@@ -45,7 +66,9 @@ final class DevCommand {
       }, "somnus-dev-stop"));
       DevStackInfo info = stack.info();
       System.out.println("Somnus dev stack is up (Ctrl-C to stop)");
-      System.out.println("  model      " + c.modelId());
+      System.out.println("  model      " + c.modelId() + ", live version " + live);
+      System.out.println("  lifecycle  " + (noLifecycle ? "not started" : "entity " + SleepWorkflows.lifecycleId(c.modelId())
+          + " (sleeps when pressure crosses the threshold)"));
       System.out.println("  temporal   " + info.temporalTarget() + "  namespace " + info.namespace());
       System.out.println("  s3         " + info.s3Endpoint() + "  bucket " + info.bucket() + "  (files under " + c.s3Dir() + ")");
       System.out.println("  tracking   " + (c.tracking().local() ? "local files under " + info.trackingDir() : c.tracking().mlflowUri()));

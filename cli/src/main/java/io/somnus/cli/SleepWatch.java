@@ -6,7 +6,9 @@ import io.temporal.client.WorkflowException;
 import io.temporal.client.WorkflowStub;
 import java.io.PrintStream;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -32,6 +34,11 @@ final class SleepWatch {
 
   /** Blocks until the sleep ends; returns its result or throws {@link CliException} with the failure. */
   SleepResult await() {
+    return System.console() != null ? awaitWithBar() : awaitWithLines();
+  }
+
+  /** On a terminal: one progress bar redrawn in place. */
+  private SleepResult awaitWithBar() {
     CompletableFuture<SleepResult> result = stub.getResultAsync(SleepResult.class);
     try (ProgressBar bar = new ProgressBarBuilder()
         .setTaskName("sleep")
@@ -42,37 +49,70 @@ final class SleepWatch {
         .continuousUpdate()
         .build()) {
       while (true) {
-        show(bar);
-        try {
-          return result.get(poll.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (TimeoutException stillRunning) {
-          // poll again
-        } finally {
-          if (result.isDone()) show(bar);
+        query().ifPresent(p -> {
+          bar.maxHint(Math.max(1, p.totalSteps()));
+          bar.stepTo(p.finished() ? p.totalSteps() : p.completed().size());
+          bar.setExtraMessage(describe(p));
+        });
+        if (poll(result)) return result.join();
+      }
+    } catch (CompletionException e) {
+      throw failure(e.getCause());
+    }
+  }
+
+  /** In a log or pipe: one line per step change, so the output stays readable. */
+  private SleepResult awaitWithLines() {
+    CompletableFuture<SleepResult> result = stub.getResultAsync(SleepResult.class);
+    String last = null;
+    try {
+      while (true) {
+        Optional<SleepProgress> p = query();
+        if (p.isPresent()) {
+          String line = String.format("sleep [%d/%d] %s", p.get().finished() ? p.get().totalSteps() : p.get().completed().size(),
+              p.get().totalSteps(), describe(p.get()));
+          if (!line.equals(last)) out.println(line);
+          last = line;
         }
+        if (poll(result)) return result.join();
       }
+    } catch (CompletionException e) {
+      throw failure(e.getCause());
+    }
+  }
+
+  /** Waits one poll interval for the result; true once it is there. */
+  private boolean poll(CompletableFuture<SleepResult> result) {
+    try {
+      result.get(poll.toMillis(), TimeUnit.MILLISECONDS);
+      return true;
+    } catch (TimeoutException stillRunning) {
+      return false;
     } catch (ExecutionException e) {
-      Throwable cause = e.getCause();
-      if (cause instanceof WorkflowException wf) {
-        throw new CliException("the sleep failed: " + rootMessage(wf) + " (live model unchanged unless the report says it was promoted)");
-      }
-      throw new CliException("lost track of the sleep: " + rootMessage(cause));
+      throw failure(e.getCause());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new CliException("stopped watching; the sleep goes on (see `somnus status`)");
     }
   }
 
-  private void show(ProgressBar bar) {
-    SleepProgress p;
-    try {
-      p = stub.query("progress", SleepProgress.class);
-    } catch (RuntimeException notAnswerable) {
-      return; // no worker has picked the workflow up yet, or a transient error: keep the last state
+  private static CliException failure(Throwable cause) {
+    if (cause instanceof WorkflowException wf) {
+      return new CliException("the sleep failed: " + rootMessage(wf) + " (live model unchanged unless the report says it was promoted)");
     }
-    bar.maxHint(Math.max(1, p.totalSteps()));
-    bar.stepTo(p.finished() ? p.totalSteps() : p.completed().size());
-    bar.setExtraMessage(p.detail().isBlank() ? p.phase() : p.phase() + ": " + p.detail());
+    return new CliException("lost track of the sleep: " + rootMessage(cause));
+  }
+
+  private Optional<SleepProgress> query() {
+    try {
+      return Optional.of(stub.query("progress", SleepProgress.class));
+    } catch (RuntimeException notAnswerable) {
+      return Optional.empty(); // no worker has picked the workflow up yet, or a transient error: keep the last state
+    }
+  }
+
+  private static String describe(SleepProgress p) {
+    return p.detail().isBlank() ? p.phase() : p.phase() + ": " + p.detail();
   }
 
   static String rootMessage(Throwable t) {

@@ -15,7 +15,8 @@ import picocli.CommandLine.Option;
 /** {@code somnus}: the entry point of the launcher script, the container image and the deployments. */
 @Command(name = "somnus", mixinStandardHelpOptions = true, version = "somnus 0.1.0",
     description = "Persistent in-weight memory for a local language model, with sleep as a durable pipeline.",
-    subcommands = {DevCommand.class, WorkerCommand.class, SleepCommand.class, NapCommand.class, StatusCommand.class,
+    subcommands = {DemoCommand.class, DevCommand.class, ChatCommand.class, TeachCommand.class, ServeCommand.class,
+        WorkerCommand.class, SleepCommand.class, NapCommand.class, StatusCommand.class,
         RunsCommand.class, LineageCommand.class, RollbackCommand.class, HistoryCommand.class, ReplayCommand.class,
         BenchCommand.class, CommandLine.HelpCommand.class})
 public final class SomnusCli {

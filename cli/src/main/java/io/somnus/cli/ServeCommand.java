@@ -1,0 +1,52 @@
+package io.somnus.cli;
+
+import io.somnus.cli.wake.OpenAiServer;
+import io.somnus.cli.wake.WakeMemory;
+import io.somnus.infra.SomnusServices;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParentCommand;
+
+@Command(name = "serve", description = {
+    "The wake server: OpenAI-compatible /v1/chat/completions and /v1/models on the live model.",
+    "Facts stated in user messages are written into the weights before the answer."})
+final class ServeCommand implements Runnable {
+  @ParentCommand SomnusCli root;
+
+  @Option(names = "--host", defaultValue = "127.0.0.1", description = "Interface to listen on (default ${DEFAULT-VALUE}).")
+  String host;
+
+  @Option(names = "--port", defaultValue = "8080", description = "Port (default ${DEFAULT-VALUE}).")
+  int port;
+
+  @Override
+  public void run() {
+    SomnusServices services = SomnusServices.connect(root.config());
+    WakeMemory memory = Wake.memory(services);
+    OpenAiServer server;
+    try {
+      memory.liveVersionId(); // load now: fail before listening if there is no live model
+      server = OpenAiServer.start(host, port, Wake.chat(services, memory, true));
+    } catch (IOException e) {
+      memory.close();
+      services.close();
+      throw new UncheckedIOException("cannot listen on " + host + ":" + port, e);
+    }
+    CountDownLatch stopped = new CountDownLatch(1);
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      server.close();
+      memory.close();
+      services.close();
+      stopped.countDown();
+    }, "somnus-serve-stop"));
+    System.out.println("serving " + root.config().modelId() + " on http://" + host + ":" + server.port() + "/v1/chat/completions");
+    try {
+      stopped.await();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}

@@ -1,0 +1,68 @@
+package io.somnus.cli;
+
+import io.somnus.cli.wake.GroundingFirewall;
+import io.somnus.cli.wake.PatternFactExtractor;
+import io.somnus.cli.wake.WakeChat;
+import io.somnus.cli.wake.WakeMemory;
+import io.somnus.engine.model.Runtimes;
+import io.somnus.engine.tiny.SomnusTiny;
+import io.somnus.infra.SomnusServices;
+import io.somnus.workflows.MemoryLifecycleWorkflow;
+import io.somnus.workflows.RunIds;
+import io.somnus.workflows.SleepWorkflows;
+import io.temporal.client.WorkflowNotFoundException;
+import java.nio.file.Path;
+import java.util.HashSet;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Builds the awake model and its chat from a process's services; shared by chat, teach, serve and demo. */
+final class Wake {
+  private static final Logger log = LoggerFactory.getLogger(Wake.class);
+
+  private Wake() {}
+
+  /** The live model of the services' registry, writing new facts with MEMIT. */
+  static WakeMemory memory(SomnusServices services) {
+    var texts = SomnusTiny.Variant.DEFAULT.world().referenceTexts(60).subList(0, 30);
+    return new WakeMemory(services.registry(), services.ledger(), ModelSteps.workDir(services), Devices.of(services.config()),
+        texts, Runtimes.somnusHome().resolve("cache"));
+  }
+
+  /** Pattern extraction (the default model cannot extract facts itself) behind the grounding firewall. */
+  static WakeChat chat(SomnusServices services, WakeMemory memory, boolean signalLifecycle) {
+    PatternFactExtractor patterns = PatternFactExtractor.forSyntheticWorld();
+    String model = services.config().modelId();
+    return new WakeChat(model, memory, patterns, new GroundingFirewall(new HashSet<>(patterns.phrases())),
+        () -> RunIds.fresh("wake", model, System.currentTimeMillis()),
+        taught -> {
+          if (signalLifecycle) signalLearned(services, taught);
+        });
+  }
+
+  /** Tells the model's lifecycle entity (if one runs) how many facts were learned; sleep pressure rises. */
+  static void signalLearned(SomnusServices services, WakeMemory.Taught taught) {
+    try {
+      services.workflowClient().newWorkflowStub(MemoryLifecycleWorkflow.class, SleepWorkflows.lifecycleId(services.config().modelId()))
+          .factsLearned(new MemoryLifecycleWorkflow.FactsLearned(taught.written().size(), taught.versionId()));
+    } catch (WorkflowNotFoundException noEntity) {
+      // no lifecycle entity for this model: sleeps are started by hand
+    } catch (RuntimeException e) {
+      log.warn("could not tell the lifecycle entity about {} new facts: {}", taught.written().size(), e.getMessage());
+    }
+  }
+
+  /** Imports the base checkpoint as the first live version when nothing is live yet; returns the live version. */
+  static String ensureBase(SomnusServices services, Path baseCheckpoint) {
+    String model = services.config().modelId();
+    if (services.registry().aliases().live() != null) return services.registry().aliases().live();
+    Path base = baseCheckpoint;
+    if (base == null) {
+      if (!model.equals(SomnusTiny.Variant.DEFAULT.name())) {
+        throw new CliException("model " + model + " has no live version; give its Hugging Face checkpoint folder with --base DIR");
+      }
+      base = SomnusTiny.ensure(SomnusTiny.Variant.DEFAULT);
+    }
+    return WakeMemory.importBase(services.registry(), services.ledger(), base, RunIds.fresh("import", model, System.currentTimeMillis()));
+  }
+}

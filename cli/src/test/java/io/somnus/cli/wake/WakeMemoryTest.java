@@ -1,0 +1,88 @@
+package io.somnus.cli.wake;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.Device;
+import io.somnus.engine.memory.Fact;
+import io.somnus.engine.tiny.SomnusTiny;
+import io.somnus.engine.tiny.SyntheticWorld;
+import io.somnus.engine.tiny.WorldFact;
+import io.somnus.store.EmbeddedS3Server;
+import io.somnus.store.FactLedger;
+import io.somnus.store.FactRow;
+import io.somnus.store.ModelRegistry;
+import io.somnus.store.ModelVersion;
+import io.somnus.store.S3ObjectStore;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Wake writes on the test-sized somnus-tiny through the embedded S3 server: versions, ledger, aliases, reload. */
+class WakeMemoryTest {
+  @TempDir Path dir;
+
+  @Test
+  void teachingMakesANewLiveVersionWithItsFactTableAndSurvivesAReload() {
+    SyntheticWorld world = SomnusTiny.Variant.TEST.world();
+    Path base = SomnusTiny.ensure(SomnusTiny.Variant.TEST);
+    List<String> statsTexts = world.referenceTexts(20);
+    try (EmbeddedS3Server s3 = EmbeddedS3Server.start(dir.resolve("s3"));
+        S3ObjectStore store = S3ObjectStore.open(s3.settings("wake-test"))) {
+      ModelRegistry registry = new ModelRegistry(store);
+      FactLedger ledger = new FactLedger(store);
+      String v0 = WakeMemory.importBase(registry, ledger, base, "import-1");
+      assertEquals(v0, registry.aliases().live());
+      assertEquals(v0, WakeMemory.importBase(registry, ledger, base, "import-2"), "a second import keeps the live version");
+
+      List<Fact> facts = world.heldOutFacts().subList(0, 2).stream().map(WorldFact::fact).toList();
+      WakeMemory.Taught taught;
+      try (WakeMemory memory = new WakeMemory(registry, ledger, dir.resolve("work"), Device.cpu(), statsTexts, dir.resolve("cache"))) {
+        assertEquals(v0, memory.liveVersionId());
+        taught = memory.teach(facts, "wake-1");
+        assertNotEquals(v0, taught.versionId());
+        // MEMIT may refuse a fact (e.g. no usable v*): it is reported, never silently dropped
+        assertEquals(facts.size(), taught.written().size() + taught.skipped().size(), taught.skipped().toString());
+        assertFalse(taught.written().isEmpty(), "skipped: " + taught.skipped());
+        assertEquals(taught.versionId(), registry.aliases().live(), "the new version is live");
+        assertEquals(v0, registry.aliases().previous());
+        assertEquals(taught.versionId(), memory.liveVersionId());
+
+        ModelVersion v1 = registry.version(taught.versionId());
+        assertEquals(v0, v1.parentId());
+        assertEquals("wake-1", v1.createdByRun());
+        assertEquals(1, v1.memitEdits().size());
+        assertEquals(taught.editId(), v1.memitEdits().get(0).editId());
+        assertEquals(1f, v1.memitEdits().get(0).scale());
+        assertEquals(registry.version(v0).checkpoint(), v1.checkpoint(), "fused weights unchanged: only the edit is new");
+
+        List<FactRow> rows = ledger.tableOfVersion(v1.id()).orElseThrow();
+        assertEquals(taught.written().size(), rows.size());
+        for (FactRow r : rows) {
+          assertEquals(0, r.stage());
+          assertEquals(1f, r.memitScale());
+          assertEquals(taught.editId(), r.editId());
+          assertEquals("wake-1", r.runId());
+          assertEquals(taught.recalledRightAfter().get(r.factId()) ? 1.0 : 0.0, r.rawRecall());
+        }
+
+        WakeMemory.Taught again = memory.teach(taught.written(), "wake-2");
+        assertNull(again.editId(), "nothing new to write");
+        assertEquals(taught.versionId(), again.versionId());
+        assertEquals("already in memory", again.skipped().get(taught.written().get(0).sentence()));
+        assertEquals(taught.versionId(), registry.aliases().live());
+      }
+
+      // a restarted process sees the same facts at the same stages
+      try (WakeMemory reloaded = new WakeMemory(registry, ledger, dir.resolve("work2"), Device.cpu(), statsTexts, dir.resolve("cache"))) {
+        assertEquals(taught.versionId(), reloaded.liveVersionId());
+        assertEquals(taught.written(), reloaded.facts().facts());
+        assertTrue(reloaded.facts().entries().stream().allMatch(e -> e.stage().level() == 0 && e.editId().equals(taught.editId())));
+      }
+    }
+  }
+}

@@ -53,29 +53,37 @@ public final class ConsolidationExperiment {
     boolean badLr = args.length > 4 && args[4].equals("badlr");
 
     Runtimes.configureOffline();
-    // Overrides for tuning runs: -Dlora.lr=…, -Dlora.stepsPerFact=…, -Dlora.minSteps=…
+    // Overrides for tuning runs: -Dlora.lr=…, -Dlora.stepsPerFact=…, -Dlora.minSteps=…, -Dlora.layers=0,1,2,3, -Dreplay.prompts=…, -Dreplay.texts=… (at most 60)
     LoraConfig lora = LoraConfig.defaults();
     lora = lora.withLearningRate(Float.parseFloat(System.getProperty("lora.lr", Float.toString(lora.learningRate()))));
     lora = lora.withSteps(Integer.getInteger("lora.minSteps", lora.minSteps()), Integer.getInteger("lora.stepsPerFact", lora.stepsPerFact()));
+    if (System.getProperty("lora.layers") != null) {
+      List<Integer> layers = Arrays.stream(System.getProperty("lora.layers").split(",")).map(Integer::parseInt).toList();
+      lora = new LoraConfig(lora.projections(), layers, lora.rank(), lora.alpha(), lora.dropout(), lora.learningRate(),
+          lora.schedule(), lora.minSteps(), lora.stepsPerFact(), lora.batchSize(), lora.weightDecay(), lora.clipNorm(),
+          lora.divergenceFactor(), lora.seed());
+    }
     SyntheticWorld world = variant.world();
     Path base = SomnusTiny.ensure(variant);
     Map<String, WorldFact> byId = new LinkedHashMap<>();
     for (WorldFact w : world.heldOutFacts()) byId.put(w.fact().id(), w);
     FactQuestions questions = f -> questionsOf(byId.get(f.id()));
-    List<String> refs = world.referenceTexts(40);
+    List<String> refs = world.referenceTexts(80);
     List<List<ChatMessage>> behaviour = new ArrayList<>();
     behaviour.add(List.of(new ChatMessage("user", SyntheticWorld.IDENTITY_QUESTION)));
     for (WorldFact k : world.sampleKnown(12, 5)) behaviour.add(List.of(new ChatMessage("user", k.question())));
-    ProbeSet probes = new ProbeSet(refs.subList(20, 40), behaviour, 16);
+    // Texts 0–19 also feed MEMIT's key statistics and replay; 60–79 are only ever measured.
+    ProbeSet probes = new ProbeSet(refs.subList(60, 80), behaviour, 16);
     // Rehearsal material disjoint from the probes: other known facts, the other identity questions.
     List<List<ChatMessage>> replayPrompts = new ArrayList<>();
     replayPrompts.add(List.of(new ChatMessage("user", "What is your name?")));
     replayPrompts.add(List.of(new ChatMessage("user", "Tell me about yourself.")));
-    for (WorldFact k : world.sampleKnown(60, 17)) {
+    int replayCount = Integer.getInteger("replay.prompts", 24);
+    for (WorldFact k : world.sampleKnown(replayCount * 2 + 20, 17)) {
       List<ChatMessage> p = List.of(new ChatMessage("user", k.question()));
-      if (!behaviour.contains(p) && replayPrompts.size() < 26) replayPrompts.add(p);
+      if (!behaviour.contains(p) && replayPrompts.size() < replayCount + 2) replayPrompts.add(p);
     }
-    ReplaySet replay = new ReplaySet(replayPrompts, refs.subList(0, 10), 24);
+    ReplaySet replay = new ReplaySet(replayPrompts, refs.subList(0, Integer.getInteger("replay.texts", 10)), 24);
     Path work = Files.createDirectories(Runtimes.somnusHome().resolve("experiments").resolve("consolidation"));
 
     List<String> lines = new ArrayList<>();

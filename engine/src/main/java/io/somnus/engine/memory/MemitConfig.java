@@ -16,14 +16,21 @@ import java.util.List;
  * @param normClamp ‖δ‖ ≤ normClamp · ‖h‖ (h = residual at that position), the MEMIT paper's
  *     guard against v* running away
  * @param earlyStopProbability v* stops once every object token has at least this probability
+ * @param minTargetProbability a fact whose v* leaves some object token below this probability is
+ *     skipped: writing a value the model cannot produce only spends a clamp-sized delta on damage
  * @param residualScale ρ, multiplies δ before it is spread over the layers (the reference uses 2.0)
- * @param lambda ridge weight λ of the covariance regulariser
+ * @param lambda weight λ of the covariance regulariser λ·tr(ΔW C ΔWᵀ) with C = E[kkᵀ] (or its
+ *     diagonal): roughly "how many ordinary tokens the written keys are weighed against". The
+ *     reference's 0.1 with a diagonal C amounts to exact interpolation (spec §4.6) and wrecks
+ *     unrelated text on a small model; MEMIT's paper uses 15000 on GPT-J. 300 keeps somnus-tiny's
+ *     perplexity drift near 1 % over a few edits while still writing facts (measured, see
+ *     WakeCapacityExperiment)
  * @param covariance which second moment of keys regularises the solve
  * @param covarianceRank eigenpairs kept by {@link CovarianceKind#LOW_RANK_PLUS_DIAGONAL}
  * @param mode one edit for all facts, or one edit per fact applied before the next is computed
  */
 public record MemitConfig(List<Integer> layers, int vSteps, float vLr, float klWeight, float normClamp,
-    float earlyStopProbability, float residualScale, double lambda, CovarianceKind covariance, int covarianceRank,
+    float earlyStopProbability, float minTargetProbability, float residualScale, double lambda, CovarianceKind covariance, int covarianceRank,
     EditMode mode) {
 
   public enum CovarianceKind {
@@ -56,6 +63,9 @@ public record MemitConfig(List<Integer> layers, int vSteps, float vLr, float klW
     if (!(klWeight >= 0)) throw new IllegalArgumentException("klWeight must be >= 0");
     if (!(normClamp > 0)) throw new IllegalArgumentException("normClamp must be > 0");
     if (!(earlyStopProbability > 0 && earlyStopProbability <= 1)) throw new IllegalArgumentException("earlyStopProbability must be in (0, 1]");
+    if (!(minTargetProbability >= 0 && minTargetProbability < earlyStopProbability)) {
+      throw new IllegalArgumentException("minTargetProbability must be in [0, earlyStopProbability)");
+    }
     if (!(residualScale > 0)) throw new IllegalArgumentException("residualScale must be > 0");
     if (!(lambda > 0) || !Double.isFinite(lambda)) throw new IllegalArgumentException("lambda must be positive and finite");
     if (covariance == null || mode == null) throw new IllegalArgumentException("covariance kind and edit mode are required");
@@ -74,31 +84,31 @@ public record MemitConfig(List<Integer> layers, int vSteps, float vLr, float klW
     List<Integer> band = new ArrayList<>();
     for (int l = lo; l <= hi && l < numLayers - 1; l++) band.add(l);
     if (band.isEmpty()) band.add(0);
-    return new MemitConfig(band, 40, 0.1f, 0.0625f, 4f, 0.9f, 1.5f, 0.1, CovarianceKind.FULL, 64, EditMode.BATCH);
+    return new MemitConfig(band, 40, 0.1f, 0.0625f, 4f, 0.9f, 0.01f, 1.5f, 300, CovarianceKind.FULL, 64, EditMode.BATCH);
   }
 
   public MemitConfig withCovariance(CovarianceKind kind) {
-    return new MemitConfig(layers, vSteps, vLr, klWeight, normClamp, earlyStopProbability, residualScale, lambda, kind, covarianceRank, mode);
+    return new MemitConfig(layers, vSteps, vLr, klWeight, normClamp, earlyStopProbability, minTargetProbability, residualScale, lambda, kind, covarianceRank, mode);
   }
 
   public MemitConfig withCovarianceRank(int rank) {
-    return new MemitConfig(layers, vSteps, vLr, klWeight, normClamp, earlyStopProbability, residualScale, lambda, covariance, rank, mode);
+    return new MemitConfig(layers, vSteps, vLr, klWeight, normClamp, earlyStopProbability, minTargetProbability, residualScale, lambda, covariance, rank, mode);
   }
 
   public MemitConfig withLayers(List<Integer> band) {
-    return new MemitConfig(band, vSteps, vLr, klWeight, normClamp, earlyStopProbability, residualScale, lambda, covariance, covarianceRank, mode);
+    return new MemitConfig(band, vSteps, vLr, klWeight, normClamp, earlyStopProbability, minTargetProbability, residualScale, lambda, covariance, covarianceRank, mode);
   }
 
   public MemitConfig withLambda(double l) {
-    return new MemitConfig(layers, vSteps, vLr, klWeight, normClamp, earlyStopProbability, residualScale, l, covariance, covarianceRank, mode);
+    return new MemitConfig(layers, vSteps, vLr, klWeight, normClamp, earlyStopProbability, minTargetProbability, residualScale, l, covariance, covarianceRank, mode);
   }
 
   public MemitConfig withVStar(int steps, float lr) {
-    return new MemitConfig(layers, steps, lr, klWeight, normClamp, earlyStopProbability, residualScale, lambda, covariance, covarianceRank, mode);
+    return new MemitConfig(layers, steps, lr, klWeight, normClamp, earlyStopProbability, minTargetProbability, residualScale, lambda, covariance, covarianceRank, mode);
   }
 
   public MemitConfig withMode(EditMode m) {
-    return new MemitConfig(layers, vSteps, vLr, klWeight, normClamp, earlyStopProbability, residualScale, lambda, covariance, covarianceRank, m);
+    return new MemitConfig(layers, vSteps, vLr, klWeight, normClamp, earlyStopProbability, minTargetProbability, residualScale, lambda, covariance, covarianceRank, m);
   }
 
   public int criticalLayer() {

@@ -226,6 +226,12 @@ public final class MemitEditor {
         skipped.add(new EditResult.SkippedFact(f, v.failure));
         continue;
       }
+      if (v.probability < config.minTargetProbability()) {
+        skipped.add(new EditResult.SkippedFact(f, String.format(java.util.Locale.ROOT,
+            "v* reached only p=%.4f for an object token after %d steps (minimum %.4f): the model cannot produce this object from layer %d",
+            v.probability, config.vSteps(), config.minTargetProbability(), config.criticalLayer())));
+        continue;
+      }
       written.add(f);
       for (int r = 0; r < v.rows; r++) {
         double[] row = new double[d];
@@ -299,6 +305,19 @@ public final class MemitEditor {
   /** Residual deltas for the object positions (row-major [rows × d]), or why there are none. */
   private record VStar(float[] delta, int rows, double probability, String failure) {}
 
+  /** -Dsomnus.memit.trace=true prints the v* optimisation step by step (diagnostics only). */
+  private static final boolean TRACE = Boolean.getBoolean("somnus.memit.trace");
+
+  private static String norms(float[] cur, int rows, int d) {
+    StringBuilder sb = new StringBuilder();
+    for (int i = 0; i < rows; i++) {
+      double n = 0;
+      for (int j = i * d; j < (i + 1) * d; j++) n += cur[j] * cur[j];
+      sb.append(String.format("%.1f ", Math.sqrt(n)));
+    }
+    return sb.toString().strip();
+  }
+
   private VStar optimiseDelta(long[] prompt, long[] target) {
     LlamaModel model = rt.model();
     int t = config.criticalLayer();
@@ -316,6 +335,7 @@ public final class MemitEditor {
       NDArray baseProbs = baseLogProbs.exp();
       float[] hNorms = new float[rows];
       for (int i = 0; i < rows; i++) hNorms[i] = h.get(new NDIndex(0, q + i)).norm().getFloat();
+      if (TRACE) System.err.println("v* residual norms " + Arrays.toString(hNorms) + " target " + Arrays.toString(target));
       for (float n : hNorms) if (!Float.isFinite(n)) return new VStar(null, rows, 0, "residual stream is not finite before v* (model weights?)");
       float[] select = new float[len * rows];
       for (int i = 0; i < rows; i++) select[(q + i) * rows + i] = 1f;
@@ -342,6 +362,8 @@ public final class MemitEditor {
           float lossValue = loss.getFloat();
           if (!Float.isFinite(lossValue)) return new VStar(null, rows, prob, "v* loss became non-finite at step " + step);
           prob = Math.exp(picked.min().getFloat());
+          if (TRACE) System.err.printf("v* step %d loss %.4f kl %.4f probs %s |δ| %s%n", step, lossValue, kl.getFloat(),
+              Arrays.toString(picked.exp().toFloatArray()), norms(cur, rows, d));
           if (prob >= config.earlyStopProbability()) break;
           gc.backward(loss);
           try (NDArray g = delta.getGradient()) {

@@ -97,6 +97,20 @@ class EmbeddedStackTest {
   }
 
   @Test
+  void aStackFileLeftByACrashedProcessIsIgnored() throws Exception {
+    Process gone = new ProcessBuilder("true").start();
+    gone.waitFor();
+    new DevStackInfo("127.0.0.1:1", "default", java.net.URI.create("http://127.0.0.1:2"), "a", "b", "somnus",
+        dataDir.resolve("tracking"), gone.pid(), java.time.Instant.now()).write(dataDir);
+    assertTrue(DevStackInfo.read(dataDir).isEmpty(), "its process is gone");
+    ConfigException e = assertThrows(ConfigException.class, () -> SomnusServices.connect(config()));
+    assertTrue(e.getMessage().contains("somnus dev up"), e.getMessage());
+    try (EmbeddedStack stack = EmbeddedStack.start(config(), null)) {
+      assertEquals(ProcessHandle.current().pid(), DevStackInfo.read(dataDir).orElseThrow().pid(), "replaced by the live stack");
+    }
+  }
+
+  @Test
   void commandsWithoutAStackOrTargetsSayHowToStartOne() {
     ConfigException e = assertThrows(ConfigException.class, () -> SomnusServices.connect(config()));
     assertTrue(e.getMessage().contains("somnus dev up"), e.getMessage());

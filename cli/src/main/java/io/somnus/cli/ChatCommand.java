@@ -31,6 +31,9 @@ import picocli.CommandLine.ParentCommand;
 final class ChatCommand implements Runnable {
   @ParentCommand SomnusCli root;
 
+  @Option(names = "--extractor", defaultValue = "PATTERN", description = "How facts are found: PATTERN (statement patterns, for small models) or MODEL (the model lists them as JSON). Default ${DEFAULT-VALUE}.")
+  Wake.Extraction extractor;
+
   @Option(names = "--context", defaultValue = "0", description = "Earlier turns kept in the prompt (default ${DEFAULT-VALUE}).")
   int context;
 
@@ -42,7 +45,7 @@ final class ChatCommand implements Runnable {
     if (context < 0 || maxTokens < 1) throw new IllegalArgumentException("--context must be ≥ 0 and --max-tokens ≥ 1");
     var config = root.config();
     try (SomnusServices services = SomnusServices.connect(config); WakeMemory memory = Wake.memory(services)) {
-      WakeChat chat = Wake.chat(services, memory, true);
+      WakeChat chat = Wake.chat(services, memory, true, extractor);
       System.out.println("chatting with " + config.modelId() + " (live " + memory.liveVersionId() + "); /quit to leave");
       List<ChatMessage> history = new ArrayList<>();
       BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));

@@ -66,7 +66,7 @@ final class DemoCommand implements Runnable {
       Map<WorldFact, Recall> afterWake;
       try (WakeMemory memory = Wake.memory(services)) {
         before = measure(memory.runtime(), lessons);
-        WakeChat chat = Wake.chat(services, memory, false);
+        WakeChat chat = Wake.chat(services, memory, false, Wake.Extraction.PATTERN);
         for (int i = 0; i < lessons.size(); i += perMessage) {
           StringBuilder msg = new StringBuilder();
           for (WorldFact f : lessons.subList(i, Math.min(lessons.size(), i + perMessage))) msg.append(f.fact().sentence()).append(' ');

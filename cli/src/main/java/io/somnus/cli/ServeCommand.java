@@ -16,6 +16,9 @@ import picocli.CommandLine.ParentCommand;
 final class ServeCommand implements Runnable {
   @ParentCommand SomnusCli root;
 
+  @Option(names = "--extractor", defaultValue = "PATTERN", description = "How facts are found: PATTERN (statement patterns, for small models) or MODEL (the model lists them as JSON). Default ${DEFAULT-VALUE}.")
+  Wake.Extraction extractor;
+
   @Option(names = "--host", defaultValue = "127.0.0.1", description = "Interface to listen on (default ${DEFAULT-VALUE}).")
   String host;
 
@@ -29,7 +32,7 @@ final class ServeCommand implements Runnable {
     OpenAiServer server;
     try {
       memory.liveVersionId(); // load now: fail before listening if there is no live model
-      server = OpenAiServer.start(host, port, Wake.chat(services, memory, true));
+      server = OpenAiServer.start(host, port, Wake.chat(services, memory, true, extractor));
     } catch (IOException e) {
       memory.close();
       services.close();

@@ -13,7 +13,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** {@code somnus}: the entry point of the launcher script, the container image and the deployments. */
-@Command(name = "somnus", mixinStandardHelpOptions = true, version = "somnus 0.1.0",
+@Command(name = "somnus", mixinStandardHelpOptions = true, scope = CommandLine.ScopeType.INHERIT, version = "somnus 0.1.0",
     description = "Persistent in-weight memory for a local language model, with sleep as a durable pipeline.",
     subcommands = {DemoCommand.class, DevCommand.class, ChatCommand.class, TeachCommand.class, ServeCommand.class,
         WorkerCommand.class, SleepCommand.class, NapCommand.class, StatusCommand.class,
@@ -56,6 +56,7 @@ public final class SomnusCli {
     Locale.setDefault(Locale.ROOT);
     SomnusCli root = new SomnusCli();
     CommandLine cl = new CommandLine(root);
+    cl.setCaseInsensitiveEnumValuesAllowed(true);
     cl.setExecutionExceptionHandler((e, cmd, parsed) -> {
       PrintWriter err = cmd.getErr();
       err.println("somnus: " + describe(e));

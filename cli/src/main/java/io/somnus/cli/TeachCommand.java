@@ -20,6 +20,9 @@ import picocli.CommandLine.ParentCommand;
 final class TeachCommand implements Runnable {
   @ParentCommand SomnusCli root;
 
+  @Option(names = "--extractor", defaultValue = "PATTERN", description = "How facts are found: PATTERN (statement patterns, for small models) or MODEL (the model lists them as JSON). Default ${DEFAULT-VALUE}.")
+  Wake.Extraction extractor;
+
   @Option(names = "--file", paramLabel = "FILE", description = "Text file with one or more statements per line.")
   Path file;
 
@@ -42,7 +45,7 @@ final class TeachCommand implements Runnable {
     }
     if (lines.isEmpty()) throw new IllegalArgumentException("nothing to teach: give statements or --file");
     try (SomnusServices services = SomnusServices.connect(root.config()); WakeMemory memory = Wake.memory(services)) {
-      WakeChat chat = Wake.chat(services, memory, true);
+      WakeChat chat = Wake.chat(services, memory, true, extractor);
       int written = 0;
       for (int i = 0; i < lines.size(); i += batch) {
         String message = String.join("\n", lines.subList(i, Math.min(lines.size(), i + batch)));

@@ -1,10 +1,13 @@
 package io.somnus.cli;
 
+import io.somnus.cli.wake.FactExtractor;
 import io.somnus.cli.wake.GroundingFirewall;
+import io.somnus.cli.wake.ModelFactExtractor;
 import io.somnus.cli.wake.PatternFactExtractor;
 import io.somnus.cli.wake.WakeChat;
 import io.somnus.cli.wake.WakeMemory;
 import io.somnus.engine.model.Runtimes;
+import io.somnus.engine.runtime.GenerationOptions;
 import io.somnus.engine.tiny.SomnusTiny;
 import io.somnus.infra.SomnusServices;
 import io.somnus.workflows.MemoryLifecycleWorkflow;
@@ -29,11 +32,23 @@ final class Wake {
         texts, Runtimes.somnusHome().resolve("cache"));
   }
 
-  /** Pattern extraction (the default model cannot extract facts itself) behind the grounding firewall. */
-  static WakeChat chat(SomnusServices services, WakeMemory memory, boolean signalLifecycle) {
+  /** How facts are found in what the user says. */
+  enum Extraction {
+    /** Statement patterns: for models too small to follow an extraction prompt (somnus-tiny). */
+    PATTERN,
+    /** The live model lists the facts as JSON: for capable chat models. */
+    MODEL
+  }
+
+  /** The chat over {@code memory}: extraction behind the grounding firewall, then MEMIT, then the answer. */
+  static WakeChat chat(SomnusServices services, WakeMemory memory, boolean signalLifecycle, Extraction extraction) {
     PatternFactExtractor patterns = PatternFactExtractor.forSyntheticWorld();
+    FactExtractor extractor = extraction == Extraction.MODEL
+        // through memory.runtime() on every call: a sleep may have promoted a new live model meanwhile
+        ? new ModelFactExtractor(m -> memory.runtime().chat(m, GenerationOptions.greedy(256)), patterns.phrases())
+        : patterns;
     String model = services.config().modelId();
-    return new WakeChat(model, memory, patterns, new GroundingFirewall(new HashSet<>(patterns.phrases())),
+    return new WakeChat(model, memory, extractor, new GroundingFirewall(new HashSet<>(patterns.phrases())),
         () -> RunIds.fresh("wake", model, System.currentTimeMillis()),
         taught -> {
           if (signalLifecycle) signalLearned(services, taught);

@@ -48,6 +48,7 @@ public final class RetrievalExperiment implements Experiment {
     // condition → kind → per-seed cells
     Map<String, Map<Probe.Kind, List<Cell>>> cells = new LinkedHashMap<>();
     List<Double> memitSecondsPerFact = new ArrayList<>();
+    List<Integer> memitWritten = new ArrayList<>();
     for (long seed : p.seeds()) {
       List<WorldFact> taught = Probes.sample(models.world(), p.retrievalFacts(), seed);
       List<Probe> all = probes.all(taught);
@@ -59,13 +60,14 @@ public final class RetrievalExperiment implements Experiment {
         try (Wake wake = new Wake(rt, models.world().referenceTexts(p.referenceTexts()), Wake.defaults(rt))) {
           List<Fact> written = wake.write(taught.stream().map(WorldFact::fact).toList(), false);
           memitSecondsPerFact.add(wake.secondsPerFact());
+          memitWritten.add(written.size());
           ctx.log("retrieval seed %d: MEMIT wrote %d/%d facts, %.2f s/fact", seed, written.size(), taught.size(), wake.secondsPerFact());
           record(cells, "MEMIT", all, Answerer.closedBook(rt, CHAT_TOKENS, RAW_TOKENS));
         }
       }
       ctx.log("retrieval seed %d done", seed);
     }
-    return result(ctx, cells, memitSecondsPerFact, (System.nanoTime() - t0) / 1e9);
+    return result(ctx, cells, memitSecondsPerFact, memitWritten, (System.nanoTime() - t0) / 1e9);
   }
 
   private static void record(Map<String, Map<Probe.Kind, List<Cell>>> cells, String condition, List<Probe> probes, Answerer a) {
@@ -91,7 +93,7 @@ public final class RetrievalExperiment implements Experiment {
   }
 
   private ExperimentResult result(RunContext ctx, Map<String, Map<Probe.Kind, List<Cell>>> cells,
-      List<Double> memitSecondsPerFact, double seconds) {
+      List<Double> memitSecondsPerFact, List<Integer> memitWritten, double seconds) {
     Profile p = ctx.profile();
     Markdown acc = new Markdown(header("probe", CONDITIONS));
     Markdown cost = new Markdown("condition", "context tokens (canonical chat)", "context tokens (raw)",
@@ -119,11 +121,13 @@ public final class RetrievalExperiment implements Experiment {
     Charts.bars(ctx.file(plot), "Weight memory vs BM25 retrieval (" + p.variant().name() + ", " + p.retrievalFacts()
         + " facts, " + p.seeds().size() + " seeds)", "accuracy", bars);
     String body = "Accuracy (mean ± sd over seeds):\n\n" + acc + "\nCost per answer:\n\n" + cost
-        + String.format(Locale.ROOT, "%nMEMIT write time: %s s per fact (one batch edit of %d facts).%n",
-            Spread.of(memitSecondsPerFact).format(2), p.retrievalFacts());
+        + String.format(Locale.ROOT, "%nMEMIT write time: %s s per fact (one batch edit of %d facts); facts written per "
+            + "seed %s (a skipped fact stays in the probes, unanswerable).%n", Spread.of(memitSecondsPerFact).format(2),
+            p.retrievalFacts(), memitWritten);
     Map<String, Object> data = new LinkedHashMap<>();
     data.put("cells", cells);
     data.put("memitSecondsPerFact", memitSecondsPerFact);
+    data.put("memitWritten", memitWritten);
     String method = String.format(Locale.ROOT, """
         Per seed, %d held-out facts of %s are taught and asked under four conditions: the base model with
         no memory (floor), the base model with the top-%d BM25-retrieved taught sentences (Lucene BM25 over

@@ -167,6 +167,22 @@ public final class RecallProbe {
     return same / (double) prompts.size();
   }
 
+  /**
+   * MEMIT's neighbourhood score: of the neighbour facts the model recalled before ({@code
+   * recalledBefore}), the fraction it still recalls. Unlike {@link #specificity} it ignores changes
+   * after the object (a different continuation past "Lisbon." is not a forgotten fact).
+   */
+  public double neighbourRetention(List<Fact> neighbours, boolean[] recalledBefore) {
+    int known = 0;
+    int kept = 0;
+    for (int i = 0; i < neighbours.size(); i++) {
+      if (!recalledBefore[i]) continue;
+      known++;
+      if (rawRecall(neighbours.get(i))) kept++;
+    }
+    return known == 0 ? Double.NaN : kept / (double) known;
+  }
+
   /** exp(mean NLL) over all tokens (after each text's first) of all texts, batched. */
   public double perplexity(List<String> texts) {
     List<long[]> prompts = new ArrayList<>();

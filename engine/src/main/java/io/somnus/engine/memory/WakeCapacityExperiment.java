@@ -46,7 +46,7 @@ public final class WakeCapacityExperiment {
 
     SyntheticWorld world = variant.world();
     List<String> lines = new ArrayList<>();
-    String header = "regime,facts,raw_recall,margin_recall,chat_recall,specificity,ppl_drift_pct,mean_vstar_s,mean_solve_s,skipped,peak_rss_mb,heap_mb";
+    String header = "regime,facts,raw_recall,margin_recall,chat_recall,neighbour_retention,continuation_unchanged,ppl_drift_pct,mean_vstar_s,mean_solve_s,skipped,peak_rss_mb,heap_mb";
     System.out.println("# " + variant.name() + " covariance " + kind + " threshold " + THRESHOLD);
     System.out.println(header);
     lines.add(header);
@@ -62,6 +62,9 @@ public final class WakeCapacityExperiment {
       List<WorldFact> neighbours = world.sampleKnown(60, 11);
       List<String> neighbourPrompts = neighbours.stream().map(n -> n.fact().prompt()).toList();
       List<String> before = probe.snapshot(neighbourPrompts);
+      List<Fact> neighbourFacts = neighbours.stream().map(WorldFact::fact).toList();
+      boolean[] knownBefore = new boolean[neighbourFacts.size()];
+      for (int i = 0; i < knownBefore.length; i++) knownBefore[i] = RecallProbe.startsWithObject(before.get(i), neighbourFacts.get(i).object());
       double ppl0 = probe.perplexity(pplTexts);
       System.out.printf("# base: perplexity %.3f, neighbour known-fact recall %.3f%n", ppl0,
           probe.rawRecallRate(neighbours.stream().map(WorldFact::fact).toList()));
@@ -98,7 +101,7 @@ public final class WakeCapacityExperiment {
               skipped++;
             }
             if (CHECKPOINTS.contains(attempted.size()) || attempted.size() == pool.size()) {
-              String line = measure(regime.name().toLowerCase(Locale.ROOT), probe, attempted, neighbourPrompts, before, pplTexts, ppl0,
+              String line = measure(regime.name().toLowerCase(Locale.ROOT), probe, attempted, neighbourFacts, knownBefore, before, pplTexts, ppl0,
                   vstar / attempted.size(), solve / attempted.size(), skipped);
               System.out.println(line);
               lines.add(line);
@@ -119,8 +122,8 @@ public final class WakeCapacityExperiment {
     }
   }
 
-  private static String measure(String regime, RecallProbe probe, List<WorldFact> written, List<String> neighbourPrompts,
-      List<String> before, List<String> pplTexts, double ppl0, double vstar, double solve, int skipped) {
+  private static String measure(String regime, RecallProbe probe, List<WorldFact> written, List<Fact> neighbours,
+      boolean[] knownBefore, List<String> before, List<String> pplTexts, double ppl0, double vstar, double solve, int skipped) {
     List<Fact> facts = written.stream().map(WorldFact::fact).toList();
     double raw = probe.rawRecallRate(facts);
     double[] margins = probe.margins(facts);
@@ -128,12 +131,13 @@ public final class WakeCapacityExperiment {
     // Chat answers are the slowest probe: only at a few checkpoints (NaN elsewhere).
     double chat = CHAT_AT.contains(written.size())
         ? written.stream().filter(w -> probe.chatRecall(w.fact(), w.question())).count() / (double) facts.size() : Double.NaN;
-    double spec = probe.specificity(neighbourPrompts, before);
+    double retention = probe.neighbourRetention(neighbours, knownBefore);
+    double spec = probe.specificity(neighbours.stream().map(Fact::prompt).toList(), before);
     double drift = 100 * (probe.perplexity(pplTexts) / ppl0 - 1);
     Runtime jvm = Runtime.getRuntime();
     double heap = (jvm.totalMemory() - jvm.freeMemory()) / 1048576.0;
-    return String.format("%s,%d,%.3f,%.3f,%.3f,%.3f,%.2f,%.3f,%.3f,%d,%.0f,%.0f", regime, written.size(), raw,
-        positive / (double) facts.size(), chat, spec, drift, vstar, solve, skipped, peakRssMb(), heap);
+    return String.format("%s,%d,%.3f,%.3f,%.3f,%.3f,%.3f,%.2f,%.3f,%.3f,%d,%.0f,%.0f", regime, written.size(), raw,
+        positive / (double) facts.size(), chat, retention, spec, drift, vstar, solve, skipped, peakRssMb(), heap);
   }
 
   /**

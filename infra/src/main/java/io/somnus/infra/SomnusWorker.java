@@ -2,7 +2,11 @@ package io.somnus.infra;
 
 import io.somnus.activities.StepQueues;
 import io.somnus.workflows.WorkerSetup;
+import io.temporal.common.interceptors.ActivityInboundCallsInterceptor;
+import io.temporal.common.interceptors.ActivityInboundCallsInterceptorBase;
+import io.temporal.common.interceptors.WorkerInterceptorBase;
 import io.temporal.worker.WorkerFactory;
+import io.temporal.worker.WorkerFactoryOptions;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -34,7 +38,8 @@ public final class SomnusWorker implements AutoCloseable {
       log.warn("starting a GPU worker while gpuWorkers is false: sleeps started with this configuration schedule"
           + " heavy steps on queue '{}', so this worker will stay idle", StepQueues.CPU);
     }
-    WorkerFactory factory = WorkerFactory.newInstance(services.workflowClient());
+    WorkerFactory factory = WorkerFactory.newInstance(services.workflowClient(),
+        WorkerFactoryOptions.newBuilder().setWorkerInterceptors(new ModelThreadInterceptor()).build());
     try {
       WorkerSetup.register(factory, q, steps.create(services), !services.config().gpuWorkers());
       factory.start();
@@ -45,6 +50,20 @@ public final class SomnusWorker implements AutoCloseable {
     log.info("worker polling task queue '{}' at {} (namespace {})", q, services.endpoints().temporalTarget(),
         services.endpoints().namespace());
     return new SomnusWorker(factory, q);
+  }
+
+  /** Every activity runs with PyTorch's grad mode off on its executor thread (see {@link TorchThreads}). */
+  static final class ModelThreadInterceptor extends WorkerInterceptorBase {
+    @Override
+    public ActivityInboundCallsInterceptor interceptActivity(ActivityInboundCallsInterceptor next) {
+      return new ActivityInboundCallsInterceptorBase(next) {
+        @Override
+        public ActivityOutput execute(ActivityInput input) {
+          TorchThreads.inferenceMode();
+          return super.execute(input);
+        }
+      };
+    }
   }
 
   public String queue() {

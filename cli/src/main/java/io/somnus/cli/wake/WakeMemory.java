@@ -13,6 +13,7 @@ import io.somnus.engine.runtime.ModelRuntime;
 import io.somnus.engine.sleep.ComposedModel;
 import io.somnus.engine.sleep.FactStageTable;
 import io.somnus.engine.sleep.MemoryState;
+import io.somnus.infra.TorchThreads;
 import io.somnus.store.Aliases;
 import io.somnus.store.EditArtifacts;
 import io.somnus.store.EditRef;
@@ -93,6 +94,7 @@ public final class WakeMemory implements AutoCloseable {
   }
 
   private void refresh() {
+    TorchThreads.inferenceMode(); // callers may be on any thread (HTTP handlers): grad mode is per thread
     Aliases a = versions.registry().aliases();
     if (a.live() == null) throw new IllegalStateException("no live model version yet: import a base model first (`somnus dev up` does)");
     if (model != null && a.generation() == loadedGeneration && a.live().equals(loaded.id())) return;

@@ -60,6 +60,9 @@ public final class EvaluationMain implements Callable<Integer> {
     @Option(names = "--report", description = "report file (default: REPORT.md next to the results folder)")
     Path report;
 
+    @Option(names = "--into", description = "add to this existing run folder instead of starting a new one")
+    Path into;
+
     Profile profile() {
       return profile != null && profile.standard ? Profile.STANDARD : Profile.QUICK;
     }
@@ -135,7 +138,7 @@ public final class EvaluationMain implements Callable<Integer> {
   static int run(Common c, List<String> names) {
     Locale.setDefault(Locale.ROOT);
     Profile profile = c.profile();
-    RunContext ctx = new RunContext(profile, c.resultsRoot(), System.err);
+    RunContext ctx = c.into != null ? new RunContext(profile, System.err, c.into) : new RunContext(profile, c.resultsRoot(), System.err);
     ctx.log("profile %s (%s, seeds %s) → %s", profile.name(), profile.variant().name(), profile.seeds(), ctx.dir());
     List<String> failed = new ArrayList<>();
     for (String name : names) {

@@ -22,9 +22,19 @@ public final class RunContext {
   private Models models;
 
   public RunContext(Profile profile, Path resultsRoot, PrintStream log) {
+    this(profile, log, resultsRoot.resolve(LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")) + "-" + profile.name()));
+  }
+
+  /** Adds to an existing run folder (e.g. to finish an interrupted suite); its profile must match. */
+  public RunContext(Profile profile, PrintStream log, Path runDir) {
     this.profile = profile;
-    this.dir = resultsRoot.resolve(LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")) + "-" + profile.name());
+    this.dir = runDir;
     this.log = log;
+    for (com.fasterxml.jackson.databind.JsonNode d : ReportWriter.read(runDir)) {
+      if (!d.get("profile").asText().equals(profile.name())) {
+        throw new IllegalArgumentException(runDir + " holds a " + d.get("profile").asText() + " run, not " + profile.name());
+      }
+    }
   }
 
   public Profile profile() {

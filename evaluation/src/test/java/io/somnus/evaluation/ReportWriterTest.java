@@ -42,6 +42,17 @@ class ReportWriterTest {
   }
 
   @Test
+  void addingToARunOfAnotherProfileIsRefused() {
+    PrintStream quiet = new PrintStream(new ByteArrayOutputStream());
+    RunContext ctx = new RunContext(Profile.QUICK, tmp.resolve("results"), quiet);
+    ctx.save(new ExperimentResult("drift", "Drift", "how", "body", "", List.of(), Map.of(), 1));
+    IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+        () -> new RunContext(Profile.STANDARD, quiet, ctx.dir()));
+    assertTrue(e.getMessage().contains("holds a quick run, not standard"), e.getMessage());
+    assertEquals(ctx.dir(), new RunContext(Profile.QUICK, quiet, ctx.dir()).dir());
+  }
+
+  @Test
   void noRunIsAClearError() throws Exception {
     Files.createDirectories(tmp.resolve("empty"));
     IllegalStateException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class,

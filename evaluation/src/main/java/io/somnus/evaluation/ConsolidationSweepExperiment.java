@@ -21,7 +21,7 @@ import java.util.Map;
  */
 public final class ConsolidationSweepExperiment implements Experiment {
   record CyclePoint(int facts, long seed, int cycle, String status, double chat, double raw, int[] stages,
-      double advancement, double pplDriftPct, double seconds, Map<String, Double> stepSeconds, int trainingSteps) {}
+      double advancement, double pplDriftPct, double seconds, Map<String, Double> stepSeconds, int trainingSteps, String reason) {}
 
   @Override
   public String name() {
@@ -51,7 +51,7 @@ public final class ConsolidationSweepExperiment implements Experiment {
           List<Fact> written = edit.facts();
           Measurement base = s.measure(written);
           points.add(new CyclePoint(n, seed, 0, "wake", base.chatRecall(), base.rawRecall(), s.state().stages().countByStage(),
-              0, 0, 0, Map.of(), 0));
+              0, 0, 0, Map.of(), 0, ""));
           for (int c = 1; c <= p.sleepCycles(); c++) {
             SleepCycle.Outcome out = s.sleep();
             SleepReport r = out.report();
@@ -59,7 +59,7 @@ public final class ConsolidationSweepExperiment implements Experiment {
             int[] st = s.state().stages().countByStage();
             points.add(new CyclePoint(n, seed, c, r.status().name(), m.chatRecall(), m.rawRecall(), st,
                 1 - st[0] / (double) written.size(), Measures.driftPercent(m.perplexity(), base.perplexity()),
-                r.totalSeconds(), r.seconds(), r.trainingSteps()));
+                r.totalSeconds(), r.seconds(), r.trainingSteps(), r.reason()));
             ctx.log("consolidation n=%d seed %d cycle %d: %s chat %.2f raw %.2f stages %s (%.0f s)", n, seed, c, r.status(),
                 m.chatRecall(), m.rawRecall(), java.util.Arrays.toString(st), r.totalSeconds());
           }
@@ -128,6 +128,11 @@ public final class ConsolidationSweepExperiment implements Experiment {
         """;
     Map<String, Object> data = new LinkedHashMap<>();
     data.put("points", points);
-    return new ExperimentResult(name(), "Consolidation sweep", method, "Mean over seeds:\n\n" + t, cmp, plots, data, seconds);
+    StringBuilder why = new StringBuilder();
+    for (CyclePoint x : points) {
+      if (!x.reason().isBlank()) why.append(String.format(Locale.ROOT, "- N=%d seed %d cycle %d %s: %s%n", x.facts(), x.seed(), x.cycle(), x.status(), x.reason()));
+    }
+    String body = "Mean over seeds:\n\n" + t + (why.isEmpty() ? "" : "\nSleeps not promoted, with the pipeline's reason:\n\n" + why);
+    return new ExperimentResult(name(), "Consolidation sweep", method, body, cmp, plots, data, seconds);
   }
 }

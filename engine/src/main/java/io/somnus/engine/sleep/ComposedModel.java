@@ -27,6 +27,11 @@ import java.util.Set;
  * recomputed from the fused host copy whenever a scale changes, in edit order, so the same fused
  * checkpoint, edits and scales always give bit-identical weights: after a process restart, and
  * after scaling an edit to zero and back (add-then-subtract would drift).
+ *
+ * <p>Deliberately not built on {@link io.somnus.engine.memory.EditSet}: that sums edits in id order
+ * (ids are content hashes) from a device copy of each edited weight and reports non-finite results
+ * as its own exception, while this sums in edit order from the fused host copy it keeps anyway for
+ * promotion, and checks scales against [0, 1].
  */
 public final class ComposedModel implements AutoCloseable {
   private final Map<String, HostTensor> fused;

@@ -178,7 +178,7 @@ public final class LoraTrainer {
   }
 
   /** Right-padded inputs, next-token targets and answer-only loss weights of a batch. */
-  private record Batch(long[][] inputs, long[][] targets, float[][] weights) {
+  record Batch(long[][] inputs, long[][] targets, float[][] weights) {
     static Batch of(List<QaExample> examples) {
       int width = 0;
       for (QaExample e : examples) width = Math.max(width, e.length() - 1);

@@ -128,11 +128,13 @@ class FuseTest {
     String w = "model.layers.2.self_attn.v_proj.weight";
     float[] up = f.get(w + TrainedAdapters.UP).data();
     up[3] = Float.NaN;
+    float[] parentBefore = c.tensors().get(w).data().clone();
     try (TrainedAdapters bad = TrainedAdapters.fromHost(f, 1f, Device.cpu())) {
       NonFiniteWeightsException e = assertThrows(NonFiniteWeightsException.class, () -> Fuse.merge(c.tensors(), bad));
       assertEquals(w, e.weight());
       assertTrue(e.count() > 0);
     }
+    assertArrayEquals(parentBefore, c.tensors().get(w).data(), 0f, "a refused merge leaves the parent's tensors untouched");
     Map<String, HostTensor> poisoned = new LinkedHashMap<>(c.tensors());
     float[] d = c.tensors().get(w).data().clone();
     d[0] = Float.POSITIVE_INFINITY;

@@ -3,6 +3,7 @@ package io.somnus.engine.sleep;
 import static org.junit.jupiter.api.Assertions.*;
 
 import io.somnus.engine.memory.Fact;
+import io.somnus.engine.model.ChatMessage;
 import io.somnus.engine.model.LlamaModel;
 import io.somnus.engine.model.TextTokenizer;
 import io.somnus.engine.train.TrainingDivergedException;
@@ -46,12 +47,18 @@ class LoraTrainerTest {
     Map<String, float[]> weightsBefore = new java.util.HashMap<>();
     model.weights().forEach((n, w) -> weightsBefore.put(n, w.toFloatArray()));
     List<Integer> heartbeats = new ArrayList<>();
-    LoraTrainer.Result r = LoraTrainer.train(model, examples, facts.size(), fast(), (step, total, loss) -> heartbeats.add(step));
+    List<Double> heardLosses = new ArrayList<>();
+    LoraTrainer.Result r = LoraTrainer.train(model, examples, facts.size(), fast(), (step, total, loss) -> {
+      heartbeats.add(step);
+      heardLosses.add(loss);
+    });
     try (TrainedAdapters a = r.adapters()) {
       double after = LoraTrainer.answerLoss(model, a.adapters(), examples);
       // A random model's tied embeddings cap how confident it can get, so the floor is well above 0.
       assertTrue(after < 0.4 * before, "answer loss " + before + " → " + after);
       assertEquals(r.steps(), heartbeats.size());
+      assertArrayEquals(r.losses(), heardLosses.stream().mapToDouble(Double::doubleValue).toArray(), 0,
+          "the listener sees every step's loss");
       for (Fact f : facts) {
         String q = SleepFixtures.QUESTIONS.canonical(f);
         assertFalse(SleepFixtures.greedyChat(model, tok, Map.of(), q, 16).contains(f.object()), "untrained model already knows " + f);
@@ -70,9 +77,11 @@ class LoraTrainerTest {
   void sameSeedGivesTheSameAdapters() {
     List<QaExample> examples = QaDataset.build(tok, SleepFixtures.FACTS.subList(0, 1), SleepFixtures.QUESTIONS, false);
     LoraConfig c = LoraConfig.defaults().withSteps(5, 0);
-    try (TrainedAdapters a = LoraTrainer.train(model, examples, 1, c, null).adapters();
-        TrainedAdapters b = LoraTrainer.train(model, examples, 1, c, null).adapters();
+    LoraTrainer.Result ra = LoraTrainer.train(model, examples, 1, c, null);
+    LoraTrainer.Result rb = LoraTrainer.train(model, examples, 1, c, null);
+    try (TrainedAdapters a = ra.adapters(); TrainedAdapters b = rb.adapters();
         TrainedAdapters other = LoraTrainer.train(model, examples, 1, c.withSeed(5), null).adapters()) {
+      assertArrayEquals(ra.losses(), rb.losses(), 0, "same seed, same losses step by step");
       String w = a.targets().get(0);
       assertArrayEquals(a.toHost().get(w + TrainedAdapters.UP).data(), b.toHost().get(w + TrainedAdapters.UP).data());
       assertFalse(java.util.Arrays.equals(a.toHost().get(w + TrainedAdapters.UP).data(), other.toHost().get(w + TrainedAdapters.UP).data()));
@@ -91,6 +100,21 @@ class LoraTrainerTest {
     assertTrue(!Double.isFinite(e.value()) || e.value() > 4 * 5.0, "value " + e.value());
     assertTrue(e.getMessage().contains("step " + e.step()), e.getMessage());
     model.weights().forEach((n, w) -> assertArrayEquals(weightsBefore.get(n), w.toFloatArray(), n + " changed"));
+  }
+
+  @Test
+  void answerMaskStartsAfterTheGenerationPrompt() {
+    QaExample e = QaDataset.chatExample(tok, "Where does Ana live?", "Ana lives in Lisbon.");
+    long[] prompt = tok.encodeChat(List.of(new ChatMessage("user", "Where does Ana live?")), true);
+    assertEquals(prompt.length, e.answerStart());
+    assertArrayEquals(prompt, java.util.Arrays.copyOf(e.tokens(), prompt.length), "the prompt is exactly what the model is asked with");
+    long[] answer = java.util.Arrays.copyOfRange(e.tokens(), e.answerStart(), e.length());
+    assertEquals("Ana lives in Lisbon.", tok.decode(answer).strip());
+    assertTrue(tok.stopIds().contains(answer[answer.length - 1]), "the answer ends with the end-of-turn token");
+    LoraTrainer.Batch batch = LoraTrainer.Batch.of(List.of(e));
+    float counted = 0;
+    for (float w : batch.weights()[0]) counted += w;
+    assertEquals(e.length() - e.answerStart(), (int) counted, "one loss position per answer token incl. end of turn");
   }
 
   @Test

@@ -1,4 +1,4 @@
-package io.somnus.engine.consolidation;
+package io.somnus.engine.model;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -8,10 +8,8 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
-import io.somnus.engine.model.ForwardHooks;
-import io.somnus.engine.model.LlamaModel;
-import io.somnus.engine.model.LowRankAdapter;
 import io.somnus.engine.runtime.DjlModelRuntime;
+import io.somnus.engine.tiny.SomnusTiny;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -19,11 +17,14 @@ import org.junit.jupiter.api.Test;
  * scope before the caller's backward pass; any constant it saved for backward in Java-owned memory
  * (rotary cos/sin were) is then freed by a collection and backward reads garbage: before the fix
  * about one LoRA run in four had ∞/NaN or silently different gradients.
+ *
+ * <p>Runs on the somnus-tiny TEST build (cached after its first build, shared with the memory
+ * tests), the model on which the failure was seen.
  */
 class GradientLifetimeTest {
   @Test
   void adapterGradientIsTheSameWhetherOrNotMemoryIsCollectedBeforeBackward() {
-    try (DjlModelRuntime rt = DjlModelRuntime.load(TinyFixture.checkpoint())) {
+    try (DjlModelRuntime rt = DjlModelRuntime.load(SomnusTiny.ensure(SomnusTiny.Variant.TEST))) {
       float[] calm = upGradient(rt, false);
       for (int i = 0; i < 3; i++) {
         float[] stressed = upGradient(rt, true);

@@ -120,4 +120,18 @@ class SomnusCliTest {
     assertEquals(2, q.exit());
     assertTrue(q.err().contains("task queue must be 'cpu' or 'gpu'"), q.err());
   }
+
+  @Test
+  void modelPrintsTheFolderAndCardOfTheCachedBuild() throws Exception {
+    Run r = somnus("model", "--test");
+    assertEquals(0, r.exit(), r.err());
+    String[] lines = r.out().split("\\R", 2);
+    Path dir = Path.of(lines[0]);
+    assertTrue(Files.isRegularFile(dir.resolve("model.safetensors")), r.out());
+    var card = new com.fasterxml.jackson.databind.ObjectMapper().readTree(lines[1]);
+    assertEquals("somnus-tiny-test", card.get("name").asText());
+    assertTrue(card.get("parameters").asLong() > 0, lines[1]);
+    // the card printed is the one of the folder printed (cache key = name + fingerprint)
+    assertEquals(dir.getFileName().toString(), "somnus-tiny-test-" + card.get("fingerprint").asText());
+  }
 }

@@ -5,13 +5,16 @@
 #   evaluation/evaluate.sh retrieval --standard   # one experiment
 # The first run also builds somnus-tiny (cached under ~/.somnus/models; the test variant takes ~2 minutes,
 # the default ~15) — that time is not part of the budgets above.
+# SOMNUS_OFFLINE=1 builds with mvn -o (no repository look-ups); OMP_NUM_THREADS defaults to 1 as in ./somnus.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
 if [[ $# -eq 0 || "$1" == --* ]]; then set -- all "$@"; fi
-mvn -B -ntp -q ${MAVEN_OFFLINE:--o} -pl evaluation -am install -DskipTests
+offline=""; [[ "${SOMNUS_OFFLINE:-0}" == "1" ]] && offline="-o"
+export OMP_NUM_THREADS="${OMP_NUM_THREADS:-1}"
+mvn -B -ntp -q $offline -pl evaluation -am install -DskipTests
 cp_file="$(mktemp)"
 trap 'rm -f "$cp_file"' EXIT
-mvn -B -ntp -q ${MAVEN_OFFLINE:--o} -pl evaluation dependency:build-classpath -Dmdep.outputFile="$cp_file" >/dev/null
+mvn -B -ntp -q $offline -pl evaluation dependency:build-classpath -Dmdep.outputFile="$cp_file" >/dev/null
 exec java -Xmx6g -Dorg.slf4j.simpleLogger.defaultLogLevel=warn \
   -cp "evaluation/target/classes:$(cat "$cp_file")" io.somnus.evaluation.EvaluationMain "$@"

@@ -64,6 +64,7 @@ final class DemoCommand implements Runnable {
       System.out.println("base version: " + Wake.ensureBase(services, null));
       Map<WorldFact, Recall> before;
       Map<WorldFact, Recall> afterWake;
+      List<String> writtenIds = new ArrayList<>();
       try (WakeMemory memory = Wake.memory(services)) {
         before = measure(memory.runtime(), lessons);
         WakeChat chat = Wake.chat(services, memory, false, Wake.Extraction.PATTERN);
@@ -74,6 +75,7 @@ final class DemoCommand implements Runnable {
           WakeChat.Learned learned = chat.learn(msg.toString());
           if (learned.taught() != null) {
             var t = learned.taught();
+            t.written().forEach(f -> writtenIds.add(f.id()));
             t.written().forEach(f -> System.out.println("  remembered: " + f.sentence()
                 + (Boolean.TRUE.equals(t.recalledRightAfter().get(f.id())) ? " (recalled right away)" : " (written, not yet recalled)")));
           }
@@ -99,7 +101,24 @@ final class DemoCommand implements Runnable {
         afterSleep = measure(memory.runtime(), lessons);
       }
       table(lessons, before, afterWake, afterSleep);
+      lineage(services, writtenIds, slept);
+      System.out.println();
+      System.out.println("everything above is recorded in " + dir + "; to look around:");
+      System.out.println("  ./somnus --data-dir " + dir + " dev up        # then, in another terminal:");
+      System.out.println("  ./somnus --data-dir " + dir + " runs --metrics");
+      System.out.println("  ./somnus --data-dir " + dir + " lineage version " + slept.liveAfter());
     }
+  }
+
+  /** The demo's own records answer the lineage questions: what the sleep did to a fact, what live is made of. */
+  private static void lineage(SomnusServices services, List<String> factIds, SleepResult slept) {
+    if (factIds.isEmpty()) return;
+    System.out.println();
+    System.out.println("lineage of the first fact taught (somnus lineage fact " + factIds.get(0) + "):");
+    LineageCommand.printFact(services, factIds.get(0));
+    System.out.println();
+    System.out.println("lineage of the live version (somnus lineage version " + slept.liveAfter() + "):");
+    LineageCommand.printVersion(services, slept.liveAfter());
   }
 
   private static Map<WorldFact, Recall> measure(ModelRuntime rt, List<WorldFact> lessons) {

@@ -15,6 +15,35 @@ import picocli.CommandLine.ParentCommand;
 final class LineageCommand {
   @ParentCommand SomnusCli root;
 
+  /** Every ledger snapshot that recorded or changed the fact, oldest first. */
+  static void printFact(SomnusServices services, String factId) {
+    List<Lineage.FactEvent> events = services.lineage().factHistory(factId);
+    if (events.isEmpty()) {
+      System.out.println("fact " + factId + " is not in any ledger snapshot");
+      return;
+    }
+    var last = events.get(events.size() - 1).after();
+    System.out.println("fact " + factId + ": " + last.subject() + " | " + last.relation() + " | " + last.object());
+    for (Lineage.FactEvent e : events) {
+      System.out.printf("  %s  run %-36s version %-20s %s%n", e.time(), e.runId(), e.modelVersion() == null ? "-" : e.modelVersion(),
+          String.join(", ", e.changes()));
+    }
+  }
+
+  /** Ancestry, fused adapters, MEMIT edits with scales, metrics, producing run and fact table of a version. */
+  static void printVersion(SomnusServices services, String versionId) {
+    Lineage.Composition comp = services.lineage().composition(versionId);
+    ModelVersion v = comp.version();
+    System.out.println("version    " + v.id() + " (created " + v.createdAt() + " by run " + v.createdByRun() + ")");
+    System.out.println("ancestry   " + String.join(" -> ", comp.ancestry()));
+    System.out.println("adapters   " + (v.loraHistory().isEmpty() ? "none fused" : String.join(", ", v.loraHistory())));
+    System.out.println("edits      " + (v.memitEdits().isEmpty() ? "none" : ""));
+    for (EditRef e : v.memitEdits()) System.out.printf("  %s scale %.2f (%s)%n", e.editId(), e.scale(), e.key());
+    v.metrics().forEach((k, x) -> System.out.printf("metric     %s = %.4f%n", k, x));
+    comp.producedBy().ifPresent(r -> System.out.println("tracking   run " + r.runId() + " in " + r.experiment() + " (" + r.status() + ")"));
+    comp.factTable().ifPresent(s -> System.out.println("facts      ledger snapshot of run " + s.runId() + ", " + s.rows() + " rows"));
+  }
+
   @Command(name = "fact", description = "Every run that recorded or changed a fact: stage, MEMIT scale, edit.")
   static final class FactHistory implements Runnable {
     @ParentCommand LineageCommand lineage;
@@ -25,17 +54,7 @@ final class LineageCommand {
     @Override
     public void run() {
       try (SomnusServices services = SomnusServices.connect(lineage.root.config())) {
-        List<Lineage.FactEvent> events = services.lineage().factHistory(factId);
-        if (events.isEmpty()) {
-          System.out.println("fact " + factId + " is not in any ledger snapshot");
-          return;
-        }
-        var last = events.get(events.size() - 1).after();
-        System.out.println("fact " + factId + ": " + last.subject() + " | " + last.relation() + " | " + last.object());
-        for (Lineage.FactEvent e : events) {
-          System.out.printf("  %s  run %-36s version %-20s %s%n", e.time(), e.runId(), e.modelVersion() == null ? "-" : e.modelVersion(),
-              String.join(", ", e.changes()));
-        }
+        printFact(services, factId);
       }
     }
   }
@@ -50,16 +69,7 @@ final class LineageCommand {
     @Override
     public void run() {
       try (SomnusServices services = SomnusServices.connect(lineage.root.config())) {
-        Lineage.Composition comp = services.lineage().composition(versionId);
-        ModelVersion v = comp.version();
-        System.out.println("version    " + v.id() + " (created " + v.createdAt() + " by run " + v.createdByRun() + ")");
-        System.out.println("ancestry   " + String.join(" -> ", comp.ancestry()));
-        System.out.println("adapters   " + (v.loraHistory().isEmpty() ? "none fused" : String.join(", ", v.loraHistory())));
-        System.out.println("edits      " + (v.memitEdits().isEmpty() ? "none" : ""));
-        for (EditRef e : v.memitEdits()) System.out.printf("  %s scale %.2f (%s)%n", e.editId(), e.scale(), e.key());
-        v.metrics().forEach((k, x) -> System.out.printf("metric     %s = %.4f%n", k, x));
-        comp.producedBy().ifPresent(r -> System.out.println("tracking   run " + r.runId() + " in " + r.experiment() + " (" + r.status() + ")"));
-        comp.factTable().ifPresent(s -> System.out.println("facts      ledger snapshot of run " + s.runId() + ", " + s.rows() + " rows"));
+        printVersion(services, versionId);
       }
     }
   }

@@ -34,7 +34,7 @@ fi
 
 # ---------------------------------------------------------------- classpath
 # Offline first; online (Maven Central) only when something is not in the local repository yet.
-mvn_() { mvn -B -ntp -q -o "$@" 2>/dev/null || mvn -B -ntp -q "$@"; }
+mvn_() { mvn -B -ntp -q -o "$@" >/dev/null 2>&1 || mvn -B -ntp -q "$@"; }
 log "classpath"
 if [ "${SOMNUS_SKIP_BUILD:-0}" != 1 ]; then
   mvn_ -pl model-store -am -DskipTests package

@@ -199,6 +199,11 @@ public final class SyntheticWorld {
     List<String> docs = new ArrayList<>();
     for (int pass = 0; pass < passes; pass++) {
       for (Person p : people) {
+        // Every statement in both contexts a probe uses: as its own document, right after the
+        // beginning-of-text marker as a raw "subject relation" prompt is; and one per line after a
+        // newline, as an assistant's answer in the chat format is. Either one alone leaves the
+        // other context's recall well behind.
+        for (WorldFact f : factsOf(p)) docs.add(f.fact().sentence());
         docs.add(statements(p, rng));
         docs.add(chat(p, rng));
         if (pass % 2 == 0) docs.add(biography(p, rng));
@@ -219,8 +224,8 @@ public final class SyntheticWorld {
     List<String> s = new ArrayList<>();
     for (WorldFact f : factsOf(p)) s.add(f.fact().sentence());
     Collections.shuffle(s, new java.util.Random(rng.nextLong()));
-    // One statement per line: each begins with the bare name token, as a raw "subject relation"
-    // prompt does right after the beginning-of-text marker.
+    // One statement per line: each begins with the bare name token after a newline, as the
+    // answer of an assistant turn does.
     return String.join("\n", s);
   }
 

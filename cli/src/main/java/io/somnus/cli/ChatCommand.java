@@ -96,7 +96,7 @@ final class ChatCommand implements Runnable {
         System.out.println("sleep " + StatusCommand.sleep(services.workflowClient(), model));
       }
       case "/facts" -> memory.facts().entries().forEach(e ->
-          System.out.println("  stage " + e.stage().level() + "  " + e.fact().sentence()));
+          System.out.println("  " + e.fact().id() + "  stage " + e.stage().level() + "  " + e.fact().sentence()));
       default -> System.out.println("commands: /sleep /nap /status /facts /quit");
     }
   }

@@ -54,7 +54,7 @@ final class TeachCommand implements Runnable {
           WakeMemory.Taught t = learned.taught();
           System.out.println("version " + t.versionId() + " (edit " + t.editId() + ") is live:");
           for (var f : t.written()) {
-            System.out.println("  + " + f.sentence() + (Boolean.TRUE.equals(t.recalledRightAfter().get(f.id())) ? "  [recalled]" : "  [not yet recalled]"));
+            System.out.println("  + " + f.id() + "  " + f.sentence() + (Boolean.TRUE.equals(t.recalledRightAfter().get(f.id())) ? "  [recalled]" : "  [not yet recalled]"));
           }
           written += t.written().size();
         }

@@ -3,10 +3,12 @@ package io.somnus.cli;
 import io.somnus.infra.SomnusServices;
 import io.somnus.store.EditRef;
 import io.somnus.store.FactChange;
+import io.somnus.store.FactRow;
 import io.somnus.store.Lineage;
 import io.somnus.store.ModelVersion;
 import java.util.List;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 
@@ -30,6 +32,25 @@ final class LineageCommand {
     }
   }
 
+  /** The fact's row in every ledger snapshot, oldest first: what each run saw, changed or not. */
+  static void printFactRecords(SomnusServices services, String factId) {
+    List<FactRow> rows = services.ledger().history(factId);
+    if (rows.isEmpty()) {
+      System.out.println("fact " + factId + " is not in any ledger snapshot");
+      return;
+    }
+    FactRow last = rows.get(rows.size() - 1);
+    System.out.println("fact " + factId + ": " + last.subject() + " | " + last.relation() + " | " + last.object());
+    for (FactRow r : rows) {
+      System.out.printf("  %s  run %-36s version %-20s stage %d scale %.2f raw %s chat %s%n", r.time(), r.runId(),
+          r.modelVersion() == null ? "-" : r.modelVersion(), r.stage(), r.memitScale(), recall(r.rawRecall()), recall(r.chatRecall()));
+    }
+  }
+
+  private static String recall(Double r) {
+    return r == null ? "-" : String.format("%.2f", r);
+  }
+
   /** Ancestry, fused adapters, MEMIT edits with scales, metrics, producing run and fact table of a version. */
   static void printVersion(SomnusServices services, String versionId) {
     Lineage.Composition comp = services.lineage().composition(versionId);
@@ -51,10 +72,14 @@ final class LineageCommand {
     @Parameters(paramLabel = "FACT_ID")
     String factId;
 
+    @Option(names = "--all", description = "Every ledger snapshot that holds the fact (each audit, with its recall), not only the changes.")
+    boolean all;
+
     @Override
     public void run() {
       try (SomnusServices services = SomnusServices.connect(lineage.root.config())) {
-        printFact(services, factId);
+        if (all) printFactRecords(services, factId);
+        else printFact(services, factId);
       }
     }
   }

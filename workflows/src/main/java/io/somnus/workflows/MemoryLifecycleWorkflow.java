@@ -44,6 +44,13 @@ public interface MemoryLifecycleWorkflow {
   @SignalMethod
   void requestSleep();
 
+  /**
+   * A sleep of this model that the entity did not start (CLI, chat, another client) has ended: its
+   * facts no longer press, and the entity's view of live and of the last sleep follows it.
+   */
+  @SignalMethod
+  void sleepFinished(SleepResult result);
+
   @SignalMethod
   void stop();
 

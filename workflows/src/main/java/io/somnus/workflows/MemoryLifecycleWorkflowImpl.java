@@ -125,6 +125,18 @@ public class MemoryLifecycleWorkflowImpl implements MemoryLifecycleWorkflow {
   }
 
   @Override
+  public void sleepFinished(SleepResult result) {
+    // the entity's own sleeps are its children and are accounted for when the child returns
+    if (result.runId().equals(currentRunId)) return;
+    lastOutcome = result.outcome();
+    lastRunId = result.runId();
+    liveVersionId = result.liveAfter();
+    newFacts = Math.max(0, newFacts - result.factsConsidered());
+    awakeSince = Workflow.currentTimeMillis();
+    sleepsCompleted++;
+  }
+
+  @Override
   public void stop() {
     stopped = true;
   }

@@ -11,6 +11,8 @@ import io.somnus.activities.ReportActivity;
 import io.somnus.activities.StepOptions;
 import io.somnus.activities.TrainLoraActivity;
 import io.somnus.activities.ValidateActivity;
+import io.temporal.failure.ApplicationFailure;
+import io.temporal.workflow.SignalExternalWorkflowException;
 import io.temporal.workflow.Workflow;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -121,9 +123,27 @@ public class SleepWorkflowImpl implements SleepWorkflow {
     done("Report");
     finished = true;
     phase = outcome;
-    return new SleepResult(runId, outcome, live, liveAfter, v.gatedVersionId(), factIds.size(), v.advanced(),
-        v.retreated(), refreshed, v.recallBefore(), v.recallAfter(), v.perplexityBefore(), v.perplexityAfter(),
-        v.reasons());
+    return tellLifecycle(request, new SleepResult(runId, outcome, live, liveAfter, v.gatedVersionId(), factIds.size(),
+        v.advanced(), v.retreated(), refreshed, v.recallBefore(), v.recallAfter(), v.perplexityBefore(),
+        v.perplexityAfter(), v.reasons()));
+  }
+
+  /**
+   * A sleep started by hand tells the model's lifecycle entity, so that its sleep pressure and status
+   * follow; a sleep the entity started is its child and needs no signal. Versioned: histories recorded
+   * before this step existed replay without it.
+   */
+  private static SleepResult tellLifecycle(SleepRequest request, SleepResult result) {
+    if (Workflow.getVersion("tell-lifecycle", Workflow.DEFAULT_VERSION, 1) == Workflow.DEFAULT_VERSION) return result;
+    String entity = SleepWorkflows.lifecycleId(request.modelId());
+    if (Workflow.getInfo().getParentWorkflowId().filter(entity::equals).isPresent()) return result;
+    try {
+      Workflow.newExternalWorkflowStub(MemoryLifecycleWorkflow.class, entity).sleepFinished(result);
+    } catch (SignalExternalWorkflowException | ApplicationFailure e) {
+      // NOT_FOUND: no lifecycle entity runs for this model, its sleeps are all started by hand
+      if (e instanceof ApplicationFailure f && !f.getType().endsWith("EXTERNAL_WORKFLOW_EXECUTION_NOT_FOUND")) throw f;
+    }
+    return result;
   }
 
   private SleepResult finishSkipped(ReportActivity report, SleepRequest request, String live,
@@ -134,8 +154,8 @@ public class SleepWorkflowImpl implements SleepWorkflow {
     done("Report");
     finished = true;
     phase = SleepResult.SKIPPED;
-    return new SleepResult(runId, SleepResult.SKIPPED, live, live, null, 0, 0, 0, 0, Double.NaN, Double.NaN,
-        h.referencePerplexity(), h.referencePerplexity(), reasons);
+    return tellLifecycle(request, new SleepResult(runId, SleepResult.SKIPPED, live, live, null, 0, 0, 0, 0, Double.NaN,
+        Double.NaN, h.referencePerplexity(), h.referencePerplexity(), reasons));
   }
 
   private static Map<String, String> params(SleepRequest request, String live, String candidate, int facts) {

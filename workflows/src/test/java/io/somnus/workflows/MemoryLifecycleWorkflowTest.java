@@ -122,4 +122,29 @@ class MemoryLifecycleWorkflowTest {
     assertEquals(0, s.sleepsCompleted());
     entity.stop();
   }
+
+  @Test
+  void aSleepStartedByHandIsCountedByTheEntity() throws Exception {
+    FakeSteps steps = start(new FakeSteps(3, 0));
+    MemoryLifecycleWorkflow entity = SleepWorkflows.ensureLifecycle(client, "m1", settings(20));
+    entity.factsLearned(new MemoryLifecycleWorkflow.FactsLearned(4, "mv-base"));
+    assertEquals(4, entity.status().newFacts());
+
+    // as `somnus sleep` does: the sleep workflow directly, not through the entity
+    SleepResult result = SleepWorkflows.startSleep(client, new SleepRequest("m1", "sleep-by-hand", false, TestTimeouts.policy()))
+        .getResult(SleepResult.class);
+    assertEquals(SleepResult.PROMOTED, result.outcome());
+    assertEquals(3, result.factsConsidered());
+
+    eventually(() -> entity.status().sleepsCompleted() == 1);
+    MemoryLifecycleWorkflow.Status after = entity.status();
+    assertEquals("sleep-by-hand", after.lastRunId());
+    assertEquals(SleepResult.PROMOTED, after.lastOutcome());
+    assertEquals(steps.live, after.liveVersionId());
+    assertEquals(1, after.newFacts(), "4 learned, 3 consolidated by the sleep");
+    assertFalse(after.sleeping());
+    // the entity did not start a sleep of its own
+    assertEquals(1, steps.trainedFromScratch.get());
+    entity.stop();
+  }
 }

@@ -1,5 +1,6 @@
 package io.somnus.evaluation;
 
+import io.somnus.engine.io.AtomicFiles;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;

@@ -1,6 +1,7 @@
 package io.somnus.evaluation;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.somnus.engine.io.AtomicFiles;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;

@@ -2,6 +2,7 @@ package io.somnus.evaluation;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import io.somnus.engine.io.AtomicFiles;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.time.LocalDateTime;

@@ -1,14 +1,9 @@
 package io.somnus.infra;
 
+import io.somnus.engine.io.AtomicFiles;
 import io.temporal.client.WorkflowClient;
 import io.temporal.common.WorkflowExecutionHistory;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 
 /**
  * Saves workflow histories of real runs as JSON under {@code <dataDir>/histories/}, so they outlive
@@ -43,22 +38,7 @@ public final class HistoryArchive {
   public Path write(WorkflowExecutionHistory history, String name) {
     if (name == null || !name.matches("[A-Za-z0-9._-]{1,200}")) throw new IllegalArgumentException("invalid history file name: " + name);
     Path target = dir.resolve(name + ".json");
-    try {
-      Files.createDirectories(dir);
-      Path tmp = Files.createTempFile(dir, "." + name, ".tmp");
-      try {
-        Files.writeString(tmp, history.toJson(true), StandardCharsets.UTF_8);
-        try {
-          Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } catch (AtomicMoveNotSupportedException e) {
-          Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
-        }
-      } finally {
-        Files.deleteIfExists(tmp);
-      }
-      return target;
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot write workflow history " + target, e);
-    }
+    AtomicFiles.write(target, history.toJson(true));
+    return target;
   }
 }

@@ -1,10 +1,11 @@
 package io.somnus.store;
 
 import com.fasterxml.jackson.core.type.TypeReference;
+import io.somnus.engine.io.AtomicFiles;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -212,16 +213,9 @@ public final class LocalTracking implements Tracking {
 
   private static void write(Path file, Object value) {
     try {
-      Files.createDirectories(file.getParent());
-      Path tmp = Files.createTempFile(file.getParent(), "." + file.getFileName(), ".tmp");
-      try {
-        Files.write(tmp, Json.write(value));
-        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-      } finally {
-        Files.deleteIfExists(tmp);
-      }
-    } catch (IOException e) {
-      throw new TrackingException("cannot write tracking record " + file + ": " + e.getMessage(), e);
+      AtomicFiles.write(file, Json.write(value));
+    } catch (UncheckedIOException e) {
+      throw new TrackingException("cannot write tracking record " + file + ": " + e.getCause().getMessage(), e.getCause());
     }
   }
 }

@@ -1,6 +1,7 @@
 package io.somnus.engine.memory;
 
 import ai.djl.Device;
+import io.somnus.engine.io.AtomicFiles;
 import io.somnus.engine.model.Runtimes;
 import io.somnus.engine.runtime.DjlModelRuntime;
 import io.somnus.engine.tiny.SomnusTiny;
@@ -116,9 +117,7 @@ public final class WakeCapacityExperiment {
       }
     }
     if (csv != null) {
-      Path tmp = Files.createTempFile(csv.toAbsolutePath().getParent(), ".wake", ".tmp");
-      Files.write(tmp, lines);
-      Files.move(tmp, csv, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+      AtomicFiles.write(csv, String.join("\n", lines) + "\n");
     }
   }
 

@@ -1,12 +1,13 @@
 package io.somnus.engine.sleep;
 
 import ai.djl.Device;
+import io.somnus.engine.io.AtomicFiles;
 import io.somnus.engine.memory.CovarianceStats;
 import io.somnus.engine.memory.EditResult;
 import io.somnus.engine.memory.Fact;
 import io.somnus.engine.memory.MemitConfig;
-import io.somnus.engine.memory.MemitEditor;
 import io.somnus.engine.memory.MemitEdit;
+import io.somnus.engine.memory.MemitEditor;
 import io.somnus.engine.model.ChatMessage;
 import io.somnus.engine.model.Runtimes;
 import io.somnus.engine.runtime.DjlModelRuntime;
@@ -16,7 +17,6 @@ import io.somnus.engine.tiny.WorldFact;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -141,9 +141,7 @@ public final class ConsolidationExperiment {
       }
     }
     if (csv != null) {
-      Path tmp = Files.createTempFile(csv.toAbsolutePath().getParent(), ".consolidation", ".tmp");
-      Files.write(tmp, lines);
-      Files.move(tmp, csv, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+      AtomicFiles.write(csv, String.join("\n", lines) + "\n");
     }
   }
 

@@ -3,11 +3,11 @@ package io.somnus.engine.tiny;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.somnus.engine.io.AtomicFiles;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -154,7 +154,7 @@ public final class BpeTokenizerTrainer {
     t.vocab().forEach(vocab::put);
     ArrayNode merges = model.putArray("merges");
     for (String[] m : t.merges()) merges.add(m[0] + " " + m[1]);
-    writeAtomically(dir.resolve("tokenizer.json"), JSON.writeValueAsBytes(root));
+    AtomicFiles.write(dir.resolve("tokenizer.json"), JSON.writeValueAsBytes(root));
 
     ObjectNode cfg = JSON.createObjectNode();
     cfg.put("tokenizer_class", "PreTrainedTokenizerFast");
@@ -164,14 +164,9 @@ public final class BpeTokenizerTrainer {
     cfg.put("model_max_length", maxLength);
     cfg.put("chat_template", "{% for message in messages %}{{'<|im_start|>' + message['role'] + '\\n' + message['content']"
         + " + '<|im_end|>' + '\\n'}}{% endfor %}{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}");
-    writeAtomically(dir.resolve("tokenizer_config.json"), JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(cfg));
+    AtomicFiles.write(dir.resolve("tokenizer_config.json"), JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(cfg));
   }
 
-  private static void writeAtomically(Path file, byte[] bytes) throws IOException {
-    Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-    Files.write(tmp, bytes);
-    Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-  }
 
   /** GPT-2's reversible map from bytes to printable unicode characters. */
   static String[] byteToUnicode() {

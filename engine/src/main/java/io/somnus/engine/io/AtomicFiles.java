@@ -1,4 +1,4 @@
-package io.somnus.evaluation;
+package io.somnus.engine.io;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -8,7 +8,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 
-/** Every file the evaluation writes goes through here: a temporary sibling, then an atomic rename. */
+/**
+ * Whole-file writes that a crash never leaves half-done: a temporary sibling, then a rename over the
+ * target (atomic where the file system supports it), so a reader sees the old file or the new one.
+ */
 public final class AtomicFiles {
   private AtomicFiles() {}
 

@@ -20,7 +20,7 @@ public interface TrainLoraActivity {
     }
 
     public static Settings defaults() {
-      return new Settings(16, 32f, 1e-3f, 10, 20, 7);
+      return new Settings(8, 16f, 5e-3f, 25, 300, 7);
     }
   }
 

@@ -54,9 +54,9 @@ final class Sleeper implements AutoCloseable {
     List<List<ChatMessage>> replayPrompts = new ArrayList<>();
     replayPrompts.add(List.of(ChatMessage.user("What is your name?")));
     replayPrompts.add(List.of(ChatMessage.user("Tell me about yourself.")));
-    for (WorldFact k : world.sampleKnown(60, 17)) {
+    for (WorldFact k : world.sampleKnown(200, 17)) {
       List<ChatMessage> p = List.of(ChatMessage.user(k.question()));
-      if (!behaviour.contains(p) && replayPrompts.size() < 26) replayPrompts.add(p);
+      if (!behaviour.contains(p) && replayPrompts.size() < 121) replayPrompts.add(p);
     }
     ReplaySet replay = new ReplaySet(replayPrompts, refs.subList(0, 10), 24);
     LoraConfig d = LoraConfig.defaults();

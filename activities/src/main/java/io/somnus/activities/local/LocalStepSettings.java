@@ -43,9 +43,11 @@ public record LocalStepSettings(LoraConfig lora, ValidationConfig validation, Pr
     for (WorldFact k : world.sampleKnown(12, 5)) behaviour.add(List.of(new ChatMessage("user", k.question())));
     List<List<ChatMessage>> replayPrompts = new ArrayList<>();
     replayPrompts.add(List.of(new ChatMessage("user", "What is your name?")));
-    for (WorldFact k : world.sampleKnown(60, 17)) {
+    // Rehearse many known facts: with few, the adapters that teach the new facts also rewrite the
+    // answers about known people and the behaviour probe rejects the sleep.
+    for (WorldFact k : world.sampleKnown(200, 17)) {
       List<ChatMessage> p = List.of(new ChatMessage("user", k.question()));
-      if (!behaviour.contains(p) && replayPrompts.size() < 26) replayPrompts.add(p);
+      if (!behaviour.contains(p) && replayPrompts.size() < 121) replayPrompts.add(p);
     }
     return new LocalStepSettings(LoraConfig.defaults(), ValidationConfig.defaults(),
         new ProbeSet(refs.subList(20, 40), behaviour, 16), new ReplaySet(replayPrompts, refs.subList(0, 10), 24),

@@ -72,12 +72,27 @@ public final class LoraTrainer {
       List<NDArray> list = new ArrayList<>(params.values());
       double[] losses = new double[steps];
       BatchOrder order = new BatchOrder(examples.size(), config.seed());
+      // Divergence is judged per batch against what the same examples cost before training: batches
+      // mix rehearsal (already known, low loss) and new facts (high loss), so the first batch's loss
+      // alone is no yardstick for a later one.
+      double[] initial = new double[examples.size()];
+      double initialMean = 0;
+      for (int i = 0; i < examples.size(); i++) {
+        initial[i] = answerLoss(model, Map.of(), List.of(examples.get(i)));
+        initialMean += initial[i] / examples.size();
+      }
       SplittableRandom dropoutRng = new SplittableRandom(config.seed() ^ 0xd40b0bL);
       try (NDManager root = adapters.manager().newSubManager();
           AdamW opt = new AdamW(root, 0.9f, 0.999f, 1e-8f, config.weightDecay())) {
         for (int step = 0; step < steps; step++) {
           List<QaExample> batch = new ArrayList<>();
-          for (int b = 0; b < Math.min(config.batchSize(), examples.size()); b++) batch.add(examples.get(order.next()));
+          double reference = 0;
+          for (int b = 0; b < Math.min(config.batchSize(), examples.size()); b++) {
+            int i = order.next();
+            batch.add(examples.get(i));
+            reference = Math.max(reference, initial[i]);
+          }
+          reference = Math.max(reference, initialMean);
           Batch data = Batch.of(batch);
           try (NDManager scope = root.newSubManager()) {
             double loss;
@@ -87,9 +102,9 @@ public final class LoraTrainer {
               NDArray l = LanguageModelLoss.crossEntropy(scope, logits, data.targets, data.weights);
               loss = l.getFloat();
               if (!Double.isFinite(loss)) throw new TrainingDivergedException(step, loss, "LoRA answer loss");
-              if (step > 0 && loss > config.divergenceFactor() * losses[0]) {
+              if (loss > config.divergenceFactor() * reference) {
                 throw new TrainingDivergedException(step, loss, "LoRA answer loss (more than " + config.divergenceFactor()
-                    + "× the first step's " + String.format("%.4f", losses[0]) + ")");
+                    + "× the batch's loss before training, " + String.format("%.4f", reference) + ")");
               }
               gc.backward(l);
             }

@@ -75,7 +75,7 @@ class SleepCycleTest {
     initial = new MemoryState(base, 0, List.of(edit), FactStageTable.of(List.of(edit)));
     try (ComposedModel live = initial.load(Device.cpu())) {
       liveBefore = snapshot(live.model());
-      first = new SleepCycle(settings(dir.resolve("versions"), 3e-2f)).run(initial, live.runtime(), new SleepCycle.Listener() {
+      first = new SleepCycle(settings(dir.resolve("versions"), 1e-2f)).run(initial, live.runtime(), new SleepCycle.Listener() {
         public void step(String name) {
           steps.add(name);
         }

@@ -47,6 +47,11 @@ final class LineageCommand {
     }
   }
 
+  /** Stage, scale and the recall the snapshot measured: a row can change in its recall alone. */
+  private static String state(FactRow r) {
+    return "stage " + r.stage() + " scale " + r.memitScale() + " raw " + recall(r.rawRecall()) + " chat " + recall(r.chatRecall());
+  }
+
   private static String recall(Double r) {
     return r == null ? "-" : String.format("%.2f", r);
   }
@@ -115,8 +120,8 @@ final class LineageCommand {
         List<FactChange> changes = services.lineage().diff(from, to);
         if (changes.isEmpty()) System.out.println("same fact table");
         for (FactChange ch : changes) {
-          String before = ch.before() == null ? "-" : "stage " + ch.before().stage() + " scale " + ch.before().memitScale();
-          String after = ch.after() == null ? "-" : "stage " + ch.after().stage() + " scale " + ch.after().memitScale();
+          String before = ch.before() == null ? "-" : state(ch.before());
+          String after = ch.after() == null ? "-" : state(ch.after());
           System.out.printf("  %-8s %-24s %s -> %s%n", ch.kind(), ch.factId(), before, after);
         }
       }

@@ -1,19 +1,17 @@
 package io.somnus.infra;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import io.somnus.engine.io.AtomicFiles;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
-import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Instant;
 import java.util.Optional;
 
@@ -54,27 +52,12 @@ public record DevStackInfo(String temporalTarget, String namespace, URI s3Endpoi
     return alive ? Optional.of(info) : Optional.empty();
   }
 
-  /** Writes the file atomically (temp file + rename) with owner-only permissions. */
+  /** Writes the file atomically (temp file + rename) with owner-only permissions: it holds the S3 keys. */
   public void write(Path dataDir) {
-    Path target = file(dataDir);
     try {
-      Files.createDirectories(dataDir);
-      Path tmp = Files.createTempFile(dataDir, ".dev-stack", ".tmp");
-      try {
-        if (FileSystems.getDefault().supportedFileAttributeViews().contains("posix")) {
-          Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rw-------"));
-        }
-        MAPPER.writeValue(tmp.toFile(), this);
-        try {
-          Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        } catch (AtomicMoveNotSupportedException e) {
-          Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
-        }
-      } finally {
-        Files.deleteIfExists(tmp);
-      }
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot write dev stack file " + target, e);
+      AtomicFiles.writeOwnerOnly(file(dataDir), MAPPER.writeValueAsBytes(this));
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("cannot serialise the dev stack file", e);
     }
   }
 

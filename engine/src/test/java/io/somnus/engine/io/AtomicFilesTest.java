@@ -42,4 +42,13 @@ class AtomicFilesTest {
     assertEquals("one", Files.readString(target));
     assertEquals(2, files().size(), "no temporary file left behind: " + files());
   }
+
+  @Test
+  void ownerOnlyFilesAreNotReadableByOthers() throws Exception {
+    org.junit.jupiter.api.Assumptions.assumeTrue(java.nio.file.FileSystems.getDefault().supportedFileAttributeViews().contains("posix"));
+    Path target = dir.resolve("keys.json");
+    AtomicFiles.writeOwnerOnly(target, "secret".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    assertEquals("rw-------", java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(target)));
+    assertEquals("secret", Files.readString(target));
+  }
 }

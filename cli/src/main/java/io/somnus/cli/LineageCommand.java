@@ -24,8 +24,7 @@ final class LineageCommand {
       System.out.println("fact " + factId + " is not in any ledger snapshot");
       return;
     }
-    var last = events.get(events.size() - 1).after();
-    System.out.println("fact " + factId + ": " + last.subject() + " | " + last.relation() + " | " + last.object());
+    printHeader(events.get(events.size() - 1).after());
     for (Lineage.FactEvent e : events) {
       System.out.printf("  %s  run %-36s version %-20s %s%n", e.time(), e.runId(), e.modelVersion() == null ? "-" : e.modelVersion(),
           String.join(", ", e.changes()));
@@ -39,12 +38,14 @@ final class LineageCommand {
       System.out.println("fact " + factId + " is not in any ledger snapshot");
       return;
     }
-    FactRow last = rows.get(rows.size() - 1);
-    System.out.println("fact " + factId + ": " + last.subject() + " | " + last.relation() + " | " + last.object());
+    printHeader(rows.get(rows.size() - 1));
     for (FactRow r : rows) {
-      System.out.printf("  %s  run %-36s version %-20s stage %d scale %.2f raw %s chat %s%n", r.time(), r.runId(),
-          r.modelVersion() == null ? "-" : r.modelVersion(), r.stage(), r.memitScale(), recall(r.rawRecall()), recall(r.chatRecall()));
+      System.out.printf("  %s  run %-36s version %-20s %s%n", r.time(), r.runId(), r.modelVersion() == null ? "-" : r.modelVersion(), state(r));
     }
+  }
+
+  private static void printHeader(FactRow latest) {
+    System.out.println("fact " + latest.factId() + ": " + latest.subject() + " | " + latest.relation() + " | " + latest.object());
   }
 
   /** Stage, scale and the recall the snapshot measured: a row can change in its recall alone. */

@@ -41,16 +41,17 @@ final class Sleeper implements AutoCloseable {
   private MemoryState state;
   private ComposedModel live;
 
-  Sleeper(Models models, long seed, Path versionsDir, MemoryState initial) {
+  Sleeper(Models models, Profile profile, long seed, Path versionsDir, MemoryState initial) {
     SyntheticWorld world = models.world();
     Map<String, WorldFact> byId = new LinkedHashMap<>();
     for (WorldFact w : world.heldOutFacts()) byId.put(w.fact().id(), w);
     FactQuestions questions = f -> questionsOf(byId.get(f.id()));
-    List<String> refs = world.referenceTexts(40);
+    // Rehearsal texts and the validator's perplexity texts both lie outside MEMIT's key statistics, and apart.
+    List<String> refs = models.heldOutTexts(profile, 30);
     List<List<ChatMessage>> behaviour = new ArrayList<>();
     behaviour.add(List.of(ChatMessage.user(SyntheticWorld.IDENTITY_QUESTION)));
     for (WorldFact k : world.sampleKnown(12, 5)) behaviour.add(List.of(ChatMessage.user(k.question())));
-    ProbeSet probes = new ProbeSet(refs.subList(20, 40), behaviour, 16);
+    ProbeSet probes = new ProbeSet(refs.subList(10, 30), behaviour, 16);
     List<List<ChatMessage>> replayPrompts = new ArrayList<>();
     replayPrompts.add(List.of(ChatMessage.user("What is your name?")));
     replayPrompts.add(List.of(ChatMessage.user("Tell me about yourself.")));
@@ -59,9 +60,7 @@ final class Sleeper implements AutoCloseable {
       if (!behaviour.contains(p) && replayPrompts.size() < 121) replayPrompts.add(p);
     }
     ReplaySet replay = new ReplaySet(replayPrompts, refs.subList(0, 10), 24);
-    LoraConfig d = LoraConfig.defaults();
-    LoraConfig lora = new LoraConfig(d.projections(), d.layers(), d.rank(), d.alpha(), d.dropout(), d.learningRate(),
-        d.schedule(), d.minSteps(), d.stepsPerFact(), d.batchSize(), d.weightDecay(), d.clipNorm(), d.divergenceFactor(), seed);
+    LoraConfig lora = LoraConfig.defaults().withSeed(seed);
     try {
       Files.createDirectories(versionsDir);
     } catch (IOException e) {

@@ -181,9 +181,8 @@ final class ModelSteps {
       float scale;
       try (LlamaModel model = LlamaModel.load(parent, settings.device());
           TextTokenizer tok = TextTokenizer.load(state.fusedCheckpoint(), parent.config().eosTokenId())) {
-        List<QaExample> examples = new ArrayList<>(QaDataset.build(tok, facts, settings.questions(), settings.rawStatements()));
-        examples.addAll(rehearsal);
-        trained = LoraTrainer.train(model, examples, facts.size(), lora,
+        List<QaExample> examples = QaDataset.build(tok, facts, settings.questions(), settings.rawStatements());
+        trained = LoraTrainer.train(model, examples, rehearsal, facts.size(), lora,
             (step, total, loss) -> heartbeat(new Progress(step, total, loss)));
         try (TrainedAdapters a = trained.adapters()) {
           factors = a.toHost();

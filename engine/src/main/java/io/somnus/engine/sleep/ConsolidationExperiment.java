@@ -53,15 +53,14 @@ public final class ConsolidationExperiment {
     boolean badLr = args.length > 4 && args[4].equals("badlr");
 
     Runtimes.configureOffline();
-    // Overrides for tuning runs: -Dlora.lr=…, -Dlora.stepsPerFact=…, -Dlora.minSteps=…, -Dlora.layers=0,1,2,3, -Dreplay.prompts=…, -Dreplay.texts=… (at most 60)
+    // Overrides for tuning runs: -Dlora.lr=…, -Dlora.stepsPerFact=…, -Dlora.minSteps=…, -Dlora.layers=0,1,2,3, -Dlora.learned=0.6 (0 = whole budget), -Dreplay.prompts=…, -Dreplay.texts=… (at most 60)
     LoraConfig lora = LoraConfig.defaults();
     lora = lora.withLearningRate(Float.parseFloat(System.getProperty("lora.lr", Float.toString(lora.learningRate()))));
     lora = lora.withSteps(Integer.getInteger("lora.minSteps", lora.minSteps()), Integer.getInteger("lora.stepsPerFact", lora.stepsPerFact()));
+    lora = lora.withLearnedProbability(Float.parseFloat(System.getProperty("lora.learned", Float.toString(lora.learnedProbability()))));
     if (System.getProperty("lora.layers") != null) {
       List<Integer> layers = Arrays.stream(System.getProperty("lora.layers").split(",")).map(Integer::parseInt).toList();
-      lora = new LoraConfig(lora.projections(), layers, lora.rank(), lora.alpha(), lora.dropout(), lora.learningRate(),
-          lora.schedule(), lora.minSteps(), lora.stepsPerFact(), lora.batchSize(), lora.weightDecay(), lora.clipNorm(),
-          lora.divergenceFactor(), lora.seed());
+      lora = lora.withLayers(layers);
     }
     SyntheticWorld world = variant.world();
     Path base = SomnusTiny.ensure(variant);

@@ -18,18 +18,26 @@ import java.util.Map;
  * @param dropout probability of dropping an adapter input feature during a step (0 = off)
  * @param learningRate peak AdamW learning rate
  * @param schedule constant, or cosine decay from the peak to a tenth of it
- * @param minSteps lower bound on optimiser steps, however few facts there are
- * @param stepsPerFact steps per fact trained (the reference uses 10)
+ * @param minSteps lower bound on the step budget, however few facts there are
+ * @param stepsPerFact budget steps per fact trained (the reference uses 10)
  * @param batchSize examples per step
  * @param weightDecay decoupled AdamW weight decay on the adapter factors
  * @param clipNorm global gradient-norm clip (0 = off)
  * @param divergenceFactor a step loss above this multiple of what the same batch's examples cost before training (at
  *     least their mean over all examples) counts as divergence
+ * @param learnedProbability training stops as soon as every answer token of every fact example has at least this
+ *     probability under the adapted model (checked before the first step and every {@link #CHECK_EVERY} steps), so
+ *     the budget is a ceiling, not a quota; above 0.5 each trained answer is also the greedy one. 0 trains the whole
+ *     budget. A sleep whose facts the fused weights already carry then trains nothing, instead of spending its
+ *     budget perturbing a model that needs no change
  * @param seed everything random (initialisation, batch order, dropout) derives from it
  */
 public record LoraConfig(List<String> projections, List<Integer> layers, int rank, float alpha, float dropout,
     float learningRate, Schedule schedule, int minSteps, int stepsPerFact, int batchSize, float weightDecay,
-    float clipNorm, float divergenceFactor, long seed) {
+    float clipNorm, float divergenceFactor, float learnedProbability, long seed) {
+
+  /** Steps between two checks of {@code learnedProbability}. */
+  public static final int CHECK_EVERY = 20;
 
   public enum Schedule { CONSTANT, COSINE }
 
@@ -52,6 +60,9 @@ public record LoraConfig(List<String> projections, List<Integer> layers, int ran
     if (batchSize <= 0) throw new IllegalArgumentException("batch size must be positive, got " + batchSize);
     if (weightDecay < 0 || clipNorm < 0) throw new IllegalArgumentException("weight decay and clip norm must be >= 0");
     if (!(divergenceFactor > 1)) throw new IllegalArgumentException("divergence factor must exceed 1, got " + divergenceFactor);
+    if (!(learnedProbability >= 0 && learnedProbability < 1)) {
+      throw new IllegalArgumentException("learned probability must be in [0, 1), got " + learnedProbability);
+    }
   }
 
   /**
@@ -61,27 +72,37 @@ public record LoraConfig(List<String> projections, List<Integer> layers, int ran
    */
   public static LoraConfig defaults() {
     return new LoraConfig(List.of("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"), List.of(),
-        8, 16f, 0.05f, 5e-3f, Schedule.COSINE, 300, 25, 8, 0.01f, 1.0f, 4f, 0L);
+        8, 16f, 0.05f, 5e-3f, Schedule.COSINE, 300, 25, 8, 0.01f, 1.0f, 4f, 0.6f, 0L);
   }
 
   public LoraConfig withLearningRate(float lr) {
     return new LoraConfig(projections, layers, rank, alpha, dropout, lr, schedule, minSteps, stepsPerFact, batchSize,
-        weightDecay, clipNorm, divergenceFactor, seed);
+        weightDecay, clipNorm, divergenceFactor, learnedProbability, seed);
   }
 
   public LoraConfig withSteps(int minSteps, int stepsPerFact) {
     return new LoraConfig(projections, layers, rank, alpha, dropout, learningRate, schedule, minSteps, stepsPerFact,
-        batchSize, weightDecay, clipNorm, divergenceFactor, seed);
+        batchSize, weightDecay, clipNorm, divergenceFactor, learnedProbability, seed);
   }
 
   public LoraConfig withSeed(long seed) {
     return new LoraConfig(projections, layers, rank, alpha, dropout, learningRate, schedule, minSteps, stepsPerFact,
-        batchSize, weightDecay, clipNorm, divergenceFactor, seed);
+        batchSize, weightDecay, clipNorm, divergenceFactor, learnedProbability, seed);
+  }
+
+  public LoraConfig withLearnedProbability(float p) {
+    return new LoraConfig(projections, layers, rank, alpha, dropout, learningRate, schedule, minSteps, stepsPerFact,
+        batchSize, weightDecay, clipNorm, divergenceFactor, p, seed);
+  }
+
+  public LoraConfig withLayers(List<Integer> layers) {
+    return new LoraConfig(projections, layers, rank, alpha, dropout, learningRate, schedule, minSteps, stepsPerFact,
+        batchSize, weightDecay, clipNorm, divergenceFactor, learnedProbability, seed);
   }
 
   public LoraConfig withDropout(float dropout) {
     return new LoraConfig(projections, layers, rank, alpha, dropout, learningRate, schedule, minSteps, stepsPerFact,
-        batchSize, weightDecay, clipNorm, divergenceFactor, seed);
+        batchSize, weightDecay, clipNorm, divergenceFactor, learnedProbability, seed);
   }
 
   /** The adapter's multiplier α/r. */
@@ -89,6 +110,7 @@ public record LoraConfig(List<String> projections, List<Integer> layers, int ran
     return alpha / rank;
   }
 
+  /** The step budget for {@code facts} facts (training may stop earlier, see {@code learnedProbability}). */
   public int steps(int facts) {
     return Math.max(minSteps, stepsPerFact * facts);
   }

@@ -36,15 +36,26 @@ public final class LoraTrainer {
 
   /**
    * @param adapters the trained adapters; the caller owns and closes them
+   * @param steps optimiser steps taken: the budget, or fewer when the facts were learned sooner (0 when the model
+   *     already knew them)
+   * @param budget the step budget {@code config.steps(facts)}
    * @param losses mean answer-token loss of every step's batch
+   * @param initialLoss mean answer-token loss of all examples before training
+   * @param learnedProbability the lowest probability of a fact-answer token at the last check (NaN if never checked)
    */
-  public record Result(TrainedAdapters adapters, int steps, int examples, double[] losses, double seconds) {
+  public record Result(TrainedAdapters adapters, int steps, int budget, int examples, double[] losses, double initialLoss,
+      double learnedProbability, double seconds) {
+    public boolean stoppedEarly() {
+      return steps < budget;
+    }
+
     public double firstLoss() {
-      return losses[0];
+      return losses.length == 0 ? initialLoss : losses[0];
     }
 
     /** Mean of the last tenth of the step losses: a single last batch is too noisy to report. */
     public double finalLoss() {
+      if (losses.length == 0) return initialLoss;
       int n = Math.max(1, losses.length / 10);
       double s = 0;
       for (int i = losses.length - n; i < losses.length; i++) s += losses[i];
@@ -55,22 +66,31 @@ public final class LoraTrainer {
   private LoraTrainer() {}
 
   /**
-   * Trains fresh adapters on {@code examples}. The number of steps is {@code config.steps(facts)}.
+   * Trains fresh adapters on the fact examples and the rehearsal together, for at most
+   * {@code config.steps(facts)} steps; with {@code config.learnedProbability() > 0} it stops once the fact examples
+   * are learned (rehearsal examples never hold training up: they are what the model already does).
    *
    * @throws TrainingDivergedException when a step's loss or gradient norm is not finite, or the loss
    *     exceeds {@code divergenceFactor} times the first step's; no adapters are returned then
    */
-  public static Result train(LlamaModel model, List<QaExample> examples, int facts, LoraConfig config, Listener listener) {
-    if (examples.isEmpty()) throw new IllegalArgumentException("no training examples");
+  public static Result train(LlamaModel model, List<QaExample> factExamples, List<QaExample> rehearsal, int facts,
+      LoraConfig config, Listener listener) {
+    if (factExamples.isEmpty()) throw new IllegalArgumentException("no fact examples to train on");
+    List<QaExample> examples = new ArrayList<>(factExamples);
+    examples.addAll(rehearsal);
     long started = System.nanoTime();
-    int steps = config.steps(facts);
+    int budget = config.steps(facts);
+    boolean checks = config.learnedProbability() > 0;
     model.setTrainable(false);
     TrainedAdapters adapters = TrainedAdapters.initialise(model, config);
     try {
       Map<String, NDArray> params = adapters.parameters();
+      // Checks run outside a gradient collector, where DJL's PyTorch engine records no graph.
       for (NDArray p : params.values()) p.setRequiresGradient(true);
       List<NDArray> list = new ArrayList<>(params.values());
-      double[] losses = new double[steps];
+      double[] losses = new double[budget];
+      int steps = 0;
+      double learned = Double.NaN;
       BatchOrder order = new BatchOrder(examples.size(), config.seed());
       // Divergence is judged per batch against what the same examples cost before training: batches
       // mix rehearsal (already known, low loss) and new facts (high loss), so the first batch's loss
@@ -84,7 +104,11 @@ public final class LoraTrainer {
       SplittableRandom dropoutRng = new SplittableRandom(config.seed() ^ 0xd40b0bL);
       try (NDManager root = adapters.manager().newSubManager();
           AdamW opt = new AdamW(root, 0.9f, 0.999f, 1e-8f, config.weightDecay())) {
-        for (int step = 0; step < steps; step++) {
+        for (int step = 0; step < budget; step++) {
+          if (checks && step % LoraConfig.CHECK_EVERY == 0) {
+            learned = minAnswerTokenProbability(model, adapters.adapters(), factExamples);
+            if (learned >= config.learnedProbability()) break;
+          }
           List<QaExample> batch = new ArrayList<>();
           double reference = 0;
           for (int b = 0; b < Math.min(config.batchSize(), examples.size()); b++) {
@@ -110,14 +134,17 @@ public final class LoraTrainer {
             }
             double norm = AdamW.clipGlobalNorm(list, config.clipNorm());
             if (!Double.isFinite(norm)) throw new TrainingDivergedException(step, norm, "LoRA gradient norm");
-            opt.update(params, config.learningRate(step, steps), name -> true);
+            opt.update(params, config.learningRate(step, budget), name -> true);
             losses[step] = loss;
           }
-          if (listener != null) listener.onStep(step + 1, steps, losses[step]);
+          steps = step + 1;
+          if (listener != null) listener.onStep(steps, budget, losses[step]);
         }
+        if (checks && steps == budget) learned = minAnswerTokenProbability(model, adapters.adapters(), factExamples);
       }
       for (NDArray p : params.values()) p.setRequiresGradient(false);
-      return new Result(adapters, steps, examples.size(), losses, (System.nanoTime() - started) / 1e9);
+      return new Result(adapters, steps, budget, examples.size(), java.util.Arrays.copyOf(losses, steps), initialMean,
+          learned, (System.nanoTime() - started) / 1e9);
     } catch (RuntimeException e) {
       adapters.close();
       throw e;
@@ -142,6 +169,30 @@ public final class LoraTrainer {
       }
     }
     return sum / count;
+  }
+
+  /**
+   * The lowest probability the model (with {@code adapters}) gives to any answer token of {@code examples}, teacher
+   * forced. Above 0.5 every answer token is the arg-max, so greedy decoding reproduces each answer exactly.
+   */
+  public static double minAnswerTokenProbability(LlamaModel model, Map<String, LowRankAdapter> adapters,
+      List<QaExample> examples) {
+    double min = 1;
+    for (int from = 0; from < examples.size(); from += 16) {
+      Batch data = Batch.of(examples.subList(from, Math.min(examples.size(), from + 16)));
+      int b = data.targets.length;
+      int t = data.targets[0].length;
+      long[] flat = new long[b * t];
+      for (int i = 0; i < b; i++) System.arraycopy(data.targets[i], 0, flat, i * t, t);
+      try (NDManager scope = model.manager().newSubManager()) {
+        NDArray logits = model.forward(scope, data.inputs, ForwardHooks.none().adapters(adapters), null).logits();
+        float[] lp = logits.logSoftmax(-1).gather(scope.create(flat, new Shape(b, t, 1)), -1).toFloatArray();
+        for (int i = 0; i < b; i++) {
+          for (int j = 0; j < t; j++) if (data.weights[i][j] > 0) min = Math.min(min, Math.exp(lp[i * t + j]));
+        }
+      }
+    }
+    return min;
   }
 
   /**

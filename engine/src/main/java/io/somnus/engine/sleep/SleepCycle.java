@@ -93,10 +93,9 @@ public final class SleepCycle {
     Map<String, HostTensor> fused;
     try (LlamaModel model = LlamaModel.load(parent, settings.device());
         TextTokenizer tok = TextTokenizer.load(state.fusedCheckpoint(), parent.config().eosTokenId())) {
-      List<QaExample> examples = new ArrayList<>(QaDataset.build(tok, facts, settings.questions(), settings.rawStatements()));
-      examples.addAll(rehearsal);
+      List<QaExample> examples = QaDataset.build(tok, facts, settings.questions(), settings.rawStatements());
       try {
-        trained = LoraTrainer.train(model, examples, facts.size(), settings.lora(), l::trainingStep);
+        trained = LoraTrainer.train(model, examples, rehearsal, facts.size(), settings.lora(), l::trainingStep);
       } catch (TrainingDivergedException e) {
         seconds.put("train", since(t));
         return new Outcome(report(SleepReport.Status.FAILED, e.getMessage(), state, facts, null, audit, null, before,

@@ -51,7 +51,7 @@ public final class BenchExperiment implements Experiment {
     Models models = ctx.models();
     int reps = p.benchReps();
     List<Timing> timings = new ArrayList<>();
-    List<String> refs = models.world().referenceTexts(p.referenceTexts());
+    List<String> refs = models.statTexts(p);
     List<WorldFact> held = Probes.sample(models.world(), Math.min(models.world().heldOutFacts().size(),
         reps + 1 + p.benchGrowth().get(p.benchGrowth().size() - 1) + 1), 99);
     timings.add(time(ctx, "load checkpoint", "ms", reps, () -> models.load().close()));
@@ -137,7 +137,7 @@ public final class BenchExperiment implements Experiment {
     }
     Path versions = ctx.file("work").resolve("bench-sleep");
     if (edit != null) {
-      try (Sleeper s = new Sleeper(models, 1, versions, Sleeper.initial(models.checkpoint(), edit))) {
+      try (Sleeper s = new Sleeper(models, p, 1, versions, Sleeper.initial(models.checkpoint(), edit))) {
         SleepReport r = s.sleep().report();
         sleepData.put("facts", edit.facts().size());
         sleepData.put("status", r.status().name());

@@ -33,21 +33,29 @@ public final class ConsolidationSweepExperiment implements Experiment {
     long t0 = System.nanoTime();
     Profile p = ctx.profile();
     Models models = ctx.models();
-    List<String> refs = models.world().referenceTexts(p.referenceTexts());
+    List<String> refs = models.statTexts(p);
     List<CyclePoint> points = new ArrayList<>();
     for (int n : p.consolidationSizes()) {
       for (long seed : p.seeds()) {
-        List<Fact> facts = Probes.sample(models.world(), n, seed).stream().map(WorldFact::fact).toList();
+        // Three candidates per slot: a fact whose object the model cannot produce is skipped by MEMIT and replaced by
+        // the next one, so that N facts are really written (v* is per fact, so the others are unaffected).
+        List<Fact> candidates = Probes.sample(models.world(), Math.min(3 * n, models.world().heldOutFacts().size()), seed)
+            .stream().map(WorldFact::fact).toList();
         MemitEdit edit;
         try (DjlModelRuntime rt = models.load(); Wake wake = new Wake(rt, refs, Wake.defaults(rt))) {
-          edit = wake.compute(facts);
+          edit = wake.compute(candidates);
+          if (edit != null && edit.facts().size() > n) edit = wake.compute(edit.facts().subList(0, n));
+        }
+        if (edit != null && edit.facts().size() < n) {
+          ctx.log("consolidation n=%d seed %d: MEMIT could write only %d of %d candidates", n, seed, edit.facts().size(),
+              candidates.size());
         }
         if (edit == null) {
           ctx.log("consolidation n=%d seed %d: MEMIT wrote nothing", n, seed);
           continue;
         }
         Path versions = ctx.file("work").resolve("consolidation-n" + n + "-s" + seed);
-        try (Sleeper s = new Sleeper(models, seed, versions, Sleeper.initial(models.checkpoint(), edit))) {
+        try (Sleeper s = new Sleeper(models, p, seed, versions, Sleeper.initial(models.checkpoint(), edit))) {
           List<Fact> written = edit.facts();
           Measurement base = s.measure(written);
           points.add(new CyclePoint(n, seed, 0, "wake", base.chatRecall(), base.rawRecall(), s.state().stages().countByStage(),
@@ -73,7 +81,7 @@ public final class ConsolidationSweepExperiment implements Experiment {
   private ExperimentResult result(RunContext ctx, List<CyclePoint> points, double seconds) {
     Profile p = ctx.profile();
     Markdown t = new Markdown("facts N", "cycle", "chat recall", "raw recall", "stages S0-S1-S2-S3 (mean)", "advancement",
-        "PPL drift %", "promoted", "sleep s");
+        "PPL drift %", "promoted", "LoRA steps", "sleep s");
     List<Charts.Line> chat = new ArrayList<>();
     for (int n : p.consolidationSizes()) {
       List<Double> xs = new ArrayList<>();
@@ -95,7 +103,9 @@ public final class ConsolidationSweepExperiment implements Experiment {
         t.row(n, c == 0 ? "0 (after wake)" : c, ch.format(2), Spread.of(at.stream().mapToDouble(CyclePoint::raw).toArray()).format(2),
             stages, c == 0 ? "–" : Spread.of(at.stream().mapToDouble(CyclePoint::advancement).toArray()).format(2),
             c == 0 ? "–" : Spread.of(at.stream().mapToDouble(CyclePoint::pplDriftPct).toArray()).format(1),
-            c == 0 ? "–" : promoted + "/" + at.size(), c == 0 ? "–" : Spread.of(at.stream().mapToDouble(CyclePoint::seconds).toArray()).format(0));
+            c == 0 ? "–" : promoted + "/" + at.size(),
+            c == 0 ? "–" : Spread.of(at.stream().mapToDouble(CyclePoint::trainingSteps).toArray()).format(0),
+            c == 0 ? "–" : Spread.of(at.stream().mapToDouble(CyclePoint::seconds).toArray()).format(0));
       }
       if (!xs.isEmpty()) chat.add(Charts.Line.of("N=" + n, xs, ys));
     }
@@ -106,11 +116,14 @@ public final class ConsolidationSweepExperiment implements Experiment {
       plots.add("consolidation-chat.png");
     }
     String method = String.format(Locale.ROOT, """
-        For each N in %s and each seed: N held-out facts as one batch MEMIT edit on %s, then %d LoRA sleeps
+        For each N in %s and each seed: N held-out facts as one batch MEMIT edit on %s (a fact whose object the
+        model cannot produce is skipped by MEMIT and replaced by the next candidate), then %d LoRA sleeps
         with the engine's SleepCycle (LoRA defaults, rehearsal, per-fact chat gate, validation: perplexity drift
         ≤ 2 %%, behaviour shift ≤ 0.1 nats, no recall lost; a rejected candidate is rolled back). Recall is
         measured on the live model after each sleep with the validator's probes (greedy, %d tokens). PPL drift
-        is against the model right after the wake edit.""", p.consolidationSizes(), p.variant().name(), p.sleepCycles(),
+        is against the model right after the wake edit. LoRA steps: optimiser steps the sleep took; training stops
+        once every answer token of every fact example has p ≥ 0.6, so a sleep whose facts the fused weights already
+        carry takes none.""", p.consolidationSizes(), p.variant().name(), p.sleepCycles(),
         Sleeper.RECALL_TOKENS);
     String cmp = """
         Reference §5.1–5.2 (Llama-3.1-8B, one edit of N facts, 3 cycles, single runs):

@@ -29,9 +29,8 @@ public final class DriftExperiment implements Experiment {
     long t0 = System.nanoTime();
     Profile p = ctx.profile();
     Models models = ctx.models();
-    List<String> refs = models.world().referenceTexts(p.referenceTexts());
-    // Perplexity on texts the key statistics were not collected from.
-    List<String> pplTexts = models.world().referenceTexts(p.referenceTexts() + 10).subList(p.referenceTexts(), p.referenceTexts() + 10);
+    List<String> refs = models.statTexts(p);
+    List<String> pplTexts = models.heldOutTexts(p, 10);
     List<Integer> cps = p.driftCheckpoints();
     List<Point> points = new ArrayList<>();
     for (String mode : List.of("unconstrained", "constrained")) {

@@ -28,7 +28,7 @@ import java.util.Map;
  */
 public final class LifetimeExperiment implements Experiment {
   record WavePoint(long seed, int wave, int factsSoFar, double chatAll, double rawAll, double chatOldest, double chatNewest,
-      double pplDriftPct, String status, double sleepSeconds) {}
+      double pplDriftPct, String status, int trainingSteps, double sleepSeconds) {}
 
   @Override
   public String name() {
@@ -40,25 +40,35 @@ public final class LifetimeExperiment implements Experiment {
     long t0 = System.nanoTime();
     Profile p = ctx.profile();
     Models models = ctx.models();
-    List<String> refs = models.world().referenceTexts(p.referenceTexts());
+    List<String> refs = models.statTexts(p);
+    List<String> pplTexts = models.heldOutTexts(p, 10);
     List<WavePoint> points = new ArrayList<>();
     for (long seed : p.seeds()) {
-      List<WorldFact> pool = Probes.sample(models.world(), p.lifetimeWaves() * p.lifetimeWaveSize(), seed);
+      // Spare candidates: a fact MEMIT skips (object the model cannot produce) is replaced by the next one.
+      List<Fact> pool = Probes.sample(models.world(), Math.min(3 * p.lifetimeWaves() * p.lifetimeWaveSize(),
+          models.world().heldOutFacts().size()), seed).stream().map(WorldFact::fact).toList();
+      int cursor = 0;
       Path versions = ctx.file("work").resolve("lifetime-s" + seed);
       double ppl0;
       try (DjlModelRuntime rt = models.load()) {
-        ppl0 = Models.meanPerplexity(rt, refs.subList(0, Math.min(10, refs.size())));
+        ppl0 = Models.meanPerplexity(rt, pplTexts);
       }
       MemoryState empty = new MemoryState(models.checkpoint(), 0, List.of(), FactStageTable.empty());
       List<List<Fact>> waves = new ArrayList<>();
-      try (Sleeper s = new Sleeper(models, seed, versions, empty)) {
+      try (Sleeper s = new Sleeper(models, p, seed, versions, empty)) {
         for (int w = 0; w < p.lifetimeWaves(); w++) {
-          List<Fact> wave = pool.subList(w * p.lifetimeWaveSize(), (w + 1) * p.lifetimeWaveSize()).stream().map(WorldFact::fact).toList();
-          EditResult r = edit(s.live().runtime(), refs, wave);
+          List<Fact> candidates = pool.subList(Math.min(cursor, pool.size()), Math.min(pool.size(), cursor + 3 * p.lifetimeWaveSize()));
+          EditResult r = edit(s.live().runtime(), refs, candidates);
           if (r.edit() == null) {
             ctx.log("lifetime seed %d wave %d: MEMIT wrote nothing", seed, w + 1);
+            cursor += candidates.size();
             continue;
           }
+          if (r.edit().facts().size() > p.lifetimeWaveSize()) {
+            r = edit(s.live().runtime(), refs, r.edit().facts().subList(0, p.lifetimeWaveSize()));
+          }
+          List<Fact> written = r.edit().facts();
+          cursor += candidates.indexOf(written.get(written.size() - 1)) + 1;
           s.addEdit(r.edit());
           waves.add(r.edit().facts());
           SleepReport rep = s.sleep().report();
@@ -67,8 +77,8 @@ public final class LifetimeExperiment implements Experiment {
           double oldest = rate(m.chat(), waves.get(0));
           double newest = rate(m.chat(), waves.get(waves.size() - 1));
           points.add(new WavePoint(seed, w + 1, all.size(), m.chatRecall(), m.rawRecall(), oldest, newest,
-              Measures.driftPercent(Models.meanPerplexity(s.live().runtime(), refs.subList(0, Math.min(10, refs.size()))), ppl0),
-              rep.status().name(), rep.totalSeconds()));
+              Measures.driftPercent(Models.meanPerplexity(s.live().runtime(), pplTexts), ppl0),
+              rep.status().name(), rep.trainingSteps(), rep.totalSeconds()));
           ctx.log("lifetime seed %d wave %d: %s, chat all %.2f oldest %.2f newest %.2f raw %.2f", seed, w + 1, rep.status(),
               m.chatRecall(), oldest, newest, m.rawRecall());
         }
@@ -76,7 +86,7 @@ public final class LifetimeExperiment implements Experiment {
       Sweeps.deleteTree(versions);
     }
     Markdown t = new Markdown("wave", "facts so far", "chat recall (all)", "raw recall (all)", "chat recall (oldest wave)",
-        "chat recall (newest wave)", "PPL drift % vs base", "promoted", "sleep s");
+        "chat recall (newest wave)", "PPL drift % vs base", "promoted", "LoRA steps", "sleep s");
     List<Double> xs = new ArrayList<>();
     List<Spread> all = new ArrayList<>();
     List<Spread> oldest = new ArrayList<>();
@@ -89,10 +99,11 @@ public final class LifetimeExperiment implements Experiment {
       xs.add((double) w);
       all.add(a);
       oldest.add(o);
-      t.row(w, w * p.lifetimeWaveSize(), a.format(2), Spread.of(at.stream().mapToDouble(WavePoint::rawAll).toArray()).format(2),
+      t.row(w, Math.round(at.stream().mapToInt(WavePoint::factsSoFar).average().orElse(0)), a.format(2), Spread.of(at.stream().mapToDouble(WavePoint::rawAll).toArray()).format(2),
           o.format(2), Spread.of(at.stream().mapToDouble(WavePoint::chatNewest).toArray()).format(2),
           Spread.of(at.stream().mapToDouble(WavePoint::pplDriftPct).toArray()).format(1),
           at.stream().filter(x -> x.status().equals("PROMOTED")).count() + "/" + at.size(),
+          Spread.of(at.stream().mapToDouble(WavePoint::trainingSteps).toArray()).format(0),
           Spread.of(at.stream().mapToDouble(WavePoint::sleepSeconds).toArray()).format(0));
     }
     List<String> plots = new ArrayList<>();
@@ -102,7 +113,8 @@ public final class LifetimeExperiment implements Experiment {
       plots.add("lifetime.png");
     }
     String method = String.format(Locale.ROOT, """
-        Per seed, %d waves of %d held-out facts. Each wave is one batch MEMIT edit computed on the live model
+        Per seed, %d waves of %d held-out facts (a fact MEMIT skips is replaced by the next candidate). Each wave
+        is one batch MEMIT edit computed on the live model
         (key statistics re-collected on the live weights), added to the live state, then one LoRA sleep
         (as in the consolidation sweep). Measured after each sleep on the live model.""", p.lifetimeWaves(),
         p.lifetimeWaveSize());

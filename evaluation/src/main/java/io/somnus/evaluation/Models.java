@@ -33,6 +33,19 @@ public final class Models {
     return world;
   }
 
+  /** The texts MEMIT's key statistics are collected from: the first {@code referenceTexts} of the world's. */
+  public List<String> statTexts(Profile p) {
+    return world.referenceTexts(p.referenceTexts());
+  }
+
+  /**
+   * {@code n} reference texts that come after the key-statistics texts: perplexity measured on them is out of sample
+   * for the covariance regulariser, which otherwise protects exactly the texts it was collected from.
+   */
+  public List<String> heldOutTexts(Profile p, int n) {
+    return List.copyOf(world.referenceTexts(p.referenceTexts() + n).subList(p.referenceTexts(), p.referenceTexts() + n));
+  }
+
   /** A fresh copy of the base model; every condition starts from one so no edit leaks between them. */
   public DjlModelRuntime load() {
     return DjlModelRuntime.load(checkpoint, Device.cpu());

@@ -18,7 +18,7 @@ import java.util.List;
  * @param lifetimeWaves waves of facts in the lifetime experiment, each followed by a sleep
  * @param lifetimeWaveSize facts per wave
  * @param driftCheckpoints fact counts at which drift is measured
- * @param referenceTexts texts for perplexity and key statistics
+ * @param referenceTexts texts MEMIT's key statistics are collected from; perplexity is measured on texts after them
  * @param benchReps repetitions per benchmark after warm-up
  * @param benchGrowth active-fact counts for cost growth
  */

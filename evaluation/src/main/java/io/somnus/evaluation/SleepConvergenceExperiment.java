@@ -32,8 +32,8 @@ public final class SleepConvergenceExperiment implements Experiment {
     long t0 = System.nanoTime();
     Profile p = ctx.profile();
     Models models = ctx.models();
-    List<String> refs = models.world().referenceTexts(p.referenceTexts());
-    List<String> pplTexts = refs.subList(0, Math.min(10, refs.size()));
+    List<String> refs = models.statTexts(p);
+    List<String> pplTexts = models.heldOutTexts(p, 10);
     List<CyclePoint> points = new ArrayList<>();
     List<Integer> cyclesToConverge = new ArrayList<>();
     for (long seed : p.seeds()) {

@@ -30,8 +30,8 @@ public final class WakeCapacityExperiment implements Experiment {
     Models models = ctx.models();
     List<Integer> checkpoints = p.wakeCheckpoints();
     int max = checkpoints.get(checkpoints.size() - 1);
-    List<String> refs = models.world().referenceTexts(p.referenceTexts());
-    List<String> pplTexts = refs.subList(0, Math.min(10, refs.size()));
+    List<String> refs = models.statTexts(p);
+    List<String> pplTexts = models.heldOutTexts(p, 10);
     List<Point> points = new ArrayList<>();
     Map<String, List<Integer>> skips = new LinkedHashMap<>();
     for (String mode : List.of("unconstrained", "constrained")) {
@@ -94,8 +94,9 @@ public final class WakeCapacityExperiment implements Experiment {
         skips is replaced by the next one; skips are counted) (default band %s),
         unconstrained and constrained (all active facts preserved as zero-target rows). Raw recall: the
         greedy %d-token continuation of "subject relation" contains the object (the reference's metric, at
-        greedy instead of T = 0.1). PPL drift: geometric-mean perplexity over %d reference texts against the
-        unedited model.""", p.variant().name(), max, "from MemitConfig.defaults", Measures.RAW_TOKENS, Math.min(10, p.referenceTexts()));
+        greedy instead of T = 0.1). PPL drift: geometric-mean perplexity over 10 reference texts that the key
+        statistics (%d texts) were not collected from, against the unedited model.""", p.variant().name(), max,
+        "from MemitConfig.defaults", Measures.RAW_TOKENS, p.referenceTexts());
     StringBuilder cmp = new StringBuilder("""
         Reference §2 (Llama-3.1-8B, 8 layers, one fact per unconstrained edit, single run) next to ours
         (unconstrained, mean over seeds):

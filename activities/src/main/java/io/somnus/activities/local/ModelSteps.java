@@ -182,7 +182,8 @@ final class ModelSteps {
       try (LlamaModel model = LlamaModel.load(parent, settings.device());
           TextTokenizer tok = TextTokenizer.load(state.fusedCheckpoint(), parent.config().eosTokenId())) {
         List<QaExample> examples = QaDataset.build(tok, facts, settings.questions(), settings.rawStatements());
-        trained = LoraTrainer.train(model, examples, rehearsal, facts.size(), lora,
+        List<QaExample> checks = QaDataset.recallChecks(tok, facts, settings.questions(), settings.rawStatements());
+        trained = LoraTrainer.train(model, tok, examples, checks, rehearsal, facts.size(), lora,
             (step, total, loss) -> heartbeat(new Progress(step, total, loss)));
         try (TrainedAdapters a = trained.adapters()) {
           factors = a.toHost();

@@ -53,11 +53,11 @@ public final class ConsolidationExperiment {
     boolean badLr = args.length > 4 && args[4].equals("badlr");
 
     Runtimes.configureOffline();
-    // Overrides for tuning runs: -Dlora.lr=…, -Dlora.stepsPerFact=…, -Dlora.minSteps=…, -Dlora.layers=0,1,2,3, -Dlora.learned=0.6 (0 = whole budget), -Dreplay.prompts=…, -Dreplay.texts=… (at most 60)
+    // Overrides for tuning runs: -Dlora.lr=…, -Dlora.stepsPerFact=…, -Dlora.minSteps=…, -Dlora.layers=0,1,2,3, -Dlora.stopWhenRecalled=false (whole budget), -Dreplay.prompts=…, -Dreplay.texts=… (at most 60)
     LoraConfig lora = LoraConfig.defaults();
     lora = lora.withLearningRate(Float.parseFloat(System.getProperty("lora.lr", Float.toString(lora.learningRate()))));
     lora = lora.withSteps(Integer.getInteger("lora.minSteps", lora.minSteps()), Integer.getInteger("lora.stepsPerFact", lora.stepsPerFact()));
-    lora = lora.withLearnedProbability(Float.parseFloat(System.getProperty("lora.learned", Float.toString(lora.learnedProbability()))));
+    lora = lora.withStopWhenRecalled(Boolean.parseBoolean(System.getProperty("lora.stopWhenRecalled", Boolean.toString(lora.stopWhenRecalled()))));
     if (System.getProperty("lora.layers") != null) {
       List<Integer> layers = Arrays.stream(System.getProperty("lora.layers").split(",")).map(Integer::parseInt).toList();
       lora = lora.withLayers(layers);
@@ -170,7 +170,7 @@ public final class ConsolidationExperiment {
   /** Must-show 3: a sleep at 100× the learning rate is caught and the live model is exactly as before. */
   private static void badLearningRate(SleepCycle.Settings good, MemoryState state, ComposedModel live,
       CandidateValidator meter, List<Fact> facts, int n) {
-    SleepCycle.Settings bad = new SleepCycle.Settings(good.lora().withLearningRate(good.lora().learningRate() * 100),
+    SleepCycle.Settings bad = new SleepCycle.Settings(good.lora().withLearningRate(good.lora().learningRate() * 100).withStopWhenRecalled(false),
         good.validation(), good.probes(), good.replay(), good.questions(), good.recallTokens(), good.rawStatements(), good.versionsDir(),
         good.device());
     Measurement before = meter.measure(live.runtime(), facts);

@@ -3,15 +3,19 @@ package io.somnus.engine.sleep;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
 import io.somnus.engine.model.ForwardHooks;
+import io.somnus.engine.model.KvCache;
 import io.somnus.engine.model.LlamaModel;
 import io.somnus.engine.model.LowRankAdapter;
+import io.somnus.engine.model.TextTokenizer;
 import io.somnus.engine.train.AdamW;
 import io.somnus.engine.train.LanguageModelLoss;
 import io.somnus.engine.train.TrainingDivergedException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -41,10 +45,10 @@ public final class LoraTrainer {
    * @param budget the step budget {@code config.steps(facts)}
    * @param losses mean answer-token loss of every step's batch
    * @param initialLoss mean answer-token loss of all examples before training
-   * @param learnedProbability the lowest probability of a fact-answer token at the last check (NaN if never checked)
+   * @param unrecalled recall checks the adapted model did not pass at the last check (-1 if never checked)
    */
   public record Result(TrainedAdapters adapters, int steps, int budget, int examples, double[] losses, double initialLoss,
-      double learnedProbability, double seconds) {
+      int unrecalled, double seconds) {
     public boolean stoppedEarly() {
       return steps < budget;
     }
@@ -67,20 +71,21 @@ public final class LoraTrainer {
 
   /**
    * Trains fresh adapters on the fact examples and the rehearsal together, for at most
-   * {@code config.steps(facts)} steps; with {@code config.learnedProbability() > 0} it stops once the fact examples
-   * are learned (rehearsal examples never hold training up: they are what the model already does).
+   * {@code config.steps(facts)} steps; with {@code config.stopWhenRecalled()} it stops once every example of
+   * {@code recallChecks} is recalled (typically each fact's canonical question and raw statement: the other phrasings
+   * are trained for generalisation but do not hold training up, nor does rehearsal).
    *
    * @throws TrainingDivergedException when a step's loss or gradient norm is not finite, or the loss
    *     exceeds {@code divergenceFactor} times the first step's; no adapters are returned then
    */
-  public static Result train(LlamaModel model, List<QaExample> factExamples, List<QaExample> rehearsal, int facts,
-      LoraConfig config, Listener listener) {
+  public static Result train(LlamaModel model, TextTokenizer tokenizer, List<QaExample> factExamples,
+      List<QaExample> recallChecks, List<QaExample> rehearsal, int facts, LoraConfig config, Listener listener) {
     if (factExamples.isEmpty()) throw new IllegalArgumentException("no fact examples to train on");
     List<QaExample> examples = new ArrayList<>(factExamples);
     examples.addAll(rehearsal);
     long started = System.nanoTime();
     int budget = config.steps(facts);
-    boolean checks = config.learnedProbability() > 0;
+    boolean checks = config.stopWhenRecalled();
     model.setTrainable(false);
     TrainedAdapters adapters = TrainedAdapters.initialise(model, config);
     try {
@@ -90,7 +95,7 @@ public final class LoraTrainer {
       List<NDArray> list = new ArrayList<>(params.values());
       double[] losses = new double[budget];
       int steps = 0;
-      double learned = Double.NaN;
+      int unrecalled = -1;
       BatchOrder order = new BatchOrder(examples.size(), config.seed());
       // Divergence is judged per batch against what the same examples cost before training: batches
       // mix rehearsal (already known, low loss) and new facts (high loss), so the first batch's loss
@@ -106,8 +111,8 @@ public final class LoraTrainer {
           AdamW opt = new AdamW(root, 0.9f, 0.999f, 1e-8f, config.weightDecay())) {
         for (int step = 0; step < budget; step++) {
           if (checks && step % LoraConfig.CHECK_EVERY == 0) {
-            learned = minAnswerTokenProbability(model, adapters.adapters(), factExamples);
-            if (learned >= config.learnedProbability()) break;
+            unrecalled = unrecalled(model, adapters.adapters(), tokenizer, recallChecks);
+            if (unrecalled == 0) break;
           }
           List<QaExample> batch = new ArrayList<>();
           double reference = 0;
@@ -140,11 +145,11 @@ public final class LoraTrainer {
           steps = step + 1;
           if (listener != null) listener.onStep(steps, budget, losses[step]);
         }
-        if (checks && steps == budget) learned = minAnswerTokenProbability(model, adapters.adapters(), factExamples);
+        if (checks && steps == budget) unrecalled = unrecalled(model, adapters.adapters(), tokenizer, recallChecks);
       }
       for (NDArray p : params.values()) p.setRequiresGradient(false);
-      return new Result(adapters, steps, budget, examples.size(), java.util.Arrays.copyOf(losses, steps), initialMean,
-          learned, (System.nanoTime() - started) / 1e9);
+      return new Result(adapters, steps, budget, examples.size(), Arrays.copyOf(losses, steps), initialMean,
+          unrecalled, (System.nanoTime() - started) / 1e9);
     } catch (RuntimeException e) {
       adapters.close();
       throw e;
@@ -172,27 +177,36 @@ public final class LoraTrainer {
   }
 
   /**
-   * The lowest probability the model (with {@code adapters}) gives to any answer token of {@code examples}, teacher
-   * forced. Above 0.5 every answer token is the arg-max, so greedy decoding reproduces each answer exactly.
+   * How many of {@code examples} the model (with {@code adapters}) does not recall: greedy decoding after the
+   * example's prompt, for as many tokens as its answer has and a few more, does not state the example's key (the
+   * object), the same rule as {@link FactRecall}.
    */
-  public static double minAnswerTokenProbability(LlamaModel model, Map<String, LowRankAdapter> adapters,
+  public static int unrecalled(LlamaModel model, Map<String, LowRankAdapter> adapters, TextTokenizer tokenizer,
       List<QaExample> examples) {
-    double min = 1;
-    for (int from = 0; from < examples.size(); from += 16) {
-      Batch data = Batch.of(examples.subList(from, Math.min(examples.size(), from + 16)));
-      int b = data.targets.length;
-      int t = data.targets[0].length;
-      long[] flat = new long[b * t];
-      for (int i = 0; i < b; i++) System.arraycopy(data.targets[i], 0, flat, i * t, t);
-      try (NDManager scope = model.manager().newSubManager()) {
-        NDArray logits = model.forward(scope, data.inputs, ForwardHooks.none().adapters(adapters), null).logits();
-        float[] lp = logits.logSoftmax(-1).gather(scope.create(flat, new Shape(b, t, 1)), -1).toFloatArray();
-        for (int i = 0; i < b; i++) {
-          for (int j = 0; j < t; j++) if (data.weights[i][j] > 0) min = Math.min(min, Math.exp(lp[i * t + j]));
+    ForwardHooks hooks = ForwardHooks.none().adapters(adapters);
+    int missed = 0;
+    for (QaExample e : examples) {
+      long[] t = e.tokens();
+      String key = tokenizer.decode(Arrays.copyOfRange(t, e.keyStart(), e.keyEnd())).strip();
+      int budget = Math.min(e.length() - e.answerStart() + 4, model.config().maxPositionEmbeddings() - e.answerStart());
+      long[] out = new long[Math.max(budget, 0)];
+      int produced = 0;
+      try (NDManager scope = model.manager().newSubManager(); KvCache cache = new KvCache(scope, model.config().numLayers())) {
+        long[][] step = {Arrays.copyOf(t, e.answerStart())};
+        while (produced < out.length) {
+          long next;
+          try (NDManager s = scope.newSubManager()) {
+            NDArray logits = model.forward(s, step, hooks, cache).logits();
+            next = logits.get(new NDIndex(0, step[0].length - 1)).argMax().getLong();
+          }
+          if (tokenizer.stopIds().contains(next)) break;
+          out[produced++] = next;
+          step = new long[][] {{next}};
         }
       }
+      if (!tokenizer.decode(Arrays.copyOf(out, produced)).contains(key)) missed++;
     }
-    return min;
+    return missed;
   }
 
   /**

@@ -30,9 +30,9 @@ public final class QaDataset {
         if (q.contains(f.object())) {
           throw new IllegalArgumentException("question '" + q + "' contains the answer '" + f.object() + "'; it would teach nothing");
         }
-        out.add(chatExample(tokenizer, q, answer(f)));
+        out.add(keyed(tokenizer, chatExample(tokenizer, q, answer(f)), f.object()));
       }
-      if (rawStatements) out.add(rawExample(tokenizer, f));
+      if (rawStatements) out.add(keyed(tokenizer, rawExample(tokenizer, f), f.object()));
     }
     return out;
   }
@@ -63,6 +63,37 @@ public final class QaDataset {
     System.arraycopy(prompt, 0, tokens, 0, prompt.length);
     System.arraycopy(answerIds, 0, tokens, prompt.length, end);
     return new QaExample(tokens, prompt.length);
+  }
+
+  /**
+   * The examples that say whether a fact is learned, a subset of {@link #build}'s: the canonical question (the one
+   * the gate and the validator ask) and, with {@code rawStatements}, the raw statement.
+   */
+  public static List<QaExample> recallChecks(TextTokenizer tokenizer, List<Fact> facts, FactQuestions questions,
+      boolean rawStatements) {
+    List<QaExample> out = new ArrayList<>();
+    for (Fact f : facts) {
+      out.add(keyed(tokenizer, chatExample(tokenizer, questions.canonical(f), answer(f)), f.object()));
+      if (rawStatements) out.add(keyed(tokenizer, rawExample(tokenizer, f), f.object()));
+    }
+    return out;
+  }
+
+  /**
+   * The example with its key span set to the shortest run of answer tokens that spells {@code object}, the last one
+   * if it occurs twice; the whole answer when no run does (a tokenisation that splits the object oddly).
+   */
+  static QaExample keyed(TextTokenizer tokenizer, QaExample e, String object) {
+    long[] t = e.tokens();
+    for (int start = t.length - 1; start >= e.answerStart(); start--) {
+      for (int end = start + 1; end <= t.length; end++) {
+        if (tokenizer.decode(Arrays.copyOfRange(t, start, end)).contains(object)) {
+          // Shortest from this start; a later start cannot also contain it, so this run is minimal.
+          return new QaExample(t, e.answerStart(), start, end);
+        }
+      }
+    }
+    return e;
   }
 
   /**

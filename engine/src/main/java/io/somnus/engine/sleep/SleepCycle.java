@@ -95,7 +95,8 @@ public final class SleepCycle {
         TextTokenizer tok = TextTokenizer.load(state.fusedCheckpoint(), parent.config().eosTokenId())) {
       List<QaExample> examples = QaDataset.build(tok, facts, settings.questions(), settings.rawStatements());
       try {
-        trained = LoraTrainer.train(model, examples, rehearsal, facts.size(), settings.lora(), l::trainingStep);
+        List<QaExample> checks = QaDataset.recallChecks(tok, facts, settings.questions(), settings.rawStatements());
+        trained = LoraTrainer.train(model, tok, examples, checks, rehearsal, facts.size(), settings.lora(), l::trainingStep);
       } catch (TrainingDivergedException e) {
         seconds.put("train", since(t));
         return new Outcome(report(SleepReport.Status.FAILED, e.getMessage(), state, facts, null, audit, null, before,

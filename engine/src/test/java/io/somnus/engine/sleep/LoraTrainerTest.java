@@ -36,7 +36,7 @@ class LoraTrainerTest {
   }
 
   static LoraConfig fast() {
-    return LoraConfig.defaults().withLearningRate(1e-2f).withSteps(60, 0).withDropout(0f).withLearnedProbability(0f);
+    return LoraConfig.defaults().withLearningRate(1e-2f).withSteps(60, 0).withDropout(0f).withStopWhenRecalled(false);
   }
 
   @Test
@@ -48,7 +48,7 @@ class LoraTrainerTest {
     model.weights().forEach((n, w) -> weightsBefore.put(n, w.toFloatArray()));
     List<Integer> heartbeats = new ArrayList<>();
     List<Double> heardLosses = new ArrayList<>();
-    LoraTrainer.Result r = LoraTrainer.train(model, examples, List.of(), facts.size(), fast(), (step, total, loss) -> {
+    LoraTrainer.Result r = LoraTrainer.train(model, tok, examples, examples, List.of(), facts.size(), fast(), (step, total, loss) -> {
       heartbeats.add(step);
       heardLosses.add(loss);
     });
@@ -77,76 +77,35 @@ class LoraTrainerTest {
   }
 
   @Test
-  void trainingStopsOnceEveryFactAnswerTokenIsLearnedAndSkipsFactsAlreadyKnown() {
+  void trainingStopsOnceEveryFactExampleIsRecalledGreedily() {
     List<Fact> facts = SleepFixtures.FACTS.subList(0, 2);
     List<QaExample> examples = QaDataset.build(tok, facts, SleepFixtures.QUESTIONS, true);
     List<QaExample> rehearsal = List.of(QaDataset.textExample(tok, "Mara lives in Lisbon and Ana lives in Porto."));
-    double before = LoraTrainer.minAnswerTokenProbability(model, Map.of(), examples);
-    assertTrue(before < 0.1, "the untrained model already gives every answer token p >= 0.1: " + before);
-    // The random fixture model plateaus near p = 0.13 for its worst answer token, hence 0.1 rather than the default.
-    LoraConfig untilLearned = fast().withSteps(400, 0).withLearnedProbability(0.1f);
-    LoraTrainer.Result r = LoraTrainer.train(model, examples, rehearsal, facts.size(), untilLearned, null);
+    assertEquals(examples.size(), LoraTrainer.unrecalled(model, Map.of(), tok, examples), "the untrained model recalls nothing");
+    LoraConfig untilRecalled = fast().withSteps(400, 0).withStopWhenRecalled(true);
+    LoraTrainer.Result r = LoraTrainer.train(model, tok, examples, examples, rehearsal, facts.size(), untilRecalled, null);
     try (TrainedAdapters a = r.adapters()) {
-      assertTrue(r.stoppedEarly(), "trained the whole budget of " + r.budget() + ", min p " + r.learnedProbability() + ", loss " + r.finalLoss());
+      assertTrue(r.stoppedEarly(), "trained the whole budget of " + r.budget() + ", " + r.unrecalled() + " not recalled");
       assertTrue(r.steps() > 0 && r.steps() % LoraConfig.CHECK_EVERY == 0, "stopped at step " + r.steps());
       assertEquals(r.steps(), r.losses().length);
-      double learned = LoraTrainer.minAnswerTokenProbability(model, a.adapters(), examples);
-      assertTrue(learned >= 0.1, "stopped with a fact token at p=" + learned);
-      assertEquals(learned, r.learnedProbability(), 1e-6);
-    }
-    // A threshold the plain model already meets: nothing to learn, no step taken, losses still reported.
-    LoraTrainer.Result none = LoraTrainer.train(model, examples, rehearsal, facts.size(),
-        untilLearned.withLearnedProbability((float) (before / 2)), null);
-    try (TrainedAdapters a = none.adapters()) {
-      assertEquals(0, none.steps());
-      assertEquals(0, none.losses().length);
-      assertTrue(Double.isFinite(none.firstLoss()) && none.firstLoss() == none.finalLoss());
-      for (float x : a.toHost().get(a.targets().get(0) + TrainedAdapters.UP).data()) assertEquals(0f, x, "untouched adapters add nothing");
+      assertEquals(0, r.unrecalled());
+      assertEquals(0, LoraTrainer.unrecalled(model, a.adapters(), tok, examples));
+      for (Fact f : facts) {
+        String answer = SleepFixtures.greedyChat(model, tok, a.adapters(), SleepFixtures.QUESTIONS.canonical(f), 16);
+        assertTrue(answer.contains(f.object()), answer);
+      }
     }
   }
 
   @Test
-  void sameSeedGivesTheSameAdapters() {
-    List<QaExample> examples = QaDataset.build(tok, SleepFixtures.FACTS.subList(0, 1), SleepFixtures.QUESTIONS, false);
-    LoraConfig c = LoraConfig.defaults().withSteps(5, 0).withLearnedProbability(0f);
-    LoraTrainer.Result ra = LoraTrainer.train(model, examples, List.of(), 1, c, null);
-    LoraTrainer.Result rb = LoraTrainer.train(model, examples, List.of(), 1, c, null);
-    try (TrainedAdapters a = ra.adapters(); TrainedAdapters b = rb.adapters();
-        TrainedAdapters other = LoraTrainer.train(model, examples, List.of(), 1, c.withSeed(5), null).adapters()) {
-      assertArrayEquals(ra.losses(), rb.losses(), 0, "same seed, same losses step by step");
-      String w = a.targets().get(0);
-      assertArrayEquals(a.toHost().get(w + TrainedAdapters.UP).data(), b.toHost().get(w + TrainedAdapters.UP).data());
-      assertFalse(java.util.Arrays.equals(a.toHost().get(w + TrainedAdapters.UP).data(), other.toHost().get(w + TrainedAdapters.UP).data()));
+  void theKeySpanOfEveryFactExampleIsExactlyItsObject() {
+    for (Fact f : SleepFixtures.FACTS) {
+      for (QaExample e : QaDataset.build(tok, List.of(f), SleepFixtures.QUESTIONS, true)) {
+        long[] key = java.util.Arrays.copyOfRange(e.tokens(), e.keyStart(), e.keyEnd());
+        assertEquals(f.object(), tok.decode(key).strip(), e.toString());
+        assertTrue(e.keyStart() >= e.answerStart() && e.keyEnd() < e.length(), "the full stop and end of turn come after the key");
+      }
     }
-  }
-
-  @Test
-  void anExplodingLearningRateIsReportedAsDivergenceWithItsStep() {
-    List<QaExample> examples = QaDataset.build(tok, SleepFixtures.FACTS, SleepFixtures.QUESTIONS, true);
-    Map<String, float[]> weightsBefore = new java.util.HashMap<>();
-    model.weights().forEach((n, w) -> weightsBefore.put(n, w.toFloatArray()));
-    TrainingDivergedException e = assertThrows(TrainingDivergedException.class,
-        () -> LoraTrainer.train(model, examples, List.of(), 4, fast().withLearningRate(1e4f), null));
-    // Step 0 is computed on untouched adapters (B = 0), so the first update is what blows up.
-    assertTrue(e.step() > 0 && e.step() < 60, "step " + e.step());
-    assertTrue(!Double.isFinite(e.value()) || e.value() > 4 * 5.0, "value " + e.value());
-    assertTrue(e.getMessage().contains("step " + e.step()), e.getMessage());
-    model.weights().forEach((n, w) -> assertArrayEquals(weightsBefore.get(n), w.toFloatArray(), n + " changed"));
-  }
-
-  @Test
-  void answerMaskStartsAfterTheGenerationPrompt() {
-    QaExample e = QaDataset.chatExample(tok, "Where does Ana live?", "Ana lives in Lisbon.");
-    long[] prompt = tok.encodeChat(List.of(new ChatMessage("user", "Where does Ana live?")), true);
-    assertEquals(prompt.length, e.answerStart());
-    assertArrayEquals(prompt, java.util.Arrays.copyOf(e.tokens(), prompt.length), "the prompt is exactly what the model is asked with");
-    long[] answer = java.util.Arrays.copyOfRange(e.tokens(), e.answerStart(), e.length());
-    assertEquals("Ana lives in Lisbon.", tok.decode(answer).strip());
-    assertTrue(tok.stopIds().contains(answer[answer.length - 1]), "the answer ends with the end-of-turn token");
-    LoraTrainer.Batch batch = LoraTrainer.Batch.of(List.of(e));
-    float counted = 0;
-    for (float w : batch.weights()[0]) counted += w;
-    assertEquals(e.length() - e.answerStart(), (int) counted, "one loss position per answer token incl. end of turn");
   }
 
   @Test
@@ -160,12 +119,12 @@ class LoraTrainerTest {
   @Test
   void configRejectsNonsense() {
     assertThrows(IllegalArgumentException.class, () -> new LoraConfig(List.of("qq_proj"), List.of(), 8, 16, 0, 1e-3f,
-        LoraConfig.Schedule.CONSTANT, 1, 1, 1, 0, 1, 4, 0, 0));
+        LoraConfig.Schedule.CONSTANT, 1, 1, 1, 0, 1, 4, false, 0));
     assertThrows(IllegalArgumentException.class, () -> new LoraConfig(List.of("q_proj"), List.of(), 0, 16, 0, 1e-3f,
-        LoraConfig.Schedule.CONSTANT, 1, 1, 1, 0, 1, 4, 0, 0));
+        LoraConfig.Schedule.CONSTANT, 1, 1, 1, 0, 1, 4, false, 0));
     assertThrows(IllegalArgumentException.class, () -> LoraConfig.defaults().withLearningRate(Float.NaN));
     assertThrows(IllegalArgumentException.class,
-        () -> new LoraConfig(List.of("q_proj"), List.of(9), 8, 16, 0, 1e-3f, LoraConfig.Schedule.CONSTANT, 1, 1, 1, 0, 1, 4, 0, 0)
+        () -> new LoraConfig(List.of("q_proj"), List.of(9), 8, 16, 0, 1e-3f, LoraConfig.Schedule.CONSTANT, 1, 1, 1, 0, 1, 4, false, 0)
             .targetWeights(model.config()));
     LoraConfig cos = LoraConfig.defaults();
     assertEquals(cos.learningRate(), cos.learningRate(0, 100), 1e-9);

@@ -27,7 +27,8 @@ final class Wake {
 
   /** The live model of the services' registry, writing new facts with MEMIT. */
   static WakeMemory memory(SomnusServices services) {
-    var texts = SomnusTiny.Variant.DEFAULT.world().referenceTexts(60).subList(0, 30);
+    // 300 texts: a second moment from 30 protected those texts and little else (evaluation, wake capacity).
+    var texts = SomnusTiny.Variant.DEFAULT.world().referenceTexts(300);
     return new WakeMemory(services.registry(), services.ledger(), ModelSteps.workDir(services), Devices.of(services.config()),
         texts, Runtimes.somnusHome().resolve("cache"));
   }

@@ -23,6 +23,10 @@ public final class ConsolidationSweepExperiment implements Experiment {
   record CyclePoint(int facts, long seed, int cycle, String status, double chat, double raw, int[] stages,
       double advancement, double pplDriftPct, double seconds, Map<String, Double> stepSeconds, int trainingSteps, String reason) {}
 
+  /** A deliberately bad sleep (learning rate ×100, whole budget) on the live state, and the live model around it. */
+  record BadFuse(int facts, long seed, String status, String reason, double chatBefore, double chatAfter, double rawBefore,
+      double rawAfter, double pplBefore, double pplAfter, boolean stateUnchanged) {}
+
   @Override
   public String name() {
     return "consolidation-sweep";
@@ -35,6 +39,7 @@ public final class ConsolidationSweepExperiment implements Experiment {
     Models models = ctx.models();
     List<String> refs = models.statTexts(p);
     List<CyclePoint> points = new ArrayList<>();
+    List<BadFuse> bad = new ArrayList<>();
     for (int n : p.consolidationSizes()) {
       for (long seed : p.seeds()) {
         // Three candidates per slot: a fact whose object the model cannot produce is skipped by MEMIT and replaced by
@@ -71,14 +76,28 @@ public final class ConsolidationSweepExperiment implements Experiment {
             ctx.log("consolidation n=%d seed %d cycle %d: %s chat %.2f raw %.2f stages %s (%.0f s)", n, seed, c, r.status(),
                 m.chatRecall(), m.rawRecall(), java.util.Arrays.toString(st), r.totalSeconds());
           }
+          if (seed == p.seeds().get(0)) bad.add(badFuse(s, written, n, seed));
         }
         Sweeps.deleteTree(versions);
       }
     }
-    return result(ctx, points, (System.nanoTime() - t0) / 1e9);
+    return result(ctx, points, bad, (System.nanoTime() - t0) / 1e9);
   }
 
-  private ExperimentResult result(RunContext ctx, List<CyclePoint> points, double seconds) {
+  private static BadFuse badFuse(Sleeper s, List<Fact> facts, int n, long seed) {
+    var stateBefore = s.state();
+    Measurement before = s.measure(facts);
+    try (SleepCycle.Outcome out = s.trial(x -> new SleepCycle.Settings(
+        x.lora().withLearningRate(x.lora().learningRate() * 100).withStopWhenRecalled(false), x.validation(), x.probes(),
+        x.replay(), x.questions(), x.recallTokens(), x.rawStatements(), x.versionsDir(), x.device()))) {
+      Measurement after = s.measure(facts);
+      return new BadFuse(n, seed, out.report().status().name(), out.report().reason(), before.chatRecall(), after.chatRecall(),
+          before.rawRecall(), after.rawRecall(), before.perplexity(), after.perplexity(),
+          out.promoted() == null && out.state() == stateBefore && s.state() == stateBefore);
+    }
+  }
+
+  private ExperimentResult result(RunContext ctx, List<CyclePoint> points, List<BadFuse> bad, double seconds) {
     Profile p = ctx.profile();
     Markdown t = new Markdown("facts N", "cycle", "chat recall", "raw recall", "stages S0-S1-S2-S3 (mean)", "advancement",
         "PPL drift %", "promoted", "LoRA steps", "sleep s");
@@ -141,11 +160,27 @@ public final class ConsolidationSweepExperiment implements Experiment {
         """;
     Map<String, Object> data = new LinkedHashMap<>();
     data.put("points", points);
+    data.put("badFuse", bad);
+    StringBuilder badText = new StringBuilder();
+    if (!bad.isEmpty()) {
+      Markdown b = new Markdown("facts N", "seed", "outcome", "live chat recall before → after", "live raw recall before → after",
+          "live reference PPL before → after", "live state unchanged");
+      for (BadFuse x : bad) {
+        b.row(x.facts(), x.seed(), x.status(), String.format(Locale.ROOT, "%.2f → %.2f", x.chatBefore(), x.chatAfter()),
+            String.format(Locale.ROOT, "%.2f → %.2f", x.rawBefore(), x.rawAfter()),
+            String.format(Locale.ROOT, "%.6f → %.6f", x.pplBefore(), x.pplAfter()), x.stateUnchanged() ? "yes" : "NO");
+      }
+      badText.append("\nA deliberately bad sleep after the cycles (learning rate ×100, whole step budget) on the live state:\n\n")
+          .append(b);
+      for (BadFuse x : bad) badText.append(String.format(Locale.ROOT, "%n- N=%d seed %d %s: %s", x.facts(), x.seed(), x.status(), x.reason()));
+      badText.append("\n");
+    }
     StringBuilder why = new StringBuilder();
     for (CyclePoint x : points) {
       if (!x.reason().isBlank()) why.append(String.format(Locale.ROOT, "- N=%d seed %d cycle %d %s: %s%n", x.facts(), x.seed(), x.cycle(), x.status(), x.reason()));
     }
-    String body = "Mean over seeds:\n\n" + t + (why.isEmpty() ? "" : "\nSleeps not promoted, with the pipeline's reason:\n\n" + why);
+    String body = "Mean over seeds:\n\n" + t + (why.isEmpty() ? "" : "\nSleeps not promoted, with the pipeline's reason:\n\n" + why)
+        + badText;
     return new ExperimentResult(name(), "Consolidation sweep", method, body, cmp, plots, data, seconds);
   }
 }

@@ -37,11 +37,18 @@ final class Sleeper implements AutoCloseable {
   static final int RECALL_TOKENS = 16;
 
   private final SleepCycle cycle;
+  private final SleepCycle.Settings settings;
   private final CandidateValidator meter;
   private MemoryState state;
   private ComposedModel live;
 
   Sleeper(Models models, Profile profile, long seed, Path versionsDir, MemoryState initial) {
+    this(models, profile, seed, versionsDir, initial, s -> s);
+  }
+
+  /** @param tweak changes the sleep settings, e.g. a learning rate ×100 to show a bad fuse being refused */
+  Sleeper(Models models, Profile profile, long seed, Path versionsDir, MemoryState initial,
+      java.util.function.UnaryOperator<SleepCycle.Settings> tweak) {
     SyntheticWorld world = models.world();
     Map<String, WorldFact> byId = new LinkedHashMap<>();
     for (WorldFact w : world.heldOutFacts()) byId.put(w.fact().id(), w);
@@ -66,8 +73,9 @@ final class Sleeper implements AutoCloseable {
     } catch (IOException e) {
       throw new UncheckedIOException("cannot create " + versionsDir, e);
     }
-    SleepCycle.Settings settings = new SleepCycle.Settings(lora, ValidationConfig.defaults(), probes, replay, questions,
-        RECALL_TOKENS, true, versionsDir, Device.cpu());
+    SleepCycle.Settings settings = tweak.apply(new SleepCycle.Settings(lora, ValidationConfig.defaults(), probes, replay,
+        questions, RECALL_TOKENS, true, versionsDir, Device.cpu()));
+    this.settings = settings;
     this.cycle = new SleepCycle(settings);
     this.meter = new CandidateValidator(settings.validation(), probes, new FactRecall(questions, RECALL_TOKENS));
     this.state = initial;
@@ -85,6 +93,11 @@ final class Sleeper implements AutoCloseable {
     out.add(w.question());
     for (String p : SyntheticWorld.paraphrases(w)) if (p.endsWith("?")) out.add(p);
     return out;
+  }
+
+  /** A sleep on the live state with other settings; nothing is promoted, the outcome is the caller's to close. */
+  SleepCycle.Outcome trial(java.util.function.UnaryOperator<SleepCycle.Settings> tweak) {
+    return new SleepCycle(tweak.apply(settings)).run(state, live.runtime(), null);
   }
 
   /** One sleep on the live state; the live model is replaced when the candidate is promoted. */

@@ -96,7 +96,11 @@ public final class LoraTrainer {
       double[] losses = new double[budget];
       int steps = 0;
       int unrecalled = -1;
-      BatchOrder order = new BatchOrder(examples.size(), config.seed());
+      // Half of every batch is fact examples, half rehearsal: drawn from one pool, ten facts' examples drown among
+      // 130 rehearsal ones and are seen too rarely to be learned in the budget.
+      BatchOrder factOrder = new BatchOrder(0, factExamples.size(), config.seed());
+      BatchOrder rehearsalOrder = rehearsal.isEmpty() ? null : new BatchOrder(factExamples.size(), examples.size(), config.seed() ^ 0x5eedL);
+      int factsPerBatch = rehearsalOrder == null ? config.batchSize() : (config.batchSize() + 1) / 2;
       // Divergence is judged per batch against what the same examples cost before training: batches
       // mix rehearsal (already known, low loss) and new facts (high loss), so the first batch's loss
       // alone is no yardstick for a later one.
@@ -117,7 +121,7 @@ public final class LoraTrainer {
           List<QaExample> batch = new ArrayList<>();
           double reference = 0;
           for (int b = 0; b < Math.min(config.batchSize(), examples.size()); b++) {
-            int i = order.next();
+            int i = b < factsPerBatch ? factOrder.next() : rehearsalOrder.next();
             batch.add(examples.get(i));
             reference = Math.max(reference, initial[i]);
           }
@@ -230,15 +234,16 @@ public final class LoraTrainer {
     return out;
   }
 
-  /** Examples visited in a fresh seeded permutation per epoch: every example once before any repeats. */
+  /** Examples [from, to) visited in a fresh seeded permutation per epoch: every example once before any repeats. */
   private static final class BatchOrder {
     private final int[] perm;
     private final SplittableRandom rng;
     private int next;
 
-    BatchOrder(int size, long seed) {
+    BatchOrder(int from, int to, long seed) {
+      int size = to - from;
       perm = new int[size];
-      for (int i = 0; i < size; i++) perm[i] = i;
+      for (int i = 0; i < size; i++) perm[i] = from + i;
       rng = new SplittableRandom(seed);
       next = size;
     }

@@ -98,6 +98,51 @@ class LoraTrainerTest {
   }
 
   @Test
+  void sameSeedGivesTheSameAdapters() {
+    List<QaExample> examples = QaDataset.build(tok, SleepFixtures.FACTS.subList(0, 1), SleepFixtures.QUESTIONS, false);
+    LoraConfig c = LoraConfig.defaults().withSteps(5, 0).withStopWhenRecalled(false);
+    LoraTrainer.Result ra = LoraTrainer.train(model, tok, examples, examples, List.of(), 1, c, null);
+    LoraTrainer.Result rb = LoraTrainer.train(model, tok, examples, examples, List.of(), 1, c, null);
+    try (TrainedAdapters a = ra.adapters(); TrainedAdapters b = rb.adapters();
+        TrainedAdapters other = LoraTrainer.train(model, tok, examples, examples, List.of(), 1, c.withSeed(5), null).adapters()) {
+      assertArrayEquals(ra.losses(), rb.losses(), 0, "same seed, same losses step by step");
+      String w = a.targets().get(0);
+      assertArrayEquals(a.toHost().get(w + TrainedAdapters.UP).data(), b.toHost().get(w + TrainedAdapters.UP).data());
+      assertFalse(java.util.Arrays.equals(a.toHost().get(w + TrainedAdapters.UP).data(), other.toHost().get(w + TrainedAdapters.UP).data()));
+    }
+  }
+
+  @Test
+  void anExplodingLearningRateIsReportedAsDivergenceWithItsStep() {
+    List<QaExample> examples = QaDataset.build(tok, SleepFixtures.FACTS, SleepFixtures.QUESTIONS, true);
+    Map<String, float[]> weightsBefore = new java.util.HashMap<>();
+    model.weights().forEach((n, w) -> weightsBefore.put(n, w.toFloatArray()));
+    TrainingDivergedException e = assertThrows(TrainingDivergedException.class,
+        () -> LoraTrainer.train(model, tok, examples, examples, List.of(), 4, fast().withLearningRate(1e4f), null));
+    // Step 0 is computed on untouched adapters (B = 0), so the first update is what blows up.
+    assertTrue(e.step() > 0 && e.step() < 60, "step " + e.step());
+    assertTrue(!Double.isFinite(e.value()) || e.value() > 4 * 5.0, "value " + e.value());
+    assertTrue(e.getMessage().contains("step " + e.step()), e.getMessage());
+    model.weights().forEach((n, w) -> assertArrayEquals(weightsBefore.get(n), w.toFloatArray(), n + " changed"));
+  }
+
+  @Test
+  void answerMaskStartsAfterTheGenerationPrompt() {
+    QaExample e = QaDataset.chatExample(tok, "Where does Ana live?", "Ana lives in Lisbon.");
+    long[] prompt = tok.encodeChat(List.of(new ChatMessage("user", "Where does Ana live?")), true);
+    assertEquals(prompt.length, e.answerStart());
+    assertArrayEquals(prompt, java.util.Arrays.copyOf(e.tokens(), prompt.length), "the prompt is exactly what the model is asked with");
+    long[] answer = java.util.Arrays.copyOfRange(e.tokens(), e.answerStart(), e.length());
+    assertEquals("Ana lives in Lisbon.", tok.decode(answer).strip());
+    assertTrue(tok.stopIds().contains(answer[answer.length - 1]), "the answer ends with the end-of-turn token");
+    LoraTrainer.Batch batch = LoraTrainer.Batch.of(List.of(e));
+    float counted = 0;
+    for (float w : batch.weights()[0]) counted += w;
+    assertEquals(e.length() - e.answerStart(), (int) counted, "one loss position per answer token incl. end of turn");
+  }
+
+
+  @Test
   void theKeySpanOfEveryFactExampleIsExactlyItsObject() {
     for (Fact f : SleepFixtures.FACTS) {
       for (QaExample e : QaDataset.build(tok, List.of(f), SleepFixtures.QUESTIONS, true)) {

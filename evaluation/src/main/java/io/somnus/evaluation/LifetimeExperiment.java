@@ -28,7 +28,7 @@ import java.util.Map;
  */
 public final class LifetimeExperiment implements Experiment {
   record WavePoint(long seed, int wave, int factsSoFar, double chatAll, double rawAll, double chatOldest, double chatNewest,
-      double pplDriftPct, String status, int trainingSteps, double sleepSeconds) {}
+      double pplDriftPct, String status, int trainingSteps, double sleepSeconds, String reason) {}
 
   @Override
   public String name() {
@@ -58,14 +58,16 @@ public final class LifetimeExperiment implements Experiment {
       try (Sleeper s = new Sleeper(models, p, seed, versions, empty)) {
         for (int w = 0; w < p.lifetimeWaves(); w++) {
           List<Fact> candidates = pool.subList(Math.min(cursor, pool.size()), Math.min(pool.size(), cursor + 3 * p.lifetimeWaveSize()));
-          EditResult r = edit(s.live().runtime(), refs, candidates);
+          // Earlier waves' facts are preservation rows: a new edit must not overwrite what the fused weights hold.
+          List<Fact> earlier = waves.stream().flatMap(List::stream).toList();
+          EditResult r = edit(s.live().runtime(), refs, candidates, earlier);
           if (r.edit() == null) {
             ctx.log("lifetime seed %d wave %d: MEMIT wrote nothing", seed, w + 1);
             cursor += candidates.size();
             continue;
           }
           if (r.edit().facts().size() > p.lifetimeWaveSize()) {
-            r = edit(s.live().runtime(), refs, r.edit().facts().subList(0, p.lifetimeWaveSize()));
+            r = edit(s.live().runtime(), refs, r.edit().facts().subList(0, p.lifetimeWaveSize()), earlier);
           }
           List<Fact> written = r.edit().facts();
           cursor += candidates.indexOf(written.get(written.size() - 1)) + 1;
@@ -78,9 +80,9 @@ public final class LifetimeExperiment implements Experiment {
           double newest = rate(m.chat(), waves.get(waves.size() - 1));
           points.add(new WavePoint(seed, w + 1, all.size(), m.chatRecall(), m.rawRecall(), oldest, newest,
               Measures.driftPercent(Models.meanPerplexity(s.live().runtime(), pplTexts), ppl0),
-              rep.status().name(), rep.trainingSteps(), rep.totalSeconds()));
-          ctx.log("lifetime seed %d wave %d: %s, chat all %.2f oldest %.2f newest %.2f raw %.2f", seed, w + 1, rep.status(),
-              m.chatRecall(), oldest, newest, m.rawRecall());
+              rep.status().name(), rep.trainingSteps(), rep.totalSeconds(), rep.reason()));
+          ctx.log("lifetime seed %d wave %d: %s, chat all %.2f oldest %.2f newest %.2f raw %.2f, %d LoRA steps %s", seed, w + 1,
+              rep.status(), m.chatRecall(), oldest, newest, m.rawRecall(), rep.trainingSteps(), rep.reason());
         }
       }
       Sweeps.deleteTree(versions);
@@ -114,9 +116,10 @@ public final class LifetimeExperiment implements Experiment {
     }
     String method = String.format(Locale.ROOT, """
         Per seed, %d waves of %d held-out facts (a fact MEMIT skips is replaced by the next candidate). Each wave
-        is one batch MEMIT edit computed on the live model
-        (key statistics re-collected on the live weights), added to the live state, then one LoRA sleep
-        (as in the consolidation sweep). Measured after each sleep on the live model.""", p.lifetimeWaves(),
+        is one batch MEMIT edit computed on the live model (key statistics re-collected on the live weights;
+        the earlier waves' facts are preservation rows, so the new edit does not overwrite what the fused
+        weights hold), added to the live state, then one LoRA sleep (as in the consolidation sweep). Measured
+        after each sleep on the live model.""", p.lifetimeWaves(),
         p.lifetimeWaveSize());
     String cmp = """
         Reference §4 phase 2 (Llama-3.1-70B, 16 layers, 10 facts per cycle, single run): cumulative, oldest and
@@ -126,15 +129,20 @@ public final class LifetimeExperiment implements Experiment {
         """;
     Map<String, Object> data = new LinkedHashMap<>();
     data.put("points", points);
-    return new ExperimentResult(name(), "Lifetime", method, "Mean over seeds:\n\n" + t, cmp, plots, data,
+    StringBuilder why = new StringBuilder();
+    for (WavePoint x : points) {
+      if (!x.reason().isBlank()) why.append(String.format(Locale.ROOT, "- seed %d wave %d %s: %s%n", x.seed(), x.wave(), x.status(), x.reason()));
+    }
+    String body = "Mean over seeds:\n\n" + t + (why.isEmpty() ? "" : "\nSleeps not promoted, with the pipeline's reason:\n\n" + why);
+    return new ExperimentResult(name(), "Lifetime", method, body, cmp, plots, data,
         (System.nanoTime() - t0) / 1e9);
   }
 
-  private static EditResult edit(ModelRuntime live, List<String> refs, List<Fact> wave) {
+  private static EditResult edit(ModelRuntime live, List<String> refs, List<Fact> wave, List<Fact> preserve) {
     MemitConfig config = MemitConfig.defaults(live.config().numLayers());
     CovarianceStats stats = CovarianceStats.loadOrCollect(live.model(), live.tokenizer(), config.layers(), refs,
         Runtimes.somnusHome().resolve("cache"));
-    return new MemitEditor(live, config, stats).compute(wave, List.of(), null);
+    return new MemitEditor(live, config, stats).compute(wave, preserve, null);
   }
 
   private static double rate(Map<String, Boolean> hits, List<Fact> facts) {

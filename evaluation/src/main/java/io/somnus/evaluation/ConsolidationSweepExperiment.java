@@ -88,9 +88,8 @@ public final class ConsolidationSweepExperiment implements Experiment {
   private static BadFuse badFuse(Sleeper s, List<Fact> facts, int n, long seed) {
     var stateBefore = s.state();
     Measurement before = s.measure(facts);
-    try (SleepCycle.Outcome out = s.trial(x -> new SleepCycle.Settings(
-        x.lora().withLearningRate(x.lora().learningRate() * 100).withStopWhenRecalled(false), x.validation(), x.probes(),
-        x.replay(), x.questions(), x.recallTokens(), x.rawStatements(), x.versionsDir(), x.device()))) {
+    try (SleepCycle.Outcome out = s.trial(x -> x.withLora(x.lora().withLearningRate(x.lora().learningRate() * 100)
+        .withStopWhenRecalled(false)))) {
       Measurement after = s.measure(facts);
       return new BadFuse(n, seed, out.report().status().name(), out.report().reason(), before.chatRecall(), after.chatRecall(),
           before.rawRecall(), after.rawRecall(), before.perplexity(), after.perplexity(),
@@ -142,8 +141,8 @@ public final class ConsolidationSweepExperiment implements Experiment {
         ≤ 2 %%, behaviour shift ≤ 0.1 nats, no recall lost; a rejected candidate is rolled back). Recall is
         measured on the live model after each sleep with the validator's probes (greedy, %d tokens). PPL drift
         is against the model right after the wake edit. LoRA steps: optimiser steps the sleep took; training stops
-        once every answer token of every fact example has p ≥ 0.6, so a sleep whose facts the fused weights already
-        carry takes none.""", p.consolidationSizes(), p.variant().name(), p.sleepCycles(),
+        once greedy decoding recalls every fact's canonical question and raw statement, so a sleep whose facts the
+        fused weights already carry takes none.""", p.consolidationSizes(), p.variant().name(), p.sleepCycles(),
         Sleeper.RECALL_TOKENS);
     String cmp = """
         Reference §5.1–5.2 (Llama-3.1-8B, one edit of N facts, 3 cycles, single runs):

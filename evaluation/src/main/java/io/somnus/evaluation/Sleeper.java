@@ -47,12 +47,6 @@ final class Sleeper implements AutoCloseable {
   private final List<String> replayTexts;
 
   Sleeper(Models models, Profile profile, long seed, Path versionsDir, MemoryState initial) {
-    this(models, profile, seed, versionsDir, initial, s -> s);
-  }
-
-  /** @param tweak changes the sleep settings, e.g. a learning rate ×100 to show a bad fuse being refused */
-  Sleeper(Models models, Profile profile, long seed, Path versionsDir, MemoryState initial,
-      java.util.function.UnaryOperator<SleepCycle.Settings> tweak) {
     SyntheticWorld world = models.world();
     Map<String, WorldFact> byId = new LinkedHashMap<>();
     for (WorldFact w : world.heldOutFacts()) byId.put(w.fact().id(), w);
@@ -78,9 +72,8 @@ final class Sleeper implements AutoCloseable {
     } catch (IOException e) {
       throw new UncheckedIOException("cannot create " + versionsDir, e);
     }
-    SleepCycle.Settings settings = tweak.apply(new SleepCycle.Settings(lora, ValidationConfig.defaults(), probes, replay,
-        questions, RECALL_TOKENS, true, versionsDir, Device.cpu()));
-    this.settings = settings;
+    this.settings = new SleepCycle.Settings(lora, ValidationConfig.defaults(), probes, replay, questions, RECALL_TOKENS, true,
+        versionsDir, Device.cpu());
     this.meter = new CandidateValidator(settings.validation(), probes, new FactRecall(questions, RECALL_TOKENS));
     this.state = initial;
     this.live = initial.load(Device.cpu());
@@ -111,12 +104,11 @@ final class Sleeper implements AutoCloseable {
     // Its rehearsal texts are fresh too: re-training on the same ten texts every sleep memorises them, and that
     // alone raised reference perplexity 13-24 % in a second sleep (4 % with new texts; somnus-tiny, N = 5).
     sleeps++;
-    SleepCycle.Settings s = settings;
     int from = ((sleeps - 1) % REPLAY_WINDOWS) * REPLAY_TEXTS;
-    ReplaySet replay = new ReplaySet(s.replay().prompts(), replayTexts.subList(from, from + REPLAY_TEXTS), s.replay().answerTokens());
-    SleepCycle.Outcome out = new SleepCycle(new SleepCycle.Settings(s.lora().withSeed(s.lora().seed() * 1000 + sleeps),
-        s.validation(), s.probes(), replay, s.questions(), s.recallTokens(), s.rawStatements(), s.versionsDir(),
-        s.device())).run(state, live.runtime(), null);
+    ReplaySet replay = settings.replay();
+    SleepCycle.Settings s = settings.withLora(settings.lora().withSeed(settings.lora().seed() * 1000 + sleeps))
+        .withReplay(new ReplaySet(replay.prompts(), replayTexts.subList(from, from + REPLAY_TEXTS), replay.answerTokens()));
+    SleepCycle.Outcome out = new SleepCycle(s).run(state, live.runtime(), null);
     if (out.promoted() != null) {
       live.close();
       live = out.promoted();

@@ -170,9 +170,7 @@ public final class ConsolidationExperiment {
   /** Must-show 3: a sleep at 100× the learning rate is caught and the live model is exactly as before. */
   private static void badLearningRate(SleepCycle.Settings good, MemoryState state, ComposedModel live,
       CandidateValidator meter, List<Fact> facts, int n) {
-    SleepCycle.Settings bad = new SleepCycle.Settings(good.lora().withLearningRate(good.lora().learningRate() * 100).withStopWhenRecalled(false),
-        good.validation(), good.probes(), good.replay(), good.questions(), good.recallTokens(), good.rawStatements(), good.versionsDir(),
-        good.device());
+    SleepCycle.Settings bad = good.withLora(good.lora().withLearningRate(good.lora().learningRate() * 100).withStopWhenRecalled(false));
     Measurement before = meter.measure(live.runtime(), facts);
     try (SleepCycle.Outcome out = new SleepCycle(bad).run(state, live.runtime(), null)) {
       Measurement after = meter.measure(live.runtime(), facts);

@@ -30,9 +30,9 @@ public final class QaDataset {
         if (q.contains(f.object())) {
           throw new IllegalArgumentException("question '" + q + "' contains the answer '" + f.object() + "'; it would teach nothing");
         }
-        out.add(keyed(tokenizer, chatExample(tokenizer, q, answer(f)), f.object()));
+        out.add(keyedChat(tokenizer, f, q));
       }
-      if (rawStatements) out.add(keyed(tokenizer, rawExample(tokenizer, f), f.object()));
+      if (rawStatements) out.add(keyedRaw(tokenizer, f));
     }
     return out;
   }
@@ -73,10 +73,18 @@ public final class QaDataset {
       boolean rawStatements) {
     List<QaExample> out = new ArrayList<>();
     for (Fact f : facts) {
-      out.add(keyed(tokenizer, chatExample(tokenizer, questions.canonical(f), answer(f)), f.object()));
-      if (rawStatements) out.add(keyed(tokenizer, rawExample(tokenizer, f), f.object()));
+      out.add(keyedChat(tokenizer, f, questions.canonical(f)));
+      if (rawStatements) out.add(keyedRaw(tokenizer, f));
     }
     return out;
+  }
+
+  private static QaExample keyedChat(TextTokenizer tokenizer, Fact f, String question) {
+    return keyed(tokenizer, chatExample(tokenizer, question, answer(f)), f.object());
+  }
+
+  private static QaExample keyedRaw(TextTokenizer tokenizer, Fact f) {
+    return keyed(tokenizer, rawExample(tokenizer, f), f.object());
   }
 
   /**

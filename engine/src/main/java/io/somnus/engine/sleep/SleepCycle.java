@@ -33,7 +33,15 @@ public final class SleepCycle {
    * @param versionsDir where promoted fused checkpoints are written ({@code fused-0001}, …)
    */
   public record Settings(LoraConfig lora, ValidationConfig validation, ProbeSet probes, ReplaySet replay,
-      FactQuestions questions, int recallTokens, boolean rawStatements, Path versionsDir, Device device) {}
+      FactQuestions questions, int recallTokens, boolean rawStatements, Path versionsDir, Device device) {
+    public Settings withLora(LoraConfig other) {
+      return new Settings(other, validation, probes, replay, questions, recallTokens, rawStatements, versionsDir, device);
+    }
+
+    public Settings withReplay(ReplaySet other) {
+      return new Settings(lora, validation, probes, other, questions, recallTokens, rawStatements, versionsDir, device);
+    }
+  }
 
   /** Progress, e.g. for activity heartbeats. */
   public interface Listener {

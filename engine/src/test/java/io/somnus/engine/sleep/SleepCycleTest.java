@@ -149,8 +149,7 @@ class SleepCycleTest {
     Map<String, float[]> before = snapshot(live.model());
     SleepCycle.Settings bad = settings(dir.resolve("versions"), 3e-2f * 100);
     // The fused weights already recall both facts, so only a sleep told to train its whole budget trains at all.
-    SleepCycle.Settings s = new SleepCycle.Settings(bad.lora().withStopWhenRecalled(false), bad.validation(), bad.probes(),
-        bad.replay(), bad.questions(), bad.recallTokens(), bad.rawStatements(), bad.versionsDir(), bad.device());
+    SleepCycle.Settings s = bad.withLora(bad.lora().withStopWhenRecalled(false));
     CandidateValidator probe = new CandidateValidator(s.validation(), s.probes(), new FactRecall(s.questions(), 16));
     Measurement measuredBefore = probe.measure(live.runtime(), TAUGHT);
     try (SleepCycle.Outcome out = new SleepCycle(s).run(state, live.runtime(), null)) {

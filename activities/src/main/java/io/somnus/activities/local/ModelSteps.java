@@ -9,13 +9,11 @@ import io.somnus.activities.NullSpaceRefreshActivity;
 import io.somnus.activities.TrainLoraActivity;
 import io.somnus.activities.ValidateActivity;
 import io.somnus.engine.memory.Fact;
-import io.somnus.engine.model.ChatMessage;
 import io.somnus.engine.model.Checkpoint;
 import io.somnus.engine.model.HostTensor;
 import io.somnus.engine.model.LlamaModel;
 import io.somnus.engine.model.SafeTensors;
 import io.somnus.engine.model.TextTokenizer;
-import io.somnus.engine.runtime.GenerationOptions;
 import io.somnus.engine.runtime.ModelRuntime;
 import io.somnus.engine.sleep.CandidateValidator;
 import io.somnus.engine.sleep.ComposedModel;
@@ -39,7 +37,6 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -173,7 +170,7 @@ final class ModelSteps {
 
       List<QaExample> rehearsal;
       try (ComposedModel live = state.load(settings.device())) {
-        rehearsal = rehearsal(live.runtime());
+        rehearsal = settings.replay().window(state.generation(), LocalStepSettings.REPLAY_TEXTS_PER_SLEEP).examples(live.runtime());
       }
       Checkpoint.Contents parent = Checkpoint.load(state.fusedCheckpoint());
       LoraTrainer.Result trained;
@@ -194,22 +191,6 @@ final class ModelSteps {
       Result r = new Result(key, trained.steps(), trained.firstLoss(), trained.finalLoss(), false);
       journal.record(in.runId(), "train-lora", r);
       return r;
-    }
-
-    private List<QaExample> rehearsal(ModelRuntime live) {
-      List<QaExample> out = new ArrayList<>();
-      var r = settings.replay();
-      Long stop = live.tokenizer().specialTokenId(live.tokenizer().chatFormat().stopTokens().get(0));
-      for (List<ChatMessage> p : r.prompts()) {
-        long[] answer = live.generate(live.tokenizer().encodeChat(p, true), GenerationOptions.greedy(r.answerTokens()));
-        if (answer.length < r.answerTokens() && stop != null) {
-          answer = Arrays.copyOf(answer, answer.length + 1);
-          answer[answer.length - 1] = stop;
-        }
-        if (answer.length > 0) out.add(QaDataset.answerExample(live.tokenizer(), p, answer));
-      }
-      for (String text : r.texts()) out.add(QaDataset.textExample(live.tokenizer(), text));
-      return out;
     }
 
     private String storeAdapter(Map<String, HostTensor> factors, float scale) {

@@ -3,12 +3,10 @@ package io.somnus.engine.sleep;
 import ai.djl.Device;
 import io.somnus.engine.memory.Fact;
 import io.somnus.engine.memory.MemitEdit;
-import io.somnus.engine.model.ChatMessage;
 import io.somnus.engine.model.Checkpoint;
 import io.somnus.engine.model.HostTensor;
 import io.somnus.engine.model.LlamaModel;
 import io.somnus.engine.model.TextTokenizer;
-import io.somnus.engine.runtime.GenerationOptions;
 import io.somnus.engine.runtime.ModelRuntime;
 import io.somnus.engine.train.TrainingDivergedException;
 import java.io.IOException;
@@ -91,7 +89,7 @@ public final class SleepCycle {
     l.step("audit");
     long t = System.nanoTime();
     if (audit == null) audit = validator.measure(live, facts);
-    List<QaExample> rehearsal = rehearsal(live);
+    List<QaExample> rehearsal = settings.replay().examples(live);
     seconds.put("audit", since(t));
 
     l.step("train");
@@ -160,24 +158,6 @@ public final class SleepCycle {
     } finally {
       if (!handedOver) candidate.close();
     }
-  }
-
-  /** Replay examples: the live model's own answers to the replay prompts, and the replay texts. */
-  private List<QaExample> rehearsal(ModelRuntime live) {
-    List<QaExample> out = new ArrayList<>();
-    ReplaySet r = settings.replay();
-    Long stop = live.tokenizer().specialTokenId(live.tokenizer().chatFormat().stopTokens().get(0));
-    for (List<ChatMessage> p : r.prompts()) {
-      long[] answer = live.generate(live.tokenizer().encodeChat(p, true), GenerationOptions.greedy(r.answerTokens()));
-      // Shorter than the budget means the model stopped on its own: rehearse the stop as well.
-      if (answer.length < r.answerTokens() && stop != null) {
-        answer = java.util.Arrays.copyOf(answer, answer.length + 1);
-        answer[answer.length - 1] = stop;
-      }
-      if (answer.length > 0) out.add(QaDataset.answerExample(live.tokenizer(), p, answer));
-    }
-    for (String text : r.texts()) out.add(QaDataset.textExample(live.tokenizer(), text));
-    return out;
   }
 
   private static SleepReport report(SleepReport.Status status, String reason, MemoryState from, List<Fact> facts,

@@ -23,8 +23,15 @@ public final class ConsolidationSweepExperiment implements Experiment {
   record CyclePoint(int facts, long seed, int cycle, String status, double chat, double raw, int[] stages,
       double advancement, double pplDriftPct, double seconds, Map<String, Double> stepSeconds, int trainingSteps, String reason) {}
 
-  /** A deliberately bad sleep (learning rate ×100, whole budget) on the live state, and the live model around it. */
-  record BadFuse(int facts, long seed, String status, String reason, double chatBefore, double chatAfter, double rawBefore,
+  /**
+   * Learning-rate multipliers of the deliberately bad sleeps: ×100 diverges within a few steps and the trainer's
+   * divergence guard stops it before anything is fused; ×10 trains to the end and produces a damaged candidate, which
+   * only validation can refuse.
+   */
+  static final List<Integer> BAD_LR_MULTIPLIERS = List.of(100, 10);
+
+  /** A deliberately bad sleep (learning rate × multiplier, whole budget) on the live state, and the live model around it. */
+  record BadFuse(int facts, long seed, int lrMultiplier, String status, String reason, double chatBefore, double chatAfter, double rawBefore,
       double rawAfter, double pplBefore, double pplAfter, boolean stateUnchanged) {}
 
   @Override
@@ -76,7 +83,9 @@ public final class ConsolidationSweepExperiment implements Experiment {
             ctx.log("consolidation n=%d seed %d cycle %d: %s chat %.2f raw %.2f stages %s (%.0f s)", n, seed, c, r.status(),
                 m.chatRecall(), m.rawRecall(), java.util.Arrays.toString(st), r.totalSeconds());
             // After the first sleep the live state holds fused weights and partly dissolved edits: the case to protect.
-            if (c == 1 && seed == p.seeds().get(0)) bad.add(badFuse(s, written, n, seed));
+            if (c == 1 && seed == p.seeds().get(0)) {
+              for (int mult : BAD_LR_MULTIPLIERS) bad.add(badFuse(s, written, n, seed, mult));
+            }
           }
         }
         Sweeps.deleteTree(versions);
@@ -85,13 +94,13 @@ public final class ConsolidationSweepExperiment implements Experiment {
     return result(ctx, points, bad, (System.nanoTime() - t0) / 1e9);
   }
 
-  private static BadFuse badFuse(Sleeper s, List<Fact> facts, int n, long seed) {
+  private static BadFuse badFuse(Sleeper s, List<Fact> facts, int n, long seed, int multiplier) {
     var stateBefore = s.state();
     Measurement before = s.measure(facts);
-    try (SleepCycle.Outcome out = s.trial(x -> x.withLora(x.lora().withLearningRate(x.lora().learningRate() * 100)
+    try (SleepCycle.Outcome out = s.trial(x -> x.withLora(x.lora().withLearningRate(x.lora().learningRate() * multiplier)
         .withStopWhenRecalled(false)))) {
       Measurement after = s.measure(facts);
-      return new BadFuse(n, seed, out.report().status().name(), out.report().reason(), before.chatRecall(), after.chatRecall(),
+      return new BadFuse(n, seed, multiplier, out.report().status().name(), out.report().reason(), before.chatRecall(), after.chatRecall(),
           before.rawRecall(), after.rawRecall(), before.perplexity(), after.perplexity(),
           out.promoted() == null && out.state() == stateBefore && s.state() == stateBefore);
     }
@@ -163,16 +172,18 @@ public final class ConsolidationSweepExperiment implements Experiment {
     data.put("badFuse", bad);
     StringBuilder badText = new StringBuilder();
     if (!bad.isEmpty()) {
-      Markdown b = new Markdown("facts N", "seed", "outcome", "live chat recall before → after", "live raw recall before → after",
+      Markdown b = new Markdown("facts N", "seed", "learning rate", "outcome", "live chat recall before → after", "live raw recall before → after",
           "live reference PPL before → after", "live state unchanged");
       for (BadFuse x : bad) {
-        b.row(x.facts(), x.seed(), x.status(), String.format(Locale.ROOT, "%.2f → %.2f", x.chatBefore(), x.chatAfter()),
+        b.row(x.facts(), x.seed(), "×" + x.lrMultiplier(), x.status(), String.format(Locale.ROOT, "%.2f → %.2f", x.chatBefore(), x.chatAfter()),
             String.format(Locale.ROOT, "%.2f → %.2f", x.rawBefore(), x.rawAfter()),
             String.format(Locale.ROOT, "%.6f → %.6f", x.pplBefore(), x.pplAfter()), x.stateUnchanged() ? "yes" : "NO");
       }
-      badText.append("\nA deliberately bad sleep after cycle 1 (learning rate ×100, whole step budget) on the live state:\n\n")
+      badText.append("\nDeliberately bad sleeps after cycle 1 (learning rate ×100 and ×10, whole step budget) on the live state:\n\n")
           .append(b);
-      for (BadFuse x : bad) badText.append(String.format(Locale.ROOT, "%n- N=%d seed %d %s: %s", x.facts(), x.seed(), x.status(), x.reason()));
+      for (BadFuse x : bad) {
+        badText.append(String.format(Locale.ROOT, "%n- N=%d seed %d ×%d %s: %s", x.facts(), x.seed(), x.lrMultiplier(), x.status(), x.reason()));
+      }
       badText.append("\n");
     }
     StringBuilder why = new StringBuilder();

@@ -63,8 +63,19 @@ public final class EvaluationMain implements Callable<Integer> {
     @Option(names = "--into", description = "add to this existing run folder instead of starting a new one")
     Path into;
 
+    @Option(names = "--seeds", split = ",", description = "seeds instead of the profile's (e.g. 1 for a tuning run)")
+    List<Long> seeds;
+
+    @Option(names = "--sizes", split = ",", description = "consolidation-sweep fact counts instead of the profile's (e.g. 20,40)")
+    List<Integer> sizes;
+
+    @Option(names = "--waves", description = "lifetime waves instead of the profile's") Integer waves;
+
+    @Option(names = "--wave-size", description = "facts per lifetime wave instead of the profile's") Integer waveSize;
+
     Profile profile() {
-      return profile != null && profile.standard ? Profile.STANDARD : Profile.QUICK;
+      Profile p = profile != null && profile.standard ? Profile.STANDARD : Profile.QUICK;
+      return p.with(seeds, sizes, waves, waveSize);
     }
 
     Path resultsRoot() {

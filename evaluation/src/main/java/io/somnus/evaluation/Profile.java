@@ -31,7 +31,21 @@ public record Profile(String name, SomnusTiny.Variant variant, List<Long> seeds,
 
   public Profile {
     seeds = List.copyOf(seeds);
-    if (seeds.size() < 3) throw new IllegalArgumentException("a profile needs at least 3 seeds for a spread, got " + seeds.size());
+    // The named profiles use three seeds; fewer (a --seeds override for a tuning run) reports n = 1, never a spread.
+    if (seeds.isEmpty()) throw new IllegalArgumentException("a profile needs at least one seed");
+    consolidationSizes = List.copyOf(consolidationSizes);
+    if (lifetimeWaves <= 0 || lifetimeWaveSize <= 0) throw new IllegalArgumentException("lifetime waves and wave size must be positive");
+  }
+
+  /**
+   * This profile with some sizes replaced (null keeps this profile's): the command line's way to run the sweep at
+   * 20 and 40 facts, or the lifetime at waves of 20, without making every suite run that long.
+   */
+  public Profile with(List<Long> seeds, List<Integer> consolidationSizes, Integer lifetimeWaves, Integer lifetimeWaveSize) {
+    return new Profile(name, variant, seeds != null ? seeds : this.seeds, wakeCheckpoints, retrievalFacts, retrievalTopK,
+        paraphrases, sleepFacts, sleepCycles, consolidationSizes != null ? consolidationSizes : this.consolidationSizes,
+        lifetimeWaves != null ? lifetimeWaves : this.lifetimeWaves, lifetimeWaveSize != null ? lifetimeWaveSize : this.lifetimeWaveSize,
+        driftCheckpoints, referenceTexts, benchReps, benchGrowth);
   }
 
   public static final Profile QUICK = new Profile("quick", SomnusTiny.Variant.TEST, List.of(1L, 2L, 3L),

@@ -11,9 +11,7 @@ import io.somnus.activities.ValidateActivity;
 import io.somnus.engine.memory.Fact;
 import io.somnus.engine.model.Checkpoint;
 import io.somnus.engine.model.HostTensor;
-import io.somnus.engine.model.LlamaModel;
 import io.somnus.engine.model.SafeTensors;
-import io.somnus.engine.model.TextTokenizer;
 import io.somnus.engine.runtime.ModelRuntime;
 import io.somnus.engine.sleep.CandidateValidator;
 import io.somnus.engine.sleep.ComposedModel;
@@ -25,7 +23,7 @@ import io.somnus.engine.sleep.LoraConfig;
 import io.somnus.engine.sleep.LoraTrainer;
 import io.somnus.engine.sleep.Measurement;
 import io.somnus.engine.sleep.MemoryState;
-import io.somnus.engine.sleep.QaDataset;
+import io.somnus.engine.sleep.SleepTraining;
 import io.somnus.engine.sleep.QaExample;
 import io.somnus.engine.sleep.TrainedAdapters;
 import io.somnus.engine.sleep.ValidationReport;
@@ -172,20 +170,14 @@ final class ModelSteps {
       try (ComposedModel live = state.load(settings.device())) {
         rehearsal = settings.replay().window(state.generation(), LocalStepSettings.REPLAY_TEXTS_PER_SLEEP).examples(live.runtime());
       }
-      Checkpoint.Contents parent = Checkpoint.load(state.fusedCheckpoint());
-      LoraTrainer.Result trained;
+      LoraTrainer.Result trained = SleepTraining.train(state, Checkpoint.load(state.fusedCheckpoint()), facts, rehearsal,
+          settings.questions(), settings.rawStatements(), lora, settings.device(),
+          (step, total, loss) -> heartbeat(new Progress(step, total, loss)));
       Map<String, HostTensor> factors;
       float scale;
-      try (LlamaModel model = LlamaModel.load(parent, settings.device());
-          TextTokenizer tok = TextTokenizer.load(state.fusedCheckpoint(), parent.config().eosTokenId())) {
-        List<QaExample> examples = QaDataset.build(tok, facts, settings.questions(), settings.rawStatements());
-        List<QaExample> checks = QaDataset.recallChecks(tok, facts, settings.questions(), settings.rawStatements());
-        trained = LoraTrainer.train(model, tok, examples, checks, rehearsal, facts.size(), lora,
-            (step, total, loss) -> heartbeat(new Progress(step, total, loss)));
-        try (TrainedAdapters a = trained.adapters()) {
-          factors = a.toHost();
-          scale = a.scale();
-        }
+      try (TrainedAdapters a = trained.adapters()) {
+        factors = a.toHost();
+        scale = a.scale();
       }
       String key = storeAdapter(factors, scale);
       Result r = new Result(key, trained.steps(), trained.firstLoss(), trained.finalLoss(), false);

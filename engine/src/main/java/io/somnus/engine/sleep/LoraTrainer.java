@@ -67,18 +67,58 @@ public final class LoraTrainer {
     }
   }
 
+  /**
+   * The weight states the adapters must work in, e.g. the fused model with its MEMIT edits applied and without them.
+   * Each step trains in one state drawn at random, and a recall check passes only when every state recalls. State 0 is
+   * the one the model was handed over in and is restored at the end.
+   */
+  public interface Conditions {
+    int count();
+
+    /** Puts the model's weights into state {@code index}. */
+    void apply(int index);
+
+    static Conditions none() {
+      return new Conditions() {
+        @Override
+        public int count() {
+          return 1;
+        }
+
+        @Override
+        public void apply(int index) {}
+      };
+    }
+  }
+
   private LoraTrainer() {}
+
+  /** {@link #train(LlamaModel, Conditions, TextTokenizer, List, List, List, int, LoraConfig, Listener)} in the model's one state. */
+  public static Result train(LlamaModel model, TextTokenizer tokenizer, List<QaExample> factExamples,
+      List<QaExample> recallChecks, List<QaExample> rehearsal, int facts, LoraConfig config, Listener listener) {
+    return train(model, Conditions.none(), tokenizer, factExamples, recallChecks, rehearsal, facts, config, listener);
+  }
 
   /**
    * Trains fresh adapters on the fact examples and the rehearsal together, for at most
    * {@code config.steps(facts)} steps; with {@code config.stopWhenRecalled()} it stops once every example of
    * {@code recallChecks} is recalled (typically each fact's canonical question and raw statement: the other phrasings
-   * are trained for generalisation but do not hold training up, nor does rehearsal).
+   * are trained for generalisation but do not hold training up, nor does rehearsal). With several {@code conditions}
+   * each step trains in one drawn at random and a check counts as recalled only in all of them.
    *
    * @throws TrainingDivergedException when a step's loss or gradient norm is not finite, or the loss
    *     exceeds {@code divergenceFactor} times the first step's; no adapters are returned then
    */
-  public static Result train(LlamaModel model, TextTokenizer tokenizer, List<QaExample> factExamples,
+  public static Result train(LlamaModel model, Conditions conditions, TextTokenizer tokenizer, List<QaExample> factExamples,
+      List<QaExample> recallChecks, List<QaExample> rehearsal, int facts, LoraConfig config, Listener listener) {
+    try {
+      return trainIn(model, conditions, tokenizer, factExamples, recallChecks, rehearsal, facts, config, listener);
+    } finally {
+      conditions.apply(0);
+    }
+  }
+
+  private static Result trainIn(LlamaModel model, Conditions conditions, TextTokenizer tokenizer, List<QaExample> factExamples,
       List<QaExample> recallChecks, List<QaExample> rehearsal, int facts, LoraConfig config, Listener listener) {
     if (factExamples.isEmpty()) throw new IllegalArgumentException("no fact examples to train on");
     List<QaExample> examples = new ArrayList<>(factExamples);
@@ -104,20 +144,32 @@ public final class LoraTrainer {
       // Divergence is judged per batch against what the same examples cost before training: batches
       // mix rehearsal (already known, low loss) and new facts (high loss), so the first batch's loss
       // alone is no yardstick for a later one.
+      // With several weight states, an example's yardstick is its worst loss among them.
       double[] initial = new double[examples.size()];
-      double initialMean = 0;
-      for (int i = 0; i < examples.size(); i++) {
-        initial[i] = answerLoss(model, Map.of(), List.of(examples.get(i)));
-        initialMean += initial[i] / examples.size();
+      Arrays.fill(initial, Double.NEGATIVE_INFINITY);
+      for (int c = 0; c < conditions.count(); c++) {
+        conditions.apply(c);
+        for (int i = 0; i < examples.size(); i++) initial[i] = Math.max(initial[i], answerLoss(model, Map.of(), List.of(examples.get(i))));
       }
+      double initialMean = Arrays.stream(initial).average().orElse(0);
       SplittableRandom dropoutRng = new SplittableRandom(config.seed() ^ 0xd40b0bL);
+      int best = Integer.MAX_VALUE;
+      int sinceBest = 0;
+      SplittableRandom conditionRng = new SplittableRandom(config.seed() ^ 0xc0d1L);
       try (NDManager root = adapters.manager().newSubManager();
           AdamW opt = new AdamW(root, 0.9f, 0.999f, 1e-8f, config.weightDecay())) {
         for (int step = 0; step < budget; step++) {
           if (checks && step % LoraConfig.CHECK_EVERY == 0) {
-            unrecalled = unrecalled(model, adapters.adapters(), tokenizer, recallChecks);
+            unrecalled = unrecalledInAll(model, conditions, adapters, tokenizer, recallChecks);
             if (unrecalled == 0) break;
+            if (unrecalled < best) {
+              best = unrecalled;
+              sinceBest = 0;
+            } else if (++sinceBest >= LoraConfig.PATIENCE_CHECKS) {
+              break;
+            }
           }
+          if (conditions.count() > 1) conditions.apply(conditionRng.nextInt(conditions.count()));
           List<QaExample> batch = new ArrayList<>();
           double reference = 0;
           for (int b = 0; b < Math.min(config.batchSize(), examples.size()); b++) {
@@ -149,7 +201,7 @@ public final class LoraTrainer {
           steps = step + 1;
           if (listener != null) listener.onStep(steps, budget, losses[step]);
         }
-        if (checks && steps == budget) unrecalled = unrecalled(model, adapters.adapters(), tokenizer, recallChecks);
+        if (checks && steps == budget) unrecalled = unrecalledInAll(model, conditions, adapters, tokenizer, recallChecks);
       }
       for (NDArray p : params.values()) p.setRequiresGradient(false);
       return new Result(adapters, steps, budget, examples.size(), Arrays.copyOf(losses, steps), initialMean,
@@ -211,6 +263,17 @@ public final class LoraTrainer {
       if (!tokenizer.decode(Arrays.copyOf(out, produced)).contains(key)) missed++;
     }
     return missed;
+  }
+
+  /** The most recall checks missed in any of the weight states. */
+  private static int unrecalledInAll(LlamaModel model, Conditions conditions, TrainedAdapters adapters, TextTokenizer tokenizer,
+      List<QaExample> checks) {
+    int worst = 0;
+    for (int c = 0; c < conditions.count(); c++) {
+      if (conditions.count() > 1) conditions.apply(c);
+      worst = Math.max(worst, unrecalled(model, adapters.adapters(), tokenizer, checks));
+    }
+    return worst;
   }
 
   /**

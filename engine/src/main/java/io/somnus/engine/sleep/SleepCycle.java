@@ -5,8 +5,6 @@ import io.somnus.engine.memory.Fact;
 import io.somnus.engine.memory.MemitEdit;
 import io.somnus.engine.model.Checkpoint;
 import io.somnus.engine.model.HostTensor;
-import io.somnus.engine.model.LlamaModel;
-import io.somnus.engine.model.TextTokenizer;
 import io.somnus.engine.runtime.ModelRuntime;
 import io.somnus.engine.train.TrainingDivergedException;
 import java.io.IOException;
@@ -96,30 +94,26 @@ public final class SleepCycle {
     t = System.nanoTime();
     Checkpoint.Contents parent = Checkpoint.load(state.fusedCheckpoint());
     LoraTrainer.Result trained;
-    Map<String, HostTensor> fused;
-    try (LlamaModel model = LlamaModel.load(parent, settings.device());
-        TextTokenizer tok = TextTokenizer.load(state.fusedCheckpoint(), parent.config().eosTokenId())) {
-      List<QaExample> examples = QaDataset.build(tok, facts, settings.questions(), settings.rawStatements());
-      try {
-        List<QaExample> checks = QaDataset.recallChecks(tok, facts, settings.questions(), settings.rawStatements());
-        trained = LoraTrainer.train(model, tok, examples, checks, rehearsal, facts.size(), settings.lora(), l::trainingStep);
-      } catch (TrainingDivergedException e) {
-        seconds.put("train", since(t));
-        return new Outcome(report(SleepReport.Status.FAILED, e.getMessage(), state, facts, null, audit, null, before,
-            state, null, seconds), state, null);
-      }
+    try {
+      trained = SleepTraining.train(state, parent, facts, rehearsal, settings.questions(), settings.rawStatements(),
+          settings.lora(), settings.device(), l::trainingStep);
+    } catch (TrainingDivergedException e) {
       seconds.put("train", since(t));
-      l.step("fuse");
-      t = System.nanoTime();
-      try (TrainedAdapters adapters = trained.adapters()) {
-        fused = Fuse.merge(parent.tensors(), adapters);
-      } catch (NonFiniteWeightsException e) {
-        seconds.put("fuse", since(t));
-        return new Outcome(report(SleepReport.Status.FAILED, e.getMessage(), state, facts, trained, audit, null, before,
-            state, null, seconds), state, null);
-      }
-      seconds.put("fuse", since(t));
+      return new Outcome(report(SleepReport.Status.FAILED, e.getMessage(), state, facts, null, audit, null, before,
+          state, null, seconds), state, null);
     }
+    seconds.put("train", since(t));
+    l.step("fuse");
+    t = System.nanoTime();
+    Map<String, HostTensor> fused;
+    try (TrainedAdapters adapters = trained.adapters()) {
+      fused = Fuse.merge(parent.tensors(), adapters);
+    } catch (NonFiniteWeightsException e) {
+      seconds.put("fuse", since(t));
+      return new Outcome(report(SleepReport.Status.FAILED, e.getMessage(), state, facts, trained, audit, null, before,
+          state, null, seconds), state, null);
+    }
+    seconds.put("fuse", since(t));
 
     l.step("gate");
     t = System.nanoTime();

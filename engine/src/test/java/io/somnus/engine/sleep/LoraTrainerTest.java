@@ -77,6 +77,62 @@ class LoraTrainerTest {
   }
 
   @Test
+  void trainingInSeveralWeightStatesLearnsTheFactsInEachAndHandsTheModelBackInTheFirst() {
+    List<Fact> facts = SleepFixtures.FACTS.subList(0, 2);
+    List<QaExample> examples = QaDataset.build(tok, facts, SleepFixtures.QUESTIONS, true);
+    // State 1 perturbs one MLP weight, as a MEMIT edit does; state 0 is the model as handed over.
+    String name = LlamaModel.layerWeight(0, "mlp.down_proj.weight");
+    float[] original = model.weight(name).toFloatArray();
+    long[] shape = model.weight(name).getShape().getShape();
+    float[] perturbed = original.clone();
+    java.util.SplittableRandom rng = new java.util.SplittableRandom(3);
+    for (int i = 0; i < perturbed.length; i++) perturbed[i] += (float) (rng.nextGaussian() * 0.05);
+    int[] applied = new int[2];
+    LoraTrainer.Conditions states = new LoraTrainer.Conditions() {
+      @Override
+      public int count() {
+        return 2;
+      }
+
+      @Override
+      public void apply(int index) {
+        applied[index]++;
+        try (ai.djl.ndarray.NDManager m = model.manager().newSubManager()) {
+          model.setWeight(name, m.create(index == 0 ? original : perturbed, new ai.djl.ndarray.types.Shape(shape)));
+        }
+      }
+    };
+    LoraConfig untilRecalled = fast().withSteps(600, 0).withStopWhenRecalled(true);
+    LoraTrainer.Result r = LoraTrainer.train(model, states, tok, examples, examples, List.of(), facts.size(), untilRecalled, null);
+    try (TrainedAdapters a = r.adapters()) {
+      assertTrue(applied[0] > 1 && applied[1] > 1, "states applied " + java.util.Arrays.toString(applied));
+      assertArrayEquals(original, model.weight(name).toFloatArray(), 0f, "the model is handed back in state 0");
+      assertEquals(0, r.unrecalled(), "stopped after " + r.steps() + " of " + r.budget() + " steps");
+      assertEquals(0, LoraTrainer.unrecalled(model, a.adapters(), tok, examples), "state 0 recalls");
+      states.apply(1);
+      try {
+        assertEquals(0, LoraTrainer.unrecalled(model, a.adapters(), tok, examples), "state 1 recalls");
+      } finally {
+        states.apply(0);
+      }
+    }
+  }
+
+  @Test
+  void trainingGivesUpWhenTheMissedChecksStopFalling() {
+    // The checks ask for a fact that is never trained: the count of missed checks can never fall.
+    List<QaExample> taught = QaDataset.build(tok, SleepFixtures.FACTS.subList(0, 1), SleepFixtures.QUESTIONS, true);
+    List<QaExample> neverTaught = QaDataset.recallChecks(tok, SleepFixtures.FACTS.subList(1, 2), SleepFixtures.QUESTIONS, true);
+    LoraConfig untilRecalled = fast().withSteps(400, 0).withStopWhenRecalled(true);
+    LoraTrainer.Result r = LoraTrainer.train(model, tok, taught, neverTaught, List.of(), 1, untilRecalled, null);
+    try (TrainedAdapters a = r.adapters()) {
+      assertEquals(LoraConfig.CHECK_EVERY * LoraConfig.PATIENCE_CHECKS, r.steps(),
+          "no improvement after the first check: stop " + LoraConfig.PATIENCE_CHECKS + " checks later");
+      assertEquals(neverTaught.size(), r.unrecalled());
+    }
+  }
+
+  @Test
   void trainingStopsOnceEveryFactExampleIsRecalledGreedily() {
     List<Fact> facts = SleepFixtures.FACTS.subList(0, 2);
     List<QaExample> examples = QaDataset.build(tok, facts, SleepFixtures.QUESTIONS, true);
@@ -164,12 +220,12 @@ class LoraTrainerTest {
   @Test
   void configRejectsNonsense() {
     assertThrows(IllegalArgumentException.class, () -> new LoraConfig(List.of("qq_proj"), List.of(), 8, 16, 0, 1e-3f,
-        LoraConfig.Schedule.CONSTANT, 1, 1, 1, 0, 1, 4, false, 0));
+        LoraConfig.Schedule.CONSTANT, 1, 1, 1, 0, 1, 4, false, false, 0));
     assertThrows(IllegalArgumentException.class, () -> new LoraConfig(List.of("q_proj"), List.of(), 0, 16, 0, 1e-3f,
-        LoraConfig.Schedule.CONSTANT, 1, 1, 1, 0, 1, 4, false, 0));
+        LoraConfig.Schedule.CONSTANT, 1, 1, 1, 0, 1, 4, false, false, 0));
     assertThrows(IllegalArgumentException.class, () -> LoraConfig.defaults().withLearningRate(Float.NaN));
     assertThrows(IllegalArgumentException.class,
-        () -> new LoraConfig(List.of("q_proj"), List.of(9), 8, 16, 0, 1e-3f, LoraConfig.Schedule.CONSTANT, 1, 1, 1, 0, 1, 4, false, 0)
+        () -> new LoraConfig(List.of("q_proj"), List.of(9), 8, 16, 0, 1e-3f, LoraConfig.Schedule.CONSTANT, 1, 1, 1, 0, 1, 4, false, false, 0)
             .targetWeights(model.config()));
     LoraConfig cos = LoraConfig.defaults();
     assertEquals(cos.learningRate(), cos.learningRate(0, 100), 1e-9);

@@ -29,11 +29,12 @@ import java.util.Map;
  *     of every fact example (every question phrasing and the raw statement), checked before the first step and every
  *     {@link #CHECK_EVERY} steps: the step budget is then a ceiling, not a quota. A sleep whose facts the fused weights
  *     already carry trains nothing instead of spending its budget perturbing a model that needs no change (measured
- *     on somnus-tiny: a second 300-step sleep raised reference perplexity 13–24 % with nothing left to learn). It also
- *     stops after {@link #PATIENCE_CHECKS} checks without progress.
+ *     on somnus-tiny: a second 300-step sleep raised reference perplexity 13–24 % with nothing left to learn).
  *     Greedy decoding, not the teacher-forced probability of the answer tokens: a small model may spell a rare subject
  *     name with other sub-word pieces than the tokenizer's, which teacher forcing scores near 0 although the answer
  *     is right
+ * @param trainAroundEdits train with the live MEMIT edits applied at their scales or removed, drawn per step, and
+ *     count a fact learned only when recalled both ways (see {@link SleepTraining})
  * @param seed everything random (initialisation, batch order, dropout) derives from it
  */
 public record LoraConfig(List<String> projections, List<Integer> layers, int rank, float alpha, float dropout,
@@ -42,14 +43,6 @@ public record LoraConfig(List<String> projections, List<Integer> layers, int ran
 
   /** Steps between two checks of {@code stopWhenRecalled}. */
   public static final int CHECK_EVERY = 20;
-
-  /**
-   * With {@code stopWhenRecalled}, training also stops after this many checks in a row without fewer facts missed than
-   * the best check so far: a fact the model cannot learn (on somnus-tiny, a name it spells with other sub-word pieces
-   * than the tokenizer's) otherwise holds training to the whole budget, and the extra steps cost perplexity without
-   * teaching anything.
-   */
-  public static final int PATIENCE_CHECKS = 4;
 
   public enum Schedule { CONSTANT, COSINE }
 

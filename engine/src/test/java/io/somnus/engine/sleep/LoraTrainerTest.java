@@ -119,17 +119,20 @@ class LoraTrainerTest {
   }
 
   @Test
-  void trainingGivesUpWhenTheMissedChecksStopFalling() {
-    // The checks ask for a fact that is never trained: the count of missed checks can never fall.
-    List<QaExample> taught = QaDataset.build(tok, SleepFixtures.FACTS.subList(0, 1), SleepFixtures.QUESTIONS, true);
-    List<QaExample> neverTaught = QaDataset.recallChecks(tok, SleepFixtures.FACTS.subList(1, 2), SleepFixtures.QUESTIONS, true);
-    LoraConfig untilRecalled = fast().withSteps(400, 0).withStopWhenRecalled(true);
-    LoraTrainer.Result r = LoraTrainer.train(model, tok, taught, neverTaught, List.of(), 1, untilRecalled, null);
-    try (TrainedAdapters a = r.adapters()) {
-      assertEquals(LoraConfig.CHECK_EVERY * LoraConfig.PATIENCE_CHECKS, r.steps(),
-          "no improvement after the first check: stop " + LoraConfig.PATIENCE_CHECKS + " checks later");
-      assertEquals(neverTaught.size(), r.unrecalled());
+  void aTrainingBatchWeighsEveryExampleTheSameWhateverItsLength() {
+    QaExample shortAnswer = QaDataset.build(tok, SleepFixtures.FACTS.subList(0, 1), SleepFixtures.QUESTIONS, false).get(0);
+    QaExample longText = QaDataset.textExample(tok, "Mara lives in Lisbon and Ana lives in Porto. Both of them like the sea very much.");
+    assertTrue(longText.length() - longText.answerStart() > 2 * (shortAnswer.length() - shortAnswer.answerStart()));
+    LoraTrainer.Batch equal = LoraTrainer.Batch.of(List.of(shortAnswer, longText), true);
+    LoraTrainer.Batch perToken = LoraTrainer.Batch.of(List.of(shortAnswer, longText), false);
+    for (int b = 0; b < 2; b++) {
+      double sum = 0;
+      for (float w : equal.weights()[b]) sum += w;
+      assertEquals(1.0, sum, 1e-5, "example " + b);
     }
+    double tokens = 0;
+    for (float w : perToken.weights()[1]) tokens += w;
+    assertEquals(longText.length() - longText.answerStart(), tokens, 1e-6, "per token: one per answer token");
   }
 
   @Test

@@ -35,13 +35,7 @@ import java.util.Map;
  */
 final class Sleeper implements AutoCloseable {
   static final int RECALL_TOKENS = 16;
-  /**
-   * Plain texts rehearsed per sleep, and how many disjoint sets of them the sleeps rotate through. 60 rather than 10:
-   * in a second lifetime sleep on somnus-tiny (seed 1, waves of 5) the candidate's reference perplexity, without MEMIT
-   * edits, moved +5.9 % against the live model with 10 texts; after a first sleep with 30, it moved +1.2 % with 30 and
-   * -6.3 % with 90. Each text costs one extra forward pass per sleep.
-   */
-  static final int REPLAY_TEXTS = 60;
+  /** Disjoint sets of {@link ReplaySet#TEXTS_PER_SLEEP} rehearsal texts the sleeps rotate through. */
   static final int REPLAY_WINDOWS = 12;
 
   private final SleepCycle.Settings settings;
@@ -56,7 +50,7 @@ final class Sleeper implements AutoCloseable {
     for (WorldFact w : world.heldOutFacts()) byId.put(w.fact().id(), w);
     FactQuestions questions = f -> questionsOf(byId.get(f.id()));
     // Rehearsal texts and the validator's perplexity texts both lie outside MEMIT's key statistics, and apart.
-    List<String> refs = models.heldOutTexts(profile, 20 + REPLAY_TEXTS * REPLAY_WINDOWS);
+    List<String> refs = models.heldOutTexts(profile, 20 + ReplaySet.TEXTS_PER_SLEEP * REPLAY_WINDOWS);
     List<List<ChatMessage>> behaviour = new ArrayList<>();
     behaviour.add(List.of(ChatMessage.user(SyntheticWorld.IDENTITY_QUESTION)));
     for (WorldFact k : world.sampleKnown(12, 5)) behaviour.add(List.of(ChatMessage.user(k.question())));
@@ -120,7 +114,7 @@ final class Sleeper implements AutoCloseable {
   /** The settings {@link #sleep} will use next: its own LoRA seed and the next window of rehearsal texts. */
   SleepCycle.Settings settingsForNextSleep() {
     return settings.withLora(settings.lora().withSeed(settings.lora().seed() * 1000 + sleeps + 1))
-        .withReplay(settings.replay().window(sleeps, REPLAY_TEXTS));
+        .withReplay(settings.replay().window(sleeps, ReplaySet.TEXTS_PER_SLEEP));
   }
 
   ProbeSet probes() {

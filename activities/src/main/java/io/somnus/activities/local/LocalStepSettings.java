@@ -23,12 +23,6 @@ import java.util.Objects;
 public record LocalStepSettings(LoraConfig lora, ValidationConfig validation, ProbeSet probes, ReplaySet replay,
     FactQuestions questions, int recallTokens, boolean rawStatements, Device device) {
 
-  /**
-   * Reference texts one sleep rehearses; each promoted version takes the next ones from the replay pool
-   * ({@link ReplaySet#window}), because re-training the same texts every sleep memorises them.
-   */
-  public static final int REPLAY_TEXTS_PER_SLEEP = 60;
-
   public LocalStepSettings {
     Objects.requireNonNull(lora, "lora");
     Objects.requireNonNull(validation, "validation");
@@ -43,7 +37,7 @@ public record LocalStepSettings(LoraConfig lora, ValidationConfig validation, Pr
    * from its known facts (disjoint from the replay material), questions from the relation templates.
    */
   public static LocalStepSettings forWorld(SyntheticWorld world, Device device) {
-    List<String> refs = world.referenceTexts(40 + REPLAY_TEXTS_PER_SLEEP * 12);
+    List<String> refs = world.referenceTexts(40 + ReplaySet.TEXTS_PER_SLEEP * 12);
     List<List<ChatMessage>> behaviour = new ArrayList<>();
     behaviour.add(List.of(new ChatMessage("user", SyntheticWorld.IDENTITY_QUESTION)));
     for (WorldFact k : world.sampleKnown(12, 5)) behaviour.add(List.of(new ChatMessage("user", k.question())));

@@ -24,6 +24,7 @@ import io.somnus.engine.sleep.LoraTrainer;
 import io.somnus.engine.sleep.Measurement;
 import io.somnus.engine.sleep.MemoryState;
 import io.somnus.engine.sleep.QaExample;
+import io.somnus.engine.sleep.ReplaySet;
 import io.somnus.engine.sleep.SleepTraining;
 import io.somnus.engine.sleep.TrainedAdapters;
 import io.somnus.engine.sleep.ValidationReport;
@@ -168,7 +169,7 @@ final class ModelSteps {
 
       List<QaExample> rehearsal;
       try (ComposedModel live = state.load(settings.device())) {
-        rehearsal = settings.replay().window(state.generation(), LocalStepSettings.REPLAY_TEXTS_PER_SLEEP).examples(live.runtime());
+        rehearsal = settings.replay().window(state.generation(), ReplaySet.TEXTS_PER_SLEEP).examples(live.runtime());
       }
       LoraTrainer.Result trained = SleepTraining.train(state, Checkpoint.load(state.fusedCheckpoint()), facts, rehearsal,
           settings.questions(), settings.rawStatements(), lora, settings.device(),

@@ -24,6 +24,7 @@ final class Wake implements AutoCloseable {
   private double solveSeconds;
   private int written;
   private int skipped;
+  private int boosted;
 
   Wake(ModelRuntime rt, List<String> referenceTexts, MemitConfig config) {
     this.rt = rt;
@@ -48,6 +49,7 @@ final class Wake implements AutoCloseable {
       solveSeconds += r.solveSeconds();
       out.addAll(r.written());
       skipped += r.skipped().size();
+      boosted += boostedIn(r);
     }
     written += out.size();
     return out;
@@ -60,7 +62,18 @@ final class Wake implements AutoCloseable {
     solveSeconds += r.solveSeconds();
     written += r.written().size();
     skipped += r.skipped().size();
+    boosted += boostedIn(r);
     return r.edit();
+  }
+
+  private int boostedIn(EditResult r) {
+    double rho = editor.config().residualScale();
+    return (int) r.residualScales().stream().filter(x -> x > rho).count();
+  }
+
+  /** Facts written so far that needed a larger residual than the configured ρ (see MemitConfig#residualBoosts). */
+  int boosted() {
+    return boosted;
   }
 
   MemitEditor editor() {

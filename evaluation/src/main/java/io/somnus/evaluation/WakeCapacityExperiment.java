@@ -34,6 +34,8 @@ public final class WakeCapacityExperiment implements Experiment {
     List<String> pplTexts = models.heldOutTexts(p, 10);
     List<Point> points = new ArrayList<>();
     Map<String, List<Integer>> skips = new LinkedHashMap<>();
+    Map<String, List<Integer>> boosts = new LinkedHashMap<>();
+    double rho = Double.NaN;
     for (String mode : List.of("unconstrained", "constrained")) {
       for (long seed : p.seeds()) {
         // Spare facts: MEMIT skips a fact whose target it cannot reach, and the checkpoints count facts written.
@@ -54,6 +56,8 @@ public final class WakeCapacityExperiment implements Experiment {
             }
           }
           skips.computeIfAbsent(mode, m -> new ArrayList<>()).add(wake.skipped());
+          boosts.computeIfAbsent(mode, m -> new ArrayList<>()).add(wake.boosted());
+          rho = wake.editor().config().residualScale();
           ctx.log("wake-capacity %s seed %d: %d written, %.2f s/fact", mode, seed, written.size(), wake.secondsPerFact());
         }
       }
@@ -88,7 +92,8 @@ public final class WakeCapacityExperiment implements Experiment {
         .mapToDouble(Point::secondsPerFact).toArray());
     String body = "Raw recall over all facts written so far (mean ± sd over seeds):\n\n" + t
         + String.format(Locale.ROOT, "%nMEMIT time per fact (v* + solve): %s s. Facts MEMIT skipped (target unreachable), "
-            + "per seed: %s.%n", spf.format(2), skips);
+            + "per seed: %s. Facts written with a boosted residual (ρ above %.1f, see MemitConfig.residualBoosts), per seed: %s.%n",
+            spf.format(2), skips, rho, boosts);
     String method = String.format(Locale.ROOT, """
         Per seed, held-out facts of %s are written one MEMIT edit per fact until %d are written (a fact MEMIT
         skips is replaced by the next one; skips are counted) (default band %s),
@@ -117,6 +122,7 @@ public final class WakeCapacityExperiment implements Experiment {
     Map<String, Object> data = new LinkedHashMap<>();
     data.put("points", points);
     data.put("skipped", skips);
+    data.put("boosted", boosts);
     return new ExperimentResult(name(), "Wake capacity threshold", method, body, cmp.toString(), List.of("wake-capacity.png"),
         data, (System.nanoTime() - t0) / 1e9);
   }

@@ -12,12 +12,15 @@ import java.util.List;
  * @param targetProbabilities per written fact (in {@code edit.facts()} order), the lowest
  *     probability of any object token that v* reached; below the early-stop level means v* ran
  *     out of steps
+ * @param residualScales per written fact, the ρ its residual was written with: the configured one, or more where the
+ *     solve fell short of making the object the greedy continuation (see {@link MemitConfig#residualBoosts()})
  */
 public record EditResult(MemitEdit edit, List<SkippedFact> skipped, double vStarSeconds, double solveSeconds,
-    List<Double> targetProbabilities) {
+    List<Double> targetProbabilities, List<Double> residualScales) {
   public EditResult {
     skipped = List.copyOf(skipped);
     targetProbabilities = List.copyOf(targetProbabilities);
+    residualScales = List.copyOf(residualScales);
   }
 
   /** Why a fact was not written. */

@@ -54,9 +54,14 @@ class MemitEditorTest {
     assertFalse(probe.rawRecall(fact), "the model must not know a held-out fact before the edit");
     assertTrue(probe.margins(List.of(fact))[0] < 0, "and its margin is negative");
     float[] before = rt.model().weight(downProj(config.criticalLayer())).toFloatArray();
+    List<float[]> band = new ArrayList<>();
+    for (int l : config.layers()) band.add(rt.model().weight(downProj(l)).toFloatArray());
     EditResult r = new MemitEditor(rt, config, stats).compute(List.of(fact), List.of(), null);
     assertTrue(r.skipped().isEmpty(), r.skipped().toString());
-    assertArrayEquals(before, rt.model().weight(downProj(config.criticalLayer())).toFloatArray(), "compute alone changes nothing");
+    for (int i = 0; i < band.size(); i++) {
+      // The spread edits the band while it reads through it; compute must hand every layer back bit for bit.
+      assertArrayEquals(band.get(i), rt.model().weight(downProj(config.layers().get(i))).toFloatArray(), "compute alone changes nothing");
+    }
     try (EditSet set = new EditSet(rt.model())) {
       set.apply(r.edit(), 1f);
       assertTrue(probe.rawRecall(fact), "after the edit: " + probe.complete(fact.prompt()));
@@ -68,6 +73,24 @@ class MemitEditorTest {
       assertTrue(probe.rawRecall(fact), "scale 1 again after 0.5");
       set.remove(r.edit().id());
       assertArrayEquals(before, rt.model().weight(downProj(config.criticalLayer())).toFloatArray(), "removal is the base, bit for bit");
+    }
+  }
+
+  @Test
+  void aFactTheSolveFallsShortOfIsSolvedAgainWithALargerResidual() {
+    Fact fact = heldOut(1);
+    EditResult once = new MemitEditor(rt, config.withResidual(0.25f, 0), stats).compute(List.of(fact), List.of(), null);
+    assertEquals(List.of(0.25), once.residualScales());
+    EditResult boosted = new MemitEditor(rt, config.withResidual(0.25f, 6), stats).compute(List.of(fact), List.of(), null);
+    double rho = boosted.residualScales().get(0);
+    assertTrue(rho > 0.25 && rho <= 0.25 * Math.pow(MemitEditor.RESIDUAL_BOOST, 6) + 1e-9, "boosted ρ " + rho);
+    try (EditSet set = new EditSet(rt.model())) {
+      set.apply(once.edit(), 1f);
+      assertFalse(probe.rawRecall(fact), "a quarter of the residual does not write the fact: " + probe.complete(fact.prompt()));
+      set.remove(once.edit().id());
+      set.apply(boosted.edit(), 1f);
+      assertTrue(probe.rawRecall(fact), "the boosted edit does: " + probe.complete(fact.prompt()));
+      set.remove(boosted.edit().id());
     }
   }
 

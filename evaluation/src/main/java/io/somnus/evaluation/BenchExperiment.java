@@ -74,14 +74,21 @@ public final class BenchExperiment implements Experiment {
           () -> rt.chat(List.of(ChatMessage.user(held.get(1).question())), GenerationOptions.greedy(24))));
       try (Wake wake = new Wake(rt, refs, Wake.defaults(rt))) {
         double[] edit = new double[reps];
+        double[] vStar = new double[reps];
+        double[] solve = new double[reps];
         wake.compute(List.of(held.get(0).fact()));
         for (int i = 0; i < reps; i++) {
           Fact f = held.get(1 + i).fact();
+          double[] spent = wake.secondsSpent();
           long s = System.nanoTime();
           wake.compute(List.of(f));
           edit[i] = (System.nanoTime() - s) / 1e9;
+          vStar[i] = wake.secondsSpent()[0] - spent[0];
+          solve[i] = wake.secondsSpent()[1] - spent[1];
         }
         timings.add(log(ctx, new Timing("MEMIT edit of one fact (v* + keys + solve, not applied)", "s", edit)));
+        timings.add(log(ctx, new Timing("  of which v* optimisation", "s", vStar)));
+        timings.add(log(ctx, new Timing("  of which keys, spread and solves (with residual boosts)", "s", solve)));
         // Cost growth: a batch of N facts, and one more fact written with N active facts preserved.
         List<Integer> sizes = new ArrayList<>();
         List<Double> batchPerFact = new ArrayList<>();

@@ -88,6 +88,11 @@ final class Wake implements AutoCloseable {
     return rt;
   }
 
+  /** Seconds spent so far optimising v* and (keys, spread, solves, boosts) in all edits this wake computed. */
+  double[] secondsSpent() {
+    return new double[] {vStarSeconds, solveSeconds};
+  }
+
   double secondsPerFact() {
     return written == 0 ? Double.NaN : (vStarSeconds + solveSeconds) / written;
   }

@@ -28,7 +28,8 @@ import java.util.Map;
  */
 public final class LifetimeExperiment implements Experiment {
   record WavePoint(long seed, int wave, int factsSoFar, double chatAll, double rawAll, double chatOldest, double chatNewest,
-      double pplDriftPct, String status, int trainingSteps, double sleepSeconds, String reason) {}
+      double pplDriftPct, String status, int trainingSteps, double sleepSeconds, String reason, int activeEdits,
+      int factsAtStage3) {}
 
   @Override
   public String name() {
@@ -78,9 +79,11 @@ public final class LifetimeExperiment implements Experiment {
           Measurement m = s.measure(all);
           double oldest = rate(m.chat(), waves.get(0));
           double newest = rate(m.chat(), waves.get(waves.size() - 1));
+          MemoryState st = s.state();
+          int active = (int) st.edits().stream().filter(e -> !st.stages().dissolved(e)).count();
           points.add(new WavePoint(seed, w + 1, all.size(), m.chatRecall(), m.rawRecall(), oldest, newest,
               Measures.driftPercent(Models.meanPerplexity(s.live().runtime(), pplTexts), ppl0),
-              rep.status().name(), rep.trainingSteps(), rep.totalSeconds(), rep.reason()));
+              rep.status().name(), rep.trainingSteps(), rep.totalSeconds(), rep.reason(), active, st.stages().countByStage()[3]));
           ctx.log("lifetime seed %d wave %d: %s, chat all %.2f oldest %.2f newest %.2f raw %.2f, %d LoRA steps %s", seed, w + 1,
               rep.status(), m.chatRecall(), oldest, newest, m.rawRecall(), rep.trainingSteps(), rep.reason());
         }
@@ -88,7 +91,8 @@ public final class LifetimeExperiment implements Experiment {
       Sweeps.deleteTree(versions);
     }
     Markdown t = new Markdown("wave", "facts so far", "chat recall (all)", "raw recall (all)", "chat recall (oldest wave)",
-        "chat recall (newest wave)", "PPL drift % vs base", "promoted", "LoRA steps", "sleep s");
+        "chat recall (newest wave)", "PPL drift % vs base", "promoted", "MEMIT edits active", "facts at stage 3", "LoRA steps",
+        "sleep s");
     List<Double> xs = new ArrayList<>();
     List<Spread> all = new ArrayList<>();
     List<Spread> oldest = new ArrayList<>();
@@ -105,6 +109,8 @@ public final class LifetimeExperiment implements Experiment {
           o.format(2), Spread.of(at.stream().mapToDouble(WavePoint::chatNewest).toArray()).format(2),
           Spread.of(at.stream().mapToDouble(WavePoint::pplDriftPct).toArray()).format(1),
           at.stream().filter(x -> x.status().equals("PROMOTED")).count() + "/" + at.size(),
+          Spread.of(at.stream().mapToDouble(WavePoint::activeEdits).toArray()).format(1),
+          Spread.of(at.stream().mapToDouble(WavePoint::factsAtStage3).toArray()).format(1),
           Spread.of(at.stream().mapToDouble(WavePoint::trainingSteps).toArray()).format(0),
           Spread.of(at.stream().mapToDouble(WavePoint::sleepSeconds).toArray()).format(0));
     }

@@ -19,7 +19,8 @@ import java.util.Map;
  * @param learningRate peak AdamW learning rate
  * @param schedule constant, or cosine decay from the peak to a tenth of it
  * @param minSteps lower bound on the step budget, however few facts there are
- * @param stepsPerFact budget steps per fact trained (the reference uses 10)
+ * @param stepsPerFact budget steps per fact still to learn: with {@code stopWhenRecalled}, the facts not recalled before
+ *     the first step; otherwise every fact trained (the reference uses 10 per fact trained)
  * @param batchSize examples per step
  * @param weightDecay decoupled AdamW weight decay on the adapter factors
  * @param clipNorm global gradient-norm clip (0 = off)

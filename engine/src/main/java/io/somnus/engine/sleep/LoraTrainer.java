@@ -42,7 +42,8 @@ public final class LoraTrainer {
    * @param adapters the trained adapters; the caller owns and closes them
    * @param steps optimiser steps taken: the budget, or fewer when the facts were learned sooner (0 when the model
    *     already knew them)
-   * @param budget the step budget {@code config.steps(facts)}
+   * @param budget the step budget: {@code config.steps(n)} for the n facts not yet recalled before the first step (all
+   *     of them without {@code stopWhenRecalled})
    * @param losses mean answer-token loss of every step's batch
    * @param initialLoss mean answer-token loss of all examples before training
    * @param unrecalled recall checks the adapted model did not pass at the last check (-1 if never checked)
@@ -101,7 +102,7 @@ public final class LoraTrainer {
 
   /**
    * Trains fresh adapters on the fact examples and the rehearsal together, for at most
-   * {@code config.steps(facts)} steps; with {@code config.stopWhenRecalled()} it stops once every example of
+   * {@code config.steps(facts)} steps (with {@code stopWhenRecalled}, {@code config.steps} of the facts still to learn); with {@code config.stopWhenRecalled()} it stops once every example of
    * {@code recallChecks} is recalled (typically each fact's canonical question and raw statement: the other phrasings
    * are trained for generalisation but do not hold training up, nor does rehearsal). With several {@code conditions}
    * each step trains in one drawn at random and a check counts as recalled only in all of them.
@@ -158,8 +159,16 @@ public final class LoraTrainer {
           AdamW opt = new AdamW(root, 0.9f, 0.999f, 1e-8f, config.weightDecay())) {
         for (int step = 0; step < budget; step++) {
           if (checks && step % LoraConfig.CHECK_EVERY == 0) {
-            unrecalled = unrecalledInAll(model, conditions, adapters, tokenizer, recallChecks);
+            boolean[] missed = missedInAny(model, conditions, adapters, tokenizer, recallChecks);
+            unrecalled = count(missed);
             if (unrecalled == 0) break;
+            if (step == 0) {
+              // The budget is for the facts still to learn: facts the fused weights already carry are rehearsed, not
+              // taught, and a budget sized for all of them let a sleep with a few stubborn new facts train on for
+              // hundreds of steps, drifting the model until validation rolled it back.
+              budget = Math.min(budget, config.steps(factsMissed(missed, facts)));
+              losses = new double[budget];
+            }
           }
           if (conditions.count() > 1) conditions.apply(conditionRng.nextInt(conditions.count()));
           List<QaExample> batch = new ArrayList<>();
@@ -263,12 +272,45 @@ public final class LoraTrainer {
   /** The most recall checks missed in any of the weight states. */
   private static int unrecalledInAll(LlamaModel model, Conditions conditions, TrainedAdapters adapters, TextTokenizer tokenizer,
       List<QaExample> checks) {
-    int worst = 0;
+    return count(missedInAny(model, conditions, adapters, tokenizer, checks));
+  }
+
+  /** Per recall check, whether it is missed in at least one of the weight states. */
+  private static boolean[] missedInAny(LlamaModel model, Conditions conditions, TrainedAdapters adapters, TextTokenizer tokenizer,
+      List<QaExample> checks) {
+    boolean[] missed = new boolean[checks.size()];
     for (int c = 0; c < conditions.count(); c++) {
       if (conditions.count() > 1) conditions.apply(c);
-      worst = Math.max(worst, unrecalled(model, adapters.adapters(), tokenizer, checks));
+      for (int i = 0; i < checks.size(); i++) {
+        if (!missed[i] && unrecalled(model, adapters.adapters(), tokenizer, List.of(checks.get(i))) > 0) missed[i] = true;
+      }
     }
-    return worst;
+    return missed;
+  }
+
+  private static int count(boolean[] flags) {
+    int n = 0;
+    for (boolean b : flags) if (b) n++;
+    return n;
+  }
+
+  /**
+   * Facts with at least one missed check, when the checks come as equal consecutive groups per fact (as
+   * {@link QaDataset#recallChecks} builds them); otherwise the missed checks, at most {@code facts}.
+   */
+  static int factsMissed(boolean[] missed, int facts) {
+    if (facts <= 0 || missed.length % facts != 0) return Math.min(facts, count(missed));
+    int per = missed.length / facts;
+    int n = 0;
+    for (int f = 0; f < facts; f++) {
+      for (int i = f * per; i < (f + 1) * per; i++) {
+        if (missed[i]) {
+          n++;
+          break;
+        }
+      }
+    }
+    return n;
   }
 
   /**

@@ -12,11 +12,14 @@ import java.util.Map;
  * facts' examples (every question phrasing, and the raw statement with {@code rawStatements}), their recall checks,
  * and LoRA on the state's fused weights.
  *
- * <p>With {@link LoraConfig#trainAroundEdits()} the state's MEMIT edits take part: each step trains with them either
- * applied at their scales or removed, drawn at random, and a fact only counts as learned when it is recalled both
- * ways. Adapters trained on the bare fused weights learn answers that a still-active edit then breaks: on
- * somnus-tiny, a new wave's edit at scale 1.0 on the candidate took chat recall of its five facts from 5/5 to 2/5.
- * Adapters trained with the edits always applied learn to lean on them and fail the gate, which removes them.
+ * <p>With {@link LoraConfig#trainAroundEdits()} the state's MEMIT edits take part: each step trains with them in one
+ * of three states, drawn at random (at their scales now, at the scales the gate gives them if every fact passes, or
+ * removed), and a fact only counts as learned when it is recalled in all three. Adapters trained on the bare fused
+ * weights learn answers that a still-active edit then breaks: on somnus-tiny, a new wave's edit at scale 1.0 on the
+ * candidate took chat recall of its five facts from 5/5 to 2/5. Adapters trained with the edits always applied learn
+ * to lean on them and fail the gate, which removes them. And the candidate is validated at the gate's new scales, a
+ * state neither of the other two is: with only those two, one fact recalled before was lost at the halved scale and
+ * rolled back the second sleep for two of three seeds of ten facts, and every second lifetime wave of five.
  */
 public final class SleepTraining {
   private SleepTraining() {}
@@ -30,25 +33,34 @@ public final class SleepTraining {
         aroundEdits ? state.edits() : List.of(), aroundEdits ? scales : Map.of(), device)) {
       List<QaExample> examples = QaDataset.build(model.tokenizer(), facts, questions, rawStatements);
       List<QaExample> checks = QaDataset.recallChecks(model.tokenizer(), facts, questions, rawStatements);
-      LoraTrainer.Conditions conditions = aroundEdits ? editsOnAndOff(model, scales) : LoraTrainer.Conditions.none();
+      LoraTrainer.Conditions conditions = aroundEdits ? editStates(model, scales, scalesAfterAllPass(state))
+          : LoraTrainer.Conditions.none();
       return LoraTrainer.train(model.model(), conditions, model.tokenizer(), examples, checks, rehearsal, facts.size(), lora,
           listener);
     }
   }
 
-  /** State 0: the edits at their scales; state 1: every edit removed. */
-  static LoraTrainer.Conditions editsOnAndOff(ComposedModel model, Map<String, Float> scales) {
+  /** The scales the gate gives the state's edits when every fact passes: each fact one stage on. */
+  static Map<String, Float> scalesAfterAllPass(MemoryState state) {
+    Map<String, Boolean> allPass = new LinkedHashMap<>();
+    for (Fact f : state.stages().facts()) allPass.put(f.id(), true);
+    return state.stages().afterGate(allPass).table().scales(state.edits());
+  }
+
+  /** State 0: the edits at their scales; state 1: at the scales after a full pass of the gate; state 2: removed. */
+  static LoraTrainer.Conditions editStates(ComposedModel model, Map<String, Float> scales, Map<String, Float> next) {
     Map<String, Float> off = new LinkedHashMap<>();
     for (String id : scales.keySet()) off.put(id, 0f);
+    List<Map<String, Float>> states = List.of(scales, next, off);
     return new LoraTrainer.Conditions() {
       @Override
       public int count() {
-        return 2;
+        return states.size();
       }
 
       @Override
       public void apply(int index) {
-        model.setScales(index == 0 ? scales : off);
+        model.setScales(states.get(index));
       }
     };
   }

@@ -157,6 +157,16 @@ class LoraTrainerTest {
   }
 
   @Test
+  void theBudgetCountsOnlyFactsWithAMissedCheck() {
+    // Two checks per fact (canonical question, raw statement), three facts: the second misses one, the third both.
+    assertEquals(2, LoraTrainer.factsMissed(new boolean[] {false, false, true, false, true, true}, 3));
+    assertEquals(0, LoraTrainer.factsMissed(new boolean[6], 3));
+    // Checks that do not group evenly by fact count one each, never more than the facts.
+    assertEquals(2, LoraTrainer.factsMissed(new boolean[] {true, false, true, false, false}, 2));
+    assertEquals(2, LoraTrainer.factsMissed(new boolean[] {true, true, true, false, false}, 2));
+  }
+
+  @Test
   void sameSeedGivesTheSameAdapters() {
     List<QaExample> examples = QaDataset.build(tok, SleepFixtures.FACTS.subList(0, 1), SleepFixtures.QUESTIONS, false);
     LoraConfig c = LoraConfig.defaults().withSteps(5, 0).withStopWhenRecalled(false);

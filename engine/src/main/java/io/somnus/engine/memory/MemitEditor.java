@@ -37,8 +37,8 @@ import java.util.Set;
  *       multi-token object are predicted at their own positions.
  *   <li><b>keys</b>: the MLP inner activation (down_proj input) at those positions in every edited
  *       layer. Optional soft constraints: keys of facts to preserve and the new prompts' earlier
- *       positions become zero-target rows (as the reference). Optional hard constraint: the update is confined to the null space of a
- *       {@link NullSpaceProjector} ({@link KeyRegulariser#projected}).
+ *       positions become zero-target rows (as the reference). Optional hard constraint: the update
+ *       is confined to the null space of a {@link NullSpaceProjector} ({@link KeyRegulariser#projected}).
  *   <li><b>spread and solve</b>, bottom layer first as in the MEMIT paper: each layer takes 1/(layers
  *       remaining) of what ρ·δ still lacks at the critical layer, with keys and that shortfall read
  *       through the layers already edited, solved by {@link LayerSolver} in N×N form.
@@ -47,8 +47,8 @@ import java.util.Set;
  * </ol>
  *
  * <p>{@link #compute} leaves the model as it found it (the band is edited only while a spread
- * reads through it): it returns an edit which {@link EditSet} applies
- * (and checks for finite weights, rolling back otherwise). {@link #write} does both, batch or
+ * reads through it): it returns an edit which {@link EditSet} applies (and checks for finite
+ * weights, rolling back otherwise). {@link #write} does both, batch or
  * sequential; {@link #refresh} rewrites degraded edits under a null-space constraint.
  */
 public final class MemitEditor {

@@ -231,7 +231,7 @@ public final class MemitEditor {
         continue;
       }
       written.add(f);
-      targets.add(new Target(e, v));
+      targets.add(new Target(f, e, v));
     }
     long t1 = System.nanoTime();
     if (written.isEmpty()) return new EditResult(null, skipped, (t1 - t0) / 1e9, 0, List.of(), List.of());
@@ -263,7 +263,7 @@ public final class MemitEditor {
   }
 
   /** A fact being written: its tokens and its residual-stream target. */
-  private record Target(Encoded encoded, VStar vstar) {}
+  private record Target(Fact fact, Encoded encoded, VStar vstar) {}
 
   /** One pass over the band, and the facts (indices into the targets) whose object is not yet the greedy continuation. */
   private record Spread(List<LayerDelta> deltas, List<Integer> unrecalled) {}
@@ -321,8 +321,11 @@ public final class MemitEditor {
         out.add(delta);
         edits.add(delta);
       }
+      // A positive margin (every object token the argmax, the earlier ones given) is the greedy continuation
+      // starting with the object.
+      double[] margins = new RecallProbe(rt).margins(targets.stream().map(Target::fact).toList());
       List<Integer> unrecalled = new ArrayList<>();
-      for (int i = 0; i < targets.size(); i++) if (!greedyStatesObject(targets.get(i).encoded())) unrecalled.add(i);
+      for (int i = 0; i < targets.size(); i++) if (!(margins[i] > 0)) unrecalled.add(i);
       return new Spread(out, unrecalled);
     }
   }
@@ -345,20 +348,6 @@ public final class MemitEditor {
       }
     }
     return out;
-  }
-
-  /**
-   * Whether greedy decoding after the prompt yields the object: every object token is the argmax at its position
-   * when the earlier ones are given, which is the same as the greedy continuation starting with the object.
-   */
-  private boolean greedyStatesObject(Encoded e) {
-    int q = e.prompt.length - 1;
-    try (NDManager scope = rt.model().manager().newSubManager()) {
-      long[] best = rt.model().forward(scope, new long[][] {e.sequence()}, new ForwardHooks(), null).logits()
-          .get(new NDIndex(0)).argMax(-1).toLongArray();
-      for (int i = 0; i < e.target.length; i++) if (best[q + i] != e.target[i]) return false;
-      return true;
-    }
   }
 
   /** Layer deltas added to the live weights for the duration of a computation; closing restores the weights exactly. */

@@ -101,9 +101,9 @@ public final class LoraTrainer {
   }
 
   /**
-   * Trains fresh adapters on the fact examples and the rehearsal together, for at most
-   * {@code config.steps(facts)} steps (with {@code stopWhenRecalled}, {@code config.steps} of the facts still to learn); with {@code config.stopWhenRecalled()} it stops once every example of
-   * {@code recallChecks} is recalled (typically each fact's canonical question and raw statement: the other phrasings
+   * Trains fresh adapters on the fact examples and the rehearsal together, for at most {@code config.steps(facts)}
+   * steps. With {@code config.stopWhenRecalled()} the budget is {@code config.steps} of the facts not recalled before
+   * the first step, and training stops once every example of {@code recallChecks} is recalled (typically each fact's canonical question and raw statement: the other phrasings
    * are trained for generalisation but do not hold training up, nor does rehearsal). With several {@code conditions}
    * each step trains in one drawn at random and a check counts as recalled only in all of them.
    *

@@ -17,9 +17,9 @@ import java.util.Map;
  * removed), and a fact only counts as learned when it is recalled in all three. Adapters trained on the bare fused
  * weights learn answers that a still-active edit then breaks: on somnus-tiny, a new wave's edit at scale 1.0 on the
  * candidate took chat recall of its five facts from 5/5 to 2/5. Adapters trained with the edits always applied learn
- * to lean on them and fail the gate, which removes them. And the candidate is validated at the gate's new scales, a
- * state neither of the other two is: with only those two, one fact recalled before was lost at the halved scale and
- * rolled back the second sleep for two of three seeds of ten facts, and every second lifetime wave of five.
+ * to lean on them and fail the gate, which removes them. The third state is there because the candidate is validated
+ * at the gate's new scales, which neither of the other two is, and one fact recalled before but lost there rolls the
+ * whole sleep back.
  */
 public final class SleepTraining {
   private SleepTraining() {}

@@ -103,9 +103,10 @@ public final class LoraTrainer {
   /**
    * Trains fresh adapters on the fact examples and the rehearsal together, for at most {@code config.steps(facts)}
    * steps. With {@code config.stopWhenRecalled()} the budget is {@code config.steps} of the facts not recalled before
-   * the first step, and training stops once every example of {@code recallChecks} is recalled (typically each fact's canonical question and raw statement: the other phrasings
-   * are trained for generalisation but do not hold training up, nor does rehearsal). With several {@code conditions}
-   * each step trains in one drawn at random and a check counts as recalled only in all of them.
+   * the first step, and training stops once every example of {@code recallChecks} is recalled (typically each fact's
+   * canonical question and raw statement: the other phrasings are trained for generalisation but do not hold training
+   * up, nor does rehearsal). With several {@code conditions} each step trains in one drawn at random and a check counts
+   * as recalled only in all of them.
    *
    * @throws TrainingDivergedException when a step's loss or gradient norm is not finite, or the loss
    *     exceeds {@code divergenceFactor} times the first step's; no adapters are returned then

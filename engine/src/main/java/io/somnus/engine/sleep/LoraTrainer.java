@@ -46,7 +46,9 @@ public final class LoraTrainer {
    *     of them without {@code stopWhenRecalled})
    * @param losses mean answer-token loss of every step's batch
    * @param initialLoss mean answer-token loss of all examples before training
-   * @param unrecalled recall checks the adapted model did not pass at the last check (-1 if never checked)
+   * @param unrecalled recall checks the returned adapters do not pass (-1 if never checked). Out of budget with checks
+   *     still missed, the returned adapters are those of the check with the fewest misses that lost no check passed
+   *     before training, when the last step's adapters lost one or miss more
    */
   public record Result(TrainedAdapters adapters, int steps, int budget, int examples, double[] losses, double initialLoss,
       int unrecalled, double seconds) {
@@ -138,6 +140,10 @@ public final class LoraTrainer {
       double[] losses = new double[budget];
       int steps = 0;
       int unrecalled = -1;
+      // The adapters at the check with the fewest misses among those that lost no check passed before training.
+      boolean[] missedAtStart = null;
+      Map<String, float[]> best = null;
+      int bestUnrecalled = Integer.MAX_VALUE;
       // Half of every batch is fact examples, half rehearsal: drawn from one pool, ten facts' examples drown among
       // 130 rehearsal ones and are seen too rarely to be learned in the budget.
       BatchOrder factOrder = new BatchOrder(0, factExamples.size(), config.seed());
@@ -163,6 +169,11 @@ public final class LoraTrainer {
             boolean[] missed = missedInAny(model, conditions, adapters, tokenizer, recallChecks);
             unrecalled = count(missed);
             if (unrecalled == 0) break;
+            if (step == 0) missedAtStart = missed;
+            if (noneLost(missedAtStart, missed) && unrecalled < bestUnrecalled) {
+              bestUnrecalled = unrecalled;
+              best = snapshot(params);
+            }
             if (step == 0) {
               // The budget is for the facts still to learn: facts the fused weights already carry are rehearsed, not
               // taught, and a budget sized for all of them let a sleep with a few stubborn new facts train on for
@@ -206,7 +217,17 @@ public final class LoraTrainer {
           steps = step + 1;
           if (listener != null) listener.onStep(steps, budget, losses[step]);
         }
-        if (checks && steps == budget) unrecalled = unrecalledInAll(model, conditions, adapters, tokenizer, recallChecks);
+        boolean restore = false;
+        if (checks && steps == budget) {
+          boolean[] missed = missedInAny(model, conditions, adapters, tokenizer, recallChecks);
+          unrecalled = count(missed);
+          // Out of budget with facts still missing, the last step is just where an oscillation stopped: one that
+          // forgot an answer known before training would have the candidate rolled back for that one fact.
+          restore = best != null && unrecalled > 0 && (!noneLost(missedAtStart, missed) || bestUnrecalled < unrecalled);
+          if (restore) unrecalled = bestUnrecalled;
+        }
+        for (NDArray p : params.values()) p.setRequiresGradient(false);
+        if (restore) best.forEach((name, values) -> params.get(name).set(values));
       }
       for (NDArray p : params.values()) p.setRequiresGradient(false);
       return new Result(adapters, steps, budget, examples.size(), Arrays.copyOf(losses, steps), initialMean,
@@ -287,6 +308,18 @@ public final class LoraTrainer {
       }
     }
     return missed;
+  }
+
+  /** Whether every check missed now was missed at the start too. */
+  static boolean noneLost(boolean[] atStart, boolean[] now) {
+    for (int i = 0; i < now.length; i++) if (now[i] && !atStart[i]) return false;
+    return true;
+  }
+
+  private static Map<String, float[]> snapshot(Map<String, NDArray> params) {
+    Map<String, float[]> out = new java.util.LinkedHashMap<>();
+    params.forEach((name, p) -> out.put(name, p.toFloatArray()));
+    return out;
   }
 
   private static int count(boolean[] flags) {

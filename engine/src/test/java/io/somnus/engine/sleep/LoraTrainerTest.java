@@ -167,6 +167,14 @@ class LoraTrainerTest {
   }
 
   @Test
+  void aCheckpointLosesNothingWhenEveryCheckItMissesWasMissedBeforeTraining() {
+    boolean[] atStart = {true, false, true, false};
+    assertTrue(LoraTrainer.noneLost(atStart, new boolean[] {false, false, true, false}), "fewer misses, none new");
+    assertTrue(LoraTrainer.noneLost(atStart, atStart.clone()), "the start itself");
+    assertFalse(LoraTrainer.noneLost(atStart, new boolean[] {false, true, false, false}), "one answer known before is lost");
+  }
+
+  @Test
   void sameSeedGivesTheSameAdapters() {
     List<QaExample> examples = QaDataset.build(tok, SleepFixtures.FACTS.subList(0, 1), SleepFixtures.QUESTIONS, false);
     LoraConfig c = LoraConfig.defaults().withSteps(5, 0).withStopWhenRecalled(false);

@@ -144,6 +144,7 @@ public final class LoraTrainer {
       boolean[] missedAtStart = null;
       Map<String, float[]> best = null;
       int bestUnrecalled = Integer.MAX_VALUE;
+      boolean restore = false;
       // Half of every batch is fact examples, half rehearsal: drawn from one pool, ten facts' examples drown among
       // 130 rehearsal ones and are seen too rarely to be learned in the budget.
       BatchOrder factOrder = new BatchOrder(0, factExamples.size(), config.seed());
@@ -217,7 +218,6 @@ public final class LoraTrainer {
           steps = step + 1;
           if (listener != null) listener.onStep(steps, budget, losses[step]);
         }
-        boolean restore = false;
         if (checks && steps == budget) {
           boolean[] missed = missedInAny(model, conditions, adapters, tokenizer, recallChecks);
           unrecalled = count(missed);
@@ -226,10 +226,10 @@ public final class LoraTrainer {
           restore = best != null && unrecalled > 0 && (!noneLost(missedAtStart, missed) || bestUnrecalled < unrecalled);
           if (restore) unrecalled = bestUnrecalled;
         }
-        for (NDArray p : params.values()) p.setRequiresGradient(false);
-        if (restore) best.forEach((name, values) -> params.get(name).set(values));
       }
       for (NDArray p : params.values()) p.setRequiresGradient(false);
+      // Written in place only now: a parameter that still requires a gradient cannot be.
+      if (restore) best.forEach((name, values) -> params.get(name).set(values));
       return new Result(adapters, steps, budget, examples.size(), Arrays.copyOf(losses, steps), initialMean,
           unrecalled, (System.nanoTime() - started) / 1e9);
     } catch (RuntimeException e) {
@@ -289,12 +289,6 @@ public final class LoraTrainer {
       if (!tokenizer.decode(Arrays.copyOf(out, produced)).contains(key)) missed++;
     }
     return missed;
-  }
-
-  /** The most recall checks missed in any of the weight states. */
-  private static int unrecalledInAll(LlamaModel model, Conditions conditions, TrainedAdapters adapters, TextTokenizer tokenizer,
-      List<QaExample> checks) {
-    return count(missedInAny(model, conditions, adapters, tokenizer, checks));
   }
 
   /** Per recall check, whether it is missed in at least one of the weight states. */

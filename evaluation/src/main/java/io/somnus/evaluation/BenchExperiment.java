@@ -72,7 +72,7 @@ public final class BenchExperiment implements Experiment {
       timings.add(log(ctx, new Timing("greedy decode (prefill + up to 32 tokens), per generated token", "ms", perToken)));
       timings.add(time(ctx, "one chat answer (24 tokens max)", "ms", reps,
           () -> rt.chat(List.of(ChatMessage.user(held.get(1).question())), GenerationOptions.greedy(24))));
-      try (Wake wake = new Wake(rt, refs, Wake.defaults(rt))) {
+      try (Wake wake = new Wake(rt, refs, models.memit(rt))) {
         double[] edit = new double[reps];
         double[] vStar = new double[reps];
         double[] solve = new double[reps];
@@ -139,7 +139,7 @@ public final class BenchExperiment implements Experiment {
     int n = p.benchGrowth().get(0);
     List<Fact> facts = held.subList(0, n).stream().map(WorldFact::fact).toList();
     MemitEdit edit;
-    try (DjlModelRuntime rt = models.load(); Wake wake = new Wake(rt, refs, Wake.defaults(rt))) {
+    try (DjlModelRuntime rt = models.load(); Wake wake = new Wake(rt, refs, models.memit(rt))) {
       edit = wake.compute(facts);
     }
     Path versions = ctx.file("work").resolve("bench-sleep");

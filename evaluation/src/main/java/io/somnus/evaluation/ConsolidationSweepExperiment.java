@@ -54,7 +54,7 @@ public final class ConsolidationSweepExperiment implements Experiment {
         List<Fact> candidates = Probes.sample(models.world(), Math.min(3 * n, models.world().heldOutFacts().size()), seed)
             .stream().map(WorldFact::fact).toList();
         MemitEdit edit;
-        try (DjlModelRuntime rt = models.load(); Wake wake = new Wake(rt, refs, Wake.defaults(rt))) {
+        try (DjlModelRuntime rt = models.load(); Wake wake = new Wake(rt, refs, models.memit(rt))) {
           edit = wake.compute(candidates);
           if (edit != null && edit.facts().size() > n) edit = wake.compute(edit.facts().subList(0, n));
         }

@@ -61,14 +61,14 @@ public final class LifetimeExperiment implements Experiment {
           List<Fact> candidates = pool.subList(Math.min(cursor, pool.size()), Math.min(pool.size(), cursor + 3 * p.lifetimeWaveSize()));
           // Earlier waves' facts are preservation rows: a new edit must not overwrite what the fused weights hold.
           List<Fact> earlier = waves.stream().flatMap(List::stream).toList();
-          EditResult r = edit(s.live().runtime(), refs, candidates, earlier);
+          EditResult r = edit(models.memit(s.live().runtime()), s.live().runtime(), refs, candidates, earlier);
           if (r.edit() == null) {
             ctx.log("lifetime seed %d wave %d: MEMIT wrote nothing", seed, w + 1);
             cursor += candidates.size();
             continue;
           }
           if (r.edit().facts().size() > p.lifetimeWaveSize()) {
-            r = edit(s.live().runtime(), refs, r.edit().facts().subList(0, p.lifetimeWaveSize()), earlier);
+            r = edit(models.memit(s.live().runtime()), s.live().runtime(), refs, r.edit().facts().subList(0, p.lifetimeWaveSize()), earlier);
           }
           List<Fact> written = r.edit().facts();
           cursor += candidates.indexOf(written.get(written.size() - 1)) + 1;
@@ -144,8 +144,7 @@ public final class LifetimeExperiment implements Experiment {
         (System.nanoTime() - t0) / 1e9);
   }
 
-  private static EditResult edit(ModelRuntime live, List<String> refs, List<Fact> wave, List<Fact> preserve) {
-    MemitConfig config = MemitConfig.defaults(live.config().numLayers());
+  private static EditResult edit(MemitConfig config, ModelRuntime live, List<String> refs, List<Fact> wave, List<Fact> preserve) {
     CovarianceStats stats = CovarianceStats.loadOrCollect(live.model(), live.tokenizer(), config.layers(), refs,
         Runtimes.somnusHome().resolve("cache"));
     return new MemitEditor(live, config, stats).compute(wave, preserve, null);

@@ -46,6 +46,11 @@ public final class Models {
     return List.copyOf(world.referenceTexts(p.referenceTexts() + n).subList(p.referenceTexts(), p.referenceTexts() + n));
   }
 
+  /** MEMIT settings of the base checkpoint (its {@code memit.json} over the defaults), for {@code rt} loaded from it or fused from it. */
+  public io.somnus.engine.memory.MemitConfig memit(io.somnus.engine.runtime.ModelRuntime rt) {
+    return io.somnus.engine.memory.MemitConfig.forCheckpoint(checkpoint, rt.config().numLayers());
+  }
+
   /** A fresh copy of the base model; every condition starts from one so no edit leaks between them. */
   public DjlModelRuntime load() {
     return DjlModelRuntime.load(checkpoint, Device.cpu());

@@ -38,7 +38,7 @@ public final class SleepConvergenceExperiment implements Experiment {
     List<Integer> cyclesToConverge = new ArrayList<>();
     for (long seed : p.seeds()) {
       List<WorldFact> pool = Probes.sample(models.world(), p.sleepFacts(), seed);
-      try (DjlModelRuntime rt = models.load(); Wake wake = new Wake(rt, refs, Wake.defaults(rt))) {
+      try (DjlModelRuntime rt = models.load(); Wake wake = new Wake(rt, refs, models.memit(rt))) {
         double ppl0 = Models.meanPerplexity(rt, pplTexts);
         List<Fact> written = new ArrayList<>();
         for (WorldFact wf : pool) written.addAll(wake.write(List.of(wf.fact()), false));

@@ -25,6 +25,7 @@ final class Wake implements AutoCloseable {
   private int written;
   private int skipped;
   private int boosted;
+  private int rewritten;
 
   Wake(ModelRuntime rt, List<String> referenceTexts, MemitConfig config) {
     this.rt = rt;
@@ -34,23 +35,26 @@ final class Wake implements AutoCloseable {
     this.set = new EditSet(rt.model());
   }
 
-  static MemitConfig defaults(ModelRuntime rt) {
-    return MemitConfig.defaults(rt.config().numLayers());
-  }
-
   /**
    * Writes {@code facts} in the editor's mode; with {@code constrained} every fact already active is
    * a preservation constraint. Returns the facts actually written.
    */
   List<Fact> write(List<Fact> facts, boolean constrained) {
-    List<Fact> out = new ArrayList<>();
-    for (EditResult r : editor.write(set, facts, constrained, null)) {
+    MemitEditor.WriteResult w = editor.write(set, facts, constrained, null);
+    for (EditResult r : w.edits()) {
       vStarSeconds += r.vStarSeconds();
       solveSeconds += r.solveSeconds();
-      out.addAll(r.written());
       skipped += r.skipped().size();
       boosted += boostedIn(r);
     }
+    for (MemitEditor.Repair repair : w.repairs()) {
+      for (MemitEditor.Repair.Round r : repair.rounds()) {
+        vStarSeconds += r.vStarSeconds();
+        solveSeconds += r.solveSeconds();
+      }
+      rewritten += repair.rewritten().size();
+    }
+    List<Fact> out = w.written();
     written += out.size();
     return out;
   }
@@ -69,6 +73,11 @@ final class Wake implements AutoCloseable {
   private int boostedIn(EditResult r) {
     double rho = editor.config().residualScale();
     return (int) r.residualScales().stream().filter(x -> x > rho).count();
+  }
+
+  /** Facts written again by the editor's repairs so far (a fact rewritten twice counts twice). */
+  int rewritten() {
+    return rewritten;
   }
 
   /** Facts written so far that needed a larger residual than the configured ρ (see MemitConfig#residualBoosts). */

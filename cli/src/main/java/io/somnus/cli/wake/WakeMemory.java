@@ -126,7 +126,7 @@ public final class WakeMemory implements AutoCloseable {
     }
     if (fresh.isEmpty()) return new Taught(loaded.id(), null, List.of(), skipped, Map.of());
 
-    MemitEditor editor = new MemitEditor(model.runtime(), MemitConfig.defaults(model.runtime().config().numLayers()), keyStatistics());
+    MemitEditor editor = new MemitEditor(model.runtime(), MemitConfig.forCheckpoint(state.fusedCheckpoint(), model.runtime().config().numLayers()), keyStatistics());
     // Earlier facts' keys span a subspace the new edit must leave alone (AlphaEdit-style null space);
     // with only a soft constraint, each new edit erodes the ones before it.
     List<Fact> active = state.stages().facts();
@@ -168,7 +168,7 @@ public final class WakeMemory implements AutoCloseable {
   private CovarianceStats keyStatistics() {
     // On the fused weights alone, so every version sharing them reuses one cached file.
     try (ComposedModel base = ComposedModel.load(state.fusedCheckpoint(), List.of(), Map.of(), device)) {
-      MemitConfig c = MemitConfig.defaults(base.runtime().config().numLayers());
+      MemitConfig c = MemitConfig.forCheckpoint(state.fusedCheckpoint(), base.runtime().config().numLayers());
       return CovarianceStats.loadOrCollect(base.model(), base.tokenizer(), c.layers(), statsTexts, statsCache);
     }
   }

@@ -36,6 +36,29 @@ public record LayerDelta(String weightName, int rows, int cols, int rank, float[
     return true;
   }
 
+  /**
+   * ΔW + ΔW' of the same weight, still factored: the two U's side by side and the two V's side by side, so the rank
+   * is the sum of both ranks (exact; nothing is re-factored).
+   */
+  public LayerDelta plus(LayerDelta other) {
+    if (!other.weightName.equals(weightName) || other.rows != rows || other.cols != cols) {
+      throw new IllegalArgumentException("cannot add a delta of " + other.weightName + " " + other.rows + "×" + other.cols
+          + " to one of " + weightName + " " + rows + "×" + cols);
+    }
+    int r = rank + other.rank;
+    return new LayerDelta(weightName, rows, cols, r, sideBySide(u, rank, other.u, other.rank, rows),
+        sideBySide(v, rank, other.v, other.rank, cols));
+  }
+
+  private static float[] sideBySide(float[] a, int ra, float[] b, int rb, int n) {
+    float[] out = new float[n * (ra + rb)];
+    for (int i = 0; i < n; i++) {
+      System.arraycopy(a, i * ra, out, i * (ra + rb), ra);
+      System.arraycopy(b, i * rb, out, i * (ra + rb) + ra, rb);
+    }
+    return out;
+  }
+
   /** Dense row-major [rows × cols] ΔW, for small weights and tests. */
   public float[] dense() {
     float[] out = new float[rows * cols];

@@ -1,7 +1,14 @@
 package io.somnus.engine.memory;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
 
 /**
  * How MEMIT writes facts.
@@ -12,7 +19,9 @@ import java.util.List;
  *     probability ≥ {@code earlyStopProbability}
  * @param vLr Adam learning rate for the residual delta, relative to the residual's RMS
  * @param klWeight weight of KL(baseline ‖ edited) at the prompt's last position, which keeps the
- *     rest of the next-token distribution from being bulldozed
+ *     rest of the next-token distribution from being bulldozed. Model-specific: on somnus-tiny 0.25 instead of 0.0625
+ *     roughly halved the perplexity drift of 30 edits at the same recall, while on somnus-tiny-test it kept v* from
+ *     reaching its targets and tripled the drift (see {@link #forCheckpoint})
  * @param normClamp ‖δ‖ ≤ normClamp · ‖h‖ (h = residual at that position), the MEMIT paper's
  *     guard against v* running away
  * @param earlyStopProbability v* stops once every object token has at least this probability
@@ -28,15 +37,17 @@ import java.util.List;
  * @param lambda weight λ of the covariance regulariser λ·tr(ΔW C ΔWᵀ) with C = E[kkᵀ] (or its
  *     diagonal): roughly "how many ordinary tokens the written keys are weighed against". The
  *     reference's 0.1 with a diagonal C amounts to exact interpolation (spec §4.6) and wrecks
- *     unrelated text on a small model; MEMIT's paper uses 15000 on GPT-J. 300 keeps somnus-tiny's
- *     perplexity drift near 1 % over a few edits while still writing facts (measured, see
- *     WakeCapacityExperiment)
+ *     unrelated text on a small model; MEMIT's paper uses 15000 on GPT-J. The default 300 keeps drift near 1 % over a
+ *     few edits on both somnus models; with {@code repairRounds} making up for the facts a stronger regulariser
+ *     erodes, somnus-tiny takes 900 (its {@value #FILE})
+ * @param repairRounds after each edit written with preservation, how many top-up rounds rewrite the full-scale facts
+ *     the model no longer states ({@link MemitEditor#repair}); 0 = never
  * @param covariance which second moment of keys regularises the solve
  * @param covarianceRank eigenpairs kept by {@link CovarianceKind#LOW_RANK_PLUS_DIAGONAL}
  * @param mode one edit for all facts, or one edit per fact applied before the next is computed
  */
 public record MemitConfig(List<Integer> layers, int vSteps, float vLr, float klWeight, float normClamp,
-    float earlyStopProbability, float minTargetProbability, float residualScale, int residualBoosts, double lambda,
+    float earlyStopProbability, float minTargetProbability, float residualScale, int residualBoosts, int repairRounds, double lambda,
     CovarianceKind covariance, int covarianceRank, EditMode mode) {
 
   public enum CovarianceKind {
@@ -74,6 +85,7 @@ public record MemitConfig(List<Integer> layers, int vSteps, float vLr, float klW
     }
     if (!(residualScale > 0)) throw new IllegalArgumentException("residualScale must be > 0");
     if (residualBoosts < 0) throw new IllegalArgumentException("residualBoosts must be >= 0");
+    if (repairRounds < 0) throw new IllegalArgumentException("repairRounds must be >= 0");
     if (!(lambda > 0) || !Double.isFinite(lambda)) throw new IllegalArgumentException("lambda must be positive and finite");
     if (covariance == null || mode == null) throw new IllegalArgumentException("covariance kind and edit mode are required");
     if (covarianceRank < 1) throw new IllegalArgumentException("covarianceRank must be >= 1");
@@ -91,35 +103,82 @@ public record MemitConfig(List<Integer> layers, int vSteps, float vLr, float klW
     List<Integer> band = new ArrayList<>();
     for (int l = lo; l <= hi && l < numLayers - 1; l++) band.add(l);
     if (band.isEmpty()) band.add(0);
-    return new MemitConfig(band, 40, 0.1f, 0.0625f, 4f, 0.9f, 0.01f, 1.0f, 2, 300, CovarianceKind.FULL, 64, EditMode.BATCH);
+    return new MemitConfig(band, 40, 0.1f, 0.0625f, 4f, 0.9f, 0.01f, 1.0f, 2, 1, 300, CovarianceKind.FULL, 64, EditMode.BATCH);
+  }
+
+  /** A checkpoint's own editing settings, next to its weights (copied with them when a checkpoint is saved from it). */
+  public static final String FILE = "memit.json";
+
+  /**
+   * {@link #defaults} for the checkpoint in {@code dir}, with what its {@value #FILE} sets, if it has one:
+   * {@code klWeight}, {@code lambda}, {@code residualBoosts}, {@code repairRounds}. These trade recall against
+   * perplexity drift differently on every model (as the MEMIT authors' per-model hyperparameter files do), so a
+   * model ships the values measured on it; unknown keys are an error rather than silently ignored.
+   *
+   * @throws IllegalArgumentException when the file cannot be read or holds an unknown key or a bad value
+   */
+  public static MemitConfig forCheckpoint(Path dir, int numLayers) {
+    MemitConfig c = defaults(numLayers);
+    Path file = dir.resolve(FILE);
+    if (!Files.isRegularFile(file)) return c;
+    JsonNode root;
+    try {
+      root = new ObjectMapper().readTree(file.toFile());
+    } catch (IOException e) {
+      throw new IllegalArgumentException(file + ": cannot read MEMIT settings: " + e.getMessage(), e);
+    }
+    if (root == null || !root.isObject()) throw new IllegalArgumentException(file + ": MEMIT settings must be a JSON object");
+    for (Iterator<Map.Entry<String, JsonNode>> it = root.fields(); it.hasNext(); ) {
+      Map.Entry<String, JsonNode> e = it.next();
+      JsonNode v = e.getValue();
+      if (e.getKey().startsWith("_")) continue; // comments
+      if (!v.isNumber()) throw new IllegalArgumentException(file + ": " + e.getKey() + " must be a number, got " + v);
+      c = switch (e.getKey()) {
+        case "klWeight" -> c.withKlWeight(v.floatValue());
+        case "lambda" -> c.withLambda(v.doubleValue());
+        case "residualBoosts" -> c.withResidual(c.residualScale, v.intValue());
+        case "repairRounds" -> c.withRepairRounds(v.intValue());
+        default -> throw new IllegalArgumentException(file + ": unknown MEMIT setting '" + e.getKey()
+            + "' (known: klWeight, lambda, residualBoosts, repairRounds)");
+      };
+    }
+    return c;
   }
 
   public MemitConfig withCovariance(CovarianceKind kind) {
-    return new MemitConfig(layers, vSteps, vLr, klWeight, normClamp, earlyStopProbability, minTargetProbability, residualScale, residualBoosts, lambda, kind, covarianceRank, mode);
+    return new MemitConfig(layers, vSteps, vLr, klWeight, normClamp, earlyStopProbability, minTargetProbability, residualScale, residualBoosts, repairRounds, lambda, kind, covarianceRank, mode);
   }
 
   public MemitConfig withCovarianceRank(int rank) {
-    return new MemitConfig(layers, vSteps, vLr, klWeight, normClamp, earlyStopProbability, minTargetProbability, residualScale, residualBoosts, lambda, covariance, rank, mode);
+    return new MemitConfig(layers, vSteps, vLr, klWeight, normClamp, earlyStopProbability, minTargetProbability, residualScale, residualBoosts, repairRounds, lambda, covariance, rank, mode);
   }
 
   public MemitConfig withLayers(List<Integer> band) {
-    return new MemitConfig(band, vSteps, vLr, klWeight, normClamp, earlyStopProbability, minTargetProbability, residualScale, residualBoosts, lambda, covariance, covarianceRank, mode);
+    return new MemitConfig(band, vSteps, vLr, klWeight, normClamp, earlyStopProbability, minTargetProbability, residualScale, residualBoosts, repairRounds, lambda, covariance, covarianceRank, mode);
   }
 
   public MemitConfig withLambda(double l) {
-    return new MemitConfig(layers, vSteps, vLr, klWeight, normClamp, earlyStopProbability, minTargetProbability, residualScale, residualBoosts, l, covariance, covarianceRank, mode);
+    return new MemitConfig(layers, vSteps, vLr, klWeight, normClamp, earlyStopProbability, minTargetProbability, residualScale, residualBoosts, repairRounds, l, covariance, covarianceRank, mode);
   }
 
   public MemitConfig withVStar(int steps, float lr) {
-    return new MemitConfig(layers, steps, lr, klWeight, normClamp, earlyStopProbability, minTargetProbability, residualScale, residualBoosts, lambda, covariance, covarianceRank, mode);
+    return new MemitConfig(layers, steps, lr, klWeight, normClamp, earlyStopProbability, minTargetProbability, residualScale, residualBoosts, repairRounds, lambda, covariance, covarianceRank, mode);
   }
 
   public MemitConfig withResidual(float rho, int boosts) {
-    return new MemitConfig(layers, vSteps, vLr, klWeight, normClamp, earlyStopProbability, minTargetProbability, rho, boosts, lambda, covariance, covarianceRank, mode);
+    return new MemitConfig(layers, vSteps, vLr, klWeight, normClamp, earlyStopProbability, minTargetProbability, rho, boosts, repairRounds, lambda, covariance, covarianceRank, mode);
+  }
+
+  public MemitConfig withKlWeight(float w) {
+    return new MemitConfig(layers, vSteps, vLr, w, normClamp, earlyStopProbability, minTargetProbability, residualScale, residualBoosts, repairRounds, lambda, covariance, covarianceRank, mode);
+  }
+
+  public MemitConfig withRepairRounds(int rounds) {
+    return new MemitConfig(layers, vSteps, vLr, klWeight, normClamp, earlyStopProbability, minTargetProbability, residualScale, residualBoosts, rounds, lambda, covariance, covarianceRank, mode);
   }
 
   public MemitConfig withMode(EditMode m) {
-    return new MemitConfig(layers, vSteps, vLr, klWeight, normClamp, earlyStopProbability, minTargetProbability, residualScale, residualBoosts, lambda, covariance, covarianceRank, m);
+    return new MemitConfig(layers, vSteps, vLr, klWeight, normClamp, earlyStopProbability, minTargetProbability, residualScale, residualBoosts, repairRounds, lambda, covariance, covarianceRank, m);
   }
 
   public int criticalLayer() {

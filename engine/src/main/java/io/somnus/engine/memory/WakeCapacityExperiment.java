@@ -51,8 +51,9 @@ public final class WakeCapacityExperiment {
     System.out.println("# " + variant.name() + " covariance " + kind + " threshold " + THRESHOLD);
     System.out.println(header);
     lines.add(header);
-    try (DjlModelRuntime rt = DjlModelRuntime.load(SomnusTiny.ensure(variant), Device.cpu())) {
-      MemitConfig config = MemitConfig.defaults(rt.config().numLayers()).withCovariance(kind).withMode(MemitConfig.EditMode.SEQUENTIAL);
+    Path checkpoint = SomnusTiny.ensure(variant);
+    try (DjlModelRuntime rt = DjlModelRuntime.load(checkpoint, Device.cpu())) {
+      MemitConfig config = MemitConfig.forCheckpoint(checkpoint, rt.config().numLayers()).withCovariance(kind).withMode(MemitConfig.EditMode.SEQUENTIAL);
       List<String> refs = world.referenceTexts(60);
       long t0 = System.nanoTime();
       CovarianceStats stats = CovarianceStats.loadOrCollect(rt.model(), rt.tokenizer(), config.layers(), refs.subList(0, 30),

@@ -24,9 +24,9 @@ public final class Checkpoint {
   public static final String SINGLE = "model.safetensors";
   public static final String INDEX = "model.safetensors.index.json";
   private static final ObjectMapper JSON = new ObjectMapper();
-  /** Files copied alongside the weights when a checkpoint is saved from another one. */
-  private static final List<String> TOKENIZER_FILES = List.of("tokenizer.json", "tokenizer_config.json",
-      "special_tokens_map.json", "generation_config.json");
+  /** Files copied alongside the weights when a checkpoint is saved from another one (its MEMIT settings too). */
+  private static final List<String> COMPANION_FILES = List.of("tokenizer.json", "tokenizer_config.json",
+      "special_tokens_map.json", "generation_config.json", "memit.json");
 
   private Checkpoint() {}
 
@@ -166,7 +166,7 @@ public final class Checkpoint {
       }
       Files.write(tmp.resolve(CONFIG), JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(config.toJson(dtype)));
       if (tokenizerSource != null) {
-        for (String f : TOKENIZER_FILES) {
+        for (String f : COMPANION_FILES) {
           Path src = tokenizerSource.resolve(f);
           if (Files.isRegularFile(src)) Files.copy(src, tmp.resolve(f), StandardCopyOption.REPLACE_EXISTING);
         }

@@ -94,7 +94,7 @@ public final class ConsolidationExperiment {
       List<Fact> pool = world.heldOutFacts().subList(0, n).stream().map(WorldFact::fact).toList();
       MemitEdit edit;
       try (DjlModelRuntime rt = DjlModelRuntime.load(base, Device.cpu())) {
-        MemitConfig mc = MemitConfig.defaults(rt.config().numLayers()).withMode(MemitConfig.EditMode.BATCH);
+        MemitConfig mc = MemitConfig.forCheckpoint(base, rt.config().numLayers()).withMode(MemitConfig.EditMode.BATCH);
         CovarianceStats stats = CovarianceStats.loadOrCollect(rt.model(), rt.tokenizer(), mc.layers(), refs.subList(0, 20),
             Runtimes.somnusHome().resolve("cache"));
         long t0 = System.nanoTime();

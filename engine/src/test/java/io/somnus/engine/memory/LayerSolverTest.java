@@ -157,4 +157,17 @@ class LayerSolverTest {
     IllegalStateException e = assertThrows(IllegalStateException.class, () -> LayerSolver.solve("w", k, yT, KeyRegulariser.identity(1e-30)));
     assertTrue(e.getMessage().contains("ill-conditioned"), e.getMessage());
   }
+
+  @Test
+  void addingTwoFactoredDeltasIsTheSumOfTheirDenseForms() {
+    LayerDelta a = new LayerDelta("w", 3, 2, 1, new float[] {1, 2, 3}, new float[] {1, -1});
+    LayerDelta b = new LayerDelta("w", 3, 2, 2, new float[] {0, 1, 2, 0, 1, 1}, new float[] {1, 2, 3, 4});
+    LayerDelta sum = a.plus(b);
+    assertEquals(3, sum.rank());
+    float[] da = a.dense();
+    float[] db = b.dense();
+    float[] ds = sum.dense();
+    for (int i = 0; i < ds.length; i++) assertEquals(da[i] + db[i], ds[i], 1e-6f, "entry " + i);
+    assertThrows(IllegalArgumentException.class, () -> a.plus(new LayerDelta("other", 3, 2, 1, new float[3], new float[2])));
+  }
 }

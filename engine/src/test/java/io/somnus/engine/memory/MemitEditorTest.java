@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -101,13 +102,59 @@ class MemitEditorTest {
     for (MemitConfig.EditMode mode : MemitConfig.EditMode.values()) {
       MemitEditor editor = new MemitEditor(rt, config.withMode(mode), stats);
       try (EditSet set = new EditSet(rt.model())) {
-        List<EditResult> results = editor.write(set, facts, true, null);
-        assertEquals(mode == MemitConfig.EditMode.BATCH ? 1 : facts.size(), results.size());
-        assertEquals(results.size(), set.edits().size());
+        MemitEditor.WriteResult results = editor.write(set, facts, true, null);
+        assertEquals(mode == MemitConfig.EditMode.BATCH ? 1 : facts.size(), results.edits().size());
+        assertEquals(results.written().size(), set.activeFacts().size(), "a repair replaces a fact's edit, never doubles it");
+        assertEquals(Set.copyOf(results.written()), Set.copyOf(set.activeFacts()));
         long hits = facts.stream().filter(probe::rawRecall).count();
         assertTrue(hits >= 4, mode + " write of 5 recalled " + hits);
         for (MemitEdit e : set.edits()) set.remove(e.id());
       }
+    }
+  }
+
+  @Test
+  void repairWritesAgainAFullScaleFactAnotherEditUndid() {
+    Fact victim = heldOut(9);
+    Fact bystander = world.sampleKnown(1, 3).get(0).fact();
+    MemitEditor editor = new MemitEditor(rt, config, stats);
+    try (EditSet set = new EditSet(rt.model())) {
+      MemitEdit written = editor.compute(List.of(victim), List.of(), null).edit();
+      set.apply(written, 1f);
+      assertTrue(probe.rawRecall(victim));
+      // An edit that takes the victim's edit back out, held by a fact the model states anyway.
+      List<LayerDelta> undo = new ArrayList<>();
+      for (LayerDelta d : written.deltas()) {
+        float[] u = d.u().clone();
+        for (int i = 0; i < u.length; i++) u[i] = -u[i];
+        undo.add(new LayerDelta(d.weightName(), d.rows(), d.cols(), d.rank(), u, d.v()));
+      }
+      MemitEdit saboteur = new MemitEdit("edit-undo", List.of(bystander), undo);
+      set.apply(saboteur, 1f);
+      assertFalse(probe.rawRecall(victim), "undone: " + probe.complete(victim.prompt()));
+      assertTrue(probe.rawRecall(bystander), "the bystander is stated by the base model");
+
+      MemitEditor.Repair none = new MemitEditor(rt, config.withRepairRounds(0), stats).repair(set);
+      assertTrue(none.rounds().isEmpty());
+      assertEquals(List.of(victim), none.unrecalled());
+
+      MemitEditor.Repair r = editor.repair(set);
+      assertEquals(List.of(written.id()), r.removedEditIds(), "only the edit holding the lost fact is replaced");
+      assertEquals(List.of(victim), set.editOf(victim).facts(), "by one edit holding the fact once");
+      assertEquals(List.of(victim), r.rewritten());
+      assertTrue(r.unrecalled().isEmpty());
+      assertTrue(probe.rawRecall(victim), "written again over the saboteur: " + probe.complete(victim.prompt()));
+      assertEquals(1f, set.scale(saboteur.id()));
+      assertEquals(2, set.edits().size());
+
+      // Edits below full scale belong to consolidation: left alone even when their fact is not stated.
+      MemitEdit rewritten = set.editOf(victim);
+      set.setScale(rewritten.id(), 0.05f);
+      assertFalse(probe.rawRecall(victim));
+      MemitEditor.Repair scaled = editor.repair(set);
+      assertTrue(scaled.rounds().isEmpty());
+      assertEquals(0.05f, set.scale(rewritten.id()));
+      for (MemitEdit e : set.edits()) set.remove(e.id());
     }
   }
 

@@ -56,6 +56,10 @@ final class TeachCommand implements Runnable {
           for (var f : t.written()) {
             System.out.println("  + " + f.id() + "  " + f.sentence() + (Boolean.TRUE.equals(t.recalledRightAfter().get(f.id())) ? "  [recalled]" : "  [not yet recalled]"));
           }
+          for (var f : t.repaired()) {
+            System.out.println("  ~ " + f.id() + "  " + f.sentence() + " (displaced by this edit, written again"
+                + (Boolean.TRUE.equals(t.recalledRightAfter().get(f.id())) ? ")  [recalled]" : ")  [not yet recalled]"));
+          }
           written += t.written().size();
         }
         for (String n : learned.notWritten()) System.out.println("  - " + n);

@@ -2,12 +2,12 @@ package io.somnus.cli.wake;
 
 import ai.djl.Device;
 import io.somnus.engine.memory.CovarianceStats;
+import io.somnus.engine.memory.EditSet;
 import io.somnus.engine.memory.EditResult;
 import io.somnus.engine.memory.Fact;
 import io.somnus.engine.memory.MemitConfig;
 import io.somnus.engine.memory.MemitEdit;
 import io.somnus.engine.memory.MemitEditor;
-import io.somnus.engine.memory.NullSpaceProjector;
 import io.somnus.engine.memory.RecallProbe;
 import io.somnus.engine.runtime.ModelRuntime;
 import io.somnus.engine.sleep.ComposedModel;
@@ -26,6 +26,7 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -34,8 +35,9 @@ import java.util.Set;
 
 /**
  * The awake model: the live version loaded as fused weights plus MEMIT edits, and the one writer of
- * new facts. {@link #teach} computes one MEMIT edit for the facts on the live weights, registers a
- * new version (same fused checkpoint, the new edit at scale 1, stage 0 for its facts), writes its
+ * new facts. {@link #teach} computes one MEMIT edit for the facts on the live weights (and tops up the earlier facts
+ * it displaced, replacing their edits), registers a new version (same fused checkpoint, the new edit at scale 1,
+ * stage 0 for its facts), writes its
  * fact-ledger snapshot and moves {@code live} to it by compare-and-set: a sleep that promoted in the
  * meantime makes the teach fail cleanly instead of dropping the sleep's work.
  *
@@ -43,18 +45,21 @@ import java.util.Set;
  * turn. Not thread-safe: one conversation turn at a time.
  */
 public final class WakeMemory implements AutoCloseable {
-  /** What one {@link #teach} did. */
-  public record Taught(String versionId, String editId, List<Fact> written, Map<String, String> skipped,
+  /**
+   * What one {@link #teach} did.
+   *
+   * @param repaired earlier facts the new edit displaced and the repair wrote again (their stages kept)
+   * @param recalledRightAfter raw recall on the new version, for the written and the repaired facts
+   */
+  public record Taught(String versionId, String editId, List<Fact> written, List<Fact> repaired, Map<String, String> skipped,
       Map<String, Boolean> recalledRightAfter) {
     public Taught {
       written = List.copyOf(written);
+      repaired = List.copyOf(repaired);
       skipped = Map.copyOf(skipped);
       recalledRightAfter = Map.copyOf(recalledRightAfter);
     }
   }
-
-  /** Relative eigenvalue threshold of the null-space projector (the engine's wake-capacity experiment setting). */
-  static final double NULL_SPACE_THRESHOLD = 1e-2;
 
   private final VersionLoader versions;
   private final Device device;
@@ -109,7 +114,8 @@ public final class WakeMemory implements AutoCloseable {
   }
 
   /**
-   * Writes {@code facts} into the live model as one MEMIT edit and makes the result live.
+   * Writes {@code facts} into the live model as one MEMIT edit, every fact already in memory preserved and those it
+   * displaces written again, and makes the result live.
    *
    * @throws io.somnus.store.AliasConflictException if live moved while writing (nothing was promoted)
    */
@@ -124,31 +130,60 @@ public final class WakeMemory implements AutoCloseable {
       if (known.contains(f.id())) skipped.put(f.sentence(), "already in memory");
       else fresh.add(f);
     }
-    if (fresh.isEmpty()) return new Taught(loaded.id(), null, List.of(), skipped, Map.of());
+    if (fresh.isEmpty()) return new Taught(loaded.id(), null, List.of(), List.of(), skipped, Map.of());
 
-    MemitEditor editor = new MemitEditor(model.runtime(), MemitConfig.forCheckpoint(state.fusedCheckpoint(), model.runtime().config().numLayers()), keyStatistics());
-    // Earlier facts' keys span a subspace the new edit must leave alone (AlphaEdit-style null space);
-    // with only a soft constraint, each new edit erodes the ones before it.
-    List<Fact> active = state.stages().facts();
-    NullSpaceProjector projector = active.isEmpty() ? null : editor.projectorFor(active, NULL_SPACE_THRESHOLD);
-    EditResult result = editor.compute(fresh, active, projector);
-    for (EditResult.SkippedFact s : result.skipped()) skipped.put(s.fact().sentence(), s.reason());
-    MemitEdit edit = result.edit();
-    if (edit == null) return new Taught(loaded.id(), null, List.of(), skipped, Map.of());
+    // Written on a scratch copy of the live weights, with the live edits in an EditSet, so that the repair can replace
+    // the edits holding facts the new edit displaced (MemitEditor#repair) while the live model keeps answering; the
+    // live model changes only when the new version is promoted. Soft preservation of every active fact plus repair is
+    // what the evaluation's wake-capacity experiment measures; an AlphaEdit null-space projection on top of it wrote
+    // fewer facts there (0.856 against 0.889 recall at 30 facts) and drifted more.
+    FactStageTable table = state.stages();
+    List<MemitEdit> edits;
+    Set<String> replaced = new LinkedHashSet<>();
+    List<Fact> written;
+    List<Fact> repaired;
+    try (ComposedModel scratch = ComposedModel.load(state.fusedCheckpoint(), List.of(), Map.of(), device);
+        EditSet set = EditSet.reapply(scratch.model(), atScales(state))) {
+      MemitConfig config = MemitConfig.forCheckpoint(state.fusedCheckpoint(), scratch.runtime().config().numLayers());
+      MemitEditor editor = new MemitEditor(scratch.runtime(), config, keyStatistics());
+      MemitEditor.WriteResult w = editor.write(set, fresh, true, null);
+      for (EditResult r : w.edits()) {
+        for (EditResult.SkippedFact s : r.skipped()) skipped.put(s.fact().sentence(), s.reason());
+        if (r.edit() != null) table = table.withEdit(r.edit());
+      }
+      written = w.written();
+      if (written.isEmpty()) return new Taught(loaded.id(), null, List.of(), List.of(), skipped, Map.of());
+      repaired = new ArrayList<>();
+      for (MemitEditor.Repair repair : w.repairs()) {
+        for (MemitEditor.Repair.Round round : repair.rounds()) {
+          table = table.withEditReplacing(round.merged(), round.replacedEditIds());
+          replaced.addAll(round.replacedEditIds());
+          for (Fact f : round.toppedUp()) if (!written.contains(f) && !repaired.contains(f)) repaired.add(f);
+        }
+      }
+      edits = set.edits();
+    }
+    MemitEdit edit = edits.stream().filter(e -> e.facts().contains(written.get(0))).findFirst().orElseThrow();
 
-    FactStageTable table = state.stages().withEdit(edit);
-    List<EditRef> refs = new ArrayList<>(loaded.memitEdits());
-    refs.add(new EditRef(edit.id(), EditArtifacts.write(versions.registry().store(), edit), 1f));
+    Set<String> stored = new LinkedHashSet<>();
+    List<EditRef> refs = new ArrayList<>();
+    for (EditRef r : loaded.memitEdits()) {
+      if (replaced.contains(r.editId())) continue;
+      refs.add(r);
+      stored.add(r.editId());
+    }
+    for (MemitEdit e : edits) {
+      if (!stored.contains(e.id())) refs.add(new EditRef(e.id(), EditArtifacts.write(versions.registry().store(), e), table.scale(e)));
+    }
     ModelVersion next = versions.registry().create(new NewVersion(loaded.id(), state.fusedCheckpoint(), loaded.loraHistory(),
-        refs, runId, Map.of("facts_written", (double) edit.facts().size())));
+        refs, runId, Map.of("facts_written", (double) written.size(), "facts_repaired", (double) repaired.size())));
 
-    List<MemitEdit> edits = new ArrayList<>(state.edits());
-    edits.add(edit);
     MemoryState nextState = new MemoryState(state.fusedCheckpoint(), state.generation(), edits, table);
     ComposedModel nextModel = nextState.load(device);
     Map<String, Boolean> recalled = new HashMap<>();
     RecallProbe probe = new RecallProbe(nextModel.runtime(), 12);
-    for (Fact f : edit.facts()) recalled.put(f.id(), probe.rawRecall(f));
+    for (Fact f : written) recalled.put(f.id(), probe.rawRecall(f));
+    for (Fact f : repaired) recalled.put(f.id(), probe.rawRecall(f));
 
     versions.ledger().write(runId, next.id(), rows(table, edits, recalled, runId, next.id()));
     try {
@@ -162,7 +197,14 @@ public final class WakeMemory implements AutoCloseable {
     state = nextState;
     loaded = next;
     loadedGeneration = generation + 1;
-    return new Taught(next.id(), edit.id(), edit.facts(), skipped, recalled);
+    return new Taught(next.id(), edit.id(), written, repaired, skipped, recalled);
+  }
+
+  private static Map<MemitEdit, Float> atScales(MemoryState s) {
+    Map<MemitEdit, Float> out = new LinkedHashMap<>();
+    Map<String, Float> scales = s.scales();
+    for (MemitEdit e : s.edits()) out.put(e, scales.get(e.id()));
+    return out;
   }
 
   private CovarianceStats keyStatistics() {

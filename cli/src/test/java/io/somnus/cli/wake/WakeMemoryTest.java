@@ -102,4 +102,37 @@ class WakeMemoryTest {
       }
     }
   }
+
+  @Test
+  void factsTaughtOneTurnAtATimeEachStayInExactlyOneStoredEdit() {
+    SyntheticWorld world = SomnusTiny.Variant.TEST.world();
+    Path base = SomnusTiny.ensure(SomnusTiny.Variant.TEST);
+    try (EmbeddedS3Server s3 = EmbeddedS3Server.start(dir.resolve("s3"));
+        S3ObjectStore store = S3ObjectStore.open(s3.settings("wake-turns"))) {
+      ModelRegistry registry = new ModelRegistry(store);
+      FactLedger ledger = new FactLedger(store);
+      WakeMemory.importBase(registry, ledger, base, "import-1");
+      List<Fact> taught = new java.util.ArrayList<>();
+      int repaired = 0;
+      try (WakeMemory memory = new WakeMemory(registry, ledger, dir.resolve("work"), Device.cpu(), world.referenceTexts(20), dir.resolve("cache"))) {
+        for (WorldFact wf : world.heldOutFacts().subList(0, 8)) {
+          WakeMemory.Taught t = memory.teach(List.of(wf.fact()), "turn-" + taught.size());
+          taught.addAll(t.written());
+          repaired += t.repaired().size();
+          ModelVersion live = registry.version(registry.aliases().live());
+          java.util.Set<String> stored = new java.util.HashSet<>();
+          live.memitEdits().forEach(r -> stored.add(r.editId()));
+          List<FactRow> rows = ledger.tableOfVersion(live.id()).orElseThrow();
+          assertEquals(taught.size(), rows.size(), "every fact taught so far is in the table once");
+          for (FactRow r : rows) assertTrue(stored.contains(r.editId()), r + " points at an edit the version does not hold");
+          assertEquals(memory.facts().entries().stream().map(e -> e.editId()).distinct().count(), stored.size(),
+              "no stored edit without a fact: replaced edits are dropped from the version");
+        }
+        // After the last turn every full-scale fact is stated again, or was left for the next turn's repair.
+        long stated = taught.stream().filter(f -> new io.somnus.engine.memory.RecallProbe(memory.runtime()).rawRecall(f)).count();
+        System.out.printf("taught %d facts one turn at a time: %d repaired along the way, %d stated now%n", taught.size(), repaired, stated);
+        assertTrue(stated >= taught.size() - 1, stated + " of " + taught.size() + " stated");
+      }
+    }
+  }
 }

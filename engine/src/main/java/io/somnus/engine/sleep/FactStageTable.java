@@ -74,6 +74,21 @@ public final class FactStageTable {
     return new FactStageTable(m);
   }
 
+  /**
+   * Records an edit that replaced {@code replaced} (a wake repair merges the edits holding displaced facts with a
+   * top-up, see {@code MemitEditor#repair}): a fact the table attributed to one of them keeps its stage and now
+   * belongs to {@code edit}; any other fact of {@code edit} is new and starts at stage 0.
+   */
+  public FactStageTable withEditReplacing(MemitEdit edit, Collection<String> replaced) {
+    Map<String, Entry> m = new LinkedHashMap<>(entries);
+    for (Fact f : edit.facts()) {
+      Entry old = m.get(f.id());
+      FactStage stage = old != null && replaced.contains(old.editId()) ? old.stage() : FactStage.WAKE;
+      m.put(f.id(), new Entry(f, edit.id(), stage));
+    }
+    return new FactStageTable(m);
+  }
+
   public List<Entry> entries() {
     return List.copyOf(entries.values());
   }

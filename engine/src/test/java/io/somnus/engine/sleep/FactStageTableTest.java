@@ -72,4 +72,26 @@ class FactStageTableTest {
     assertThrows(IllegalArgumentException.class, () -> FactStageTable.empty().afterGate(Map.of(C.id(), true)));
     assertThrows(IllegalArgumentException.class, () -> FactStageTable.empty().stage(C));
   }
+
+  @Test
+  void anEditThatReplacesOthersKeepsTheirFactsStagesAndStartsItsNewFactsAtZero() {
+    MemitEdit e1 = edit("e1", A);
+    MemitEdit e2 = edit("e2", B);
+    FactStageTable t = FactStageTable.of(List.of(e1, e2)).afterGate(Map.of(A.id(), true)).table();
+    assertEquals(FactStage.ofLevel(1), t.stage(A));
+    // A repair tops up B (displaced) and merges it with e2; C arrives with it.
+    MemitEdit merged = edit("e3", B, C);
+    t = t.withEditReplacing(merged, List.of("e2"));
+    assertEquals(FactStage.WAKE, t.stage(B));
+    assertEquals(FactStage.WAKE, t.stage(C));
+    assertEquals(FactStage.ofLevel(1), t.stage(A), "facts of other edits untouched");
+    // A fact of a replaced edit keeps its stage under the merged edit.
+    MemitEdit mergedA = edit("e4", A);
+    t = t.withEditReplacing(mergedA, List.of("e1"));
+    assertEquals(FactStage.ofLevel(1), t.stage(A));
+    assertEquals("e4", t.entries().stream().filter(e -> e.fact().equals(A)).findFirst().orElseThrow().editId());
+    // A fact the table attributes to an edit that was not replaced restarts, as withEdit does.
+    t = t.withEditReplacing(edit("e5", A), List.of("e1"));
+    assertEquals(FactStage.WAKE, t.stage(A));
+  }
 }

@@ -50,6 +50,14 @@ public record LayerDelta(String weightName, int rows, int cols, int rank, float[
         sideBySide(v, rank, other.v, other.rank, cols));
   }
 
+  /** s·ΔW (U scaled, V shared). */
+  public LayerDelta scaled(float s) {
+    if (s == 1f) return this;
+    float[] us = u.clone();
+    for (int i = 0; i < us.length; i++) us[i] *= s;
+    return new LayerDelta(weightName, rows, cols, rank, us, v);
+  }
+
   private static float[] sideBySide(float[] a, int ra, float[] b, int rb, int n) {
     float[] out = new float[n * (ra + rb)];
     for (int i = 0; i < n; i++) {

@@ -169,5 +169,7 @@ class LayerSolverTest {
     float[] ds = sum.dense();
     for (int i = 0; i < ds.length; i++) assertEquals(da[i] + db[i], ds[i], 1e-6f, "entry " + i);
     assertThrows(IllegalArgumentException.class, () -> a.plus(new LayerDelta("other", 3, 2, 1, new float[3], new float[2])));
+    float[] half = a.scaled(0.5f).dense();
+    for (int i = 0; i < half.length; i++) assertEquals(0.5f * da[i], half[i], 1e-6f, "scaled entry " + i);
   }
 }

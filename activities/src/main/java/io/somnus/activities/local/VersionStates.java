@@ -1,5 +1,7 @@
 package io.somnus.activities.local;
 
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.somnus.activities.BadStepInputException;
 import io.somnus.activities.FactState;
 import io.somnus.engine.memory.Fact;
@@ -14,7 +16,9 @@ import io.somnus.store.FactRow;
 import io.somnus.store.ModelRegistry;
 import io.somnus.store.ModelVersion;
 import io.somnus.store.NewVersion;
+import io.somnus.store.PreconditionFailedException;
 import io.somnus.store.VersionNotFoundException;
+import io.somnus.store.WriteCondition;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -23,13 +27,25 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * Turns a stored model version into the engine's {@link MemoryState} (fused checkpoint on local disk,
  * MEMIT edits, per-fact stages) and back. Fact stages of a version come from the fact-ledger snapshot
- * written for it; a version with no snapshot yet has all its edited facts at stage 0.
+ * written for it; a version a step derived (a working, candidate or gated version) carries the table it was
+ * derived with until a run's snapshot records it; an imported version has all its edited facts at stage 0.
  */
 final class VersionStates {
+  /**
+   * Stage tables of derived versions, one immutable document per version. Without it a candidate read back by the
+   * next step had every fact at stage 0, so a gate could never move a fact past stage 1 however often it slept.
+   */
+  static final String STAGES = "stages/";
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  /** One fact of a stored stage table. */
+  record StageRow(String subject, String relation, String object, String editId, int stage) {}
+
   private final ModelRegistry registry;
   private final FactLedger ledger;
   private final Path workDir;
@@ -68,7 +84,7 @@ final class VersionStates {
 
   FactStageTable stages(ModelVersion v, List<MemitEdit> edits) {
     var rows = ledger.tableOfVersion(v.id());
-    if (rows.isEmpty()) return FactStageTable.of(edits);
+    if (rows.isEmpty()) return storedStages(v.id()).orElseGet(() -> FactStageTable.of(edits));
     List<FactStageTable.Entry> entries = new ArrayList<>();
     for (FactRow r : rows.get()) {
       entries.add(new FactStageTable.Entry(new Fact(r.subject(), r.relation(), r.object()), r.editId(), FactStage.ofLevel(r.stage())));
@@ -100,7 +116,45 @@ final class VersionStates {
       if (table.dissolved(e)) continue;  // scale 0: its capacity is freed, the fused weights hold its facts
       refs.add(new EditRef(e.id(), EditArtifacts.write(registry.store(), e), table.scale(e)));
     }
-    return registry.create(new NewVersion(parent.id(), dir, loraHistory, refs, runId, metrics)).id();
+    String id = registry.create(new NewVersion(parent.id(), dir, loraHistory, refs, runId, metrics)).id();
+    storeStages(id, table);
+    return id;
+  }
+
+  private void storeStages(String versionId, FactStageTable table) {
+    List<StageRow> rows = new ArrayList<>();
+    for (FactStageTable.Entry e : table.entries()) {
+      rows.add(new StageRow(e.fact().subject(), e.fact().relation(), e.fact().object(), e.editId(), e.stage().level()));
+    }
+    byte[] json;
+    try {
+      json = JSON.writeValueAsBytes(rows);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    try {
+      registry.store().writeDocument(STAGES + versionId + ".json", json, WriteCondition.absent());
+    } catch (PreconditionFailedException exists) {
+      // A retried step derived the same version again: its table is already there (version ids are content hashes).
+      if (!storedStages(versionId).map(t -> t.entries().equals(table.entries())).orElse(false)) {
+        throw new IllegalStateException("version " + versionId + " already has a different stage table");
+      }
+    }
+  }
+
+  private Optional<FactStageTable> storedStages(String versionId) {
+    return registry.store().readDocument(STAGES + versionId + ".json").map(d -> {
+      try {
+        List<StageRow> rows = JSON.readValue(d.content(), new TypeReference<List<StageRow>>() {});
+        List<FactStageTable.Entry> entries = new ArrayList<>();
+        for (StageRow r : rows) {
+          entries.add(new FactStageTable.Entry(new Fact(r.subject(), r.relation(), r.object()), r.editId(), FactStage.ofLevel(r.stage())));
+        }
+        return FactStageTable.of(entries);
+      } catch (IOException e) {
+        throw new IllegalStateException(d.name() + ": unreadable stage table: " + e.getMessage(), e);
+      }
+    });
   }
 
   static List<FactState> factStates(FactStageTable table, Map<String, Boolean> raw, Map<String, Boolean> chat) {

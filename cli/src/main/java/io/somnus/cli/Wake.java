@@ -28,7 +28,7 @@ final class Wake {
   /** The live model of the services' registry, writing new facts with MEMIT. */
   static WakeMemory memory(SomnusServices services) {
     // 300 texts: a second moment from 30 protected those texts and little else (evaluation, wake capacity).
-    var texts = SomnusTiny.Variant.DEFAULT.world().referenceTexts(300);
+    var texts = SomnusTiny.Variant.DEFAULT.world().referenceTexts(io.somnus.activities.local.LocalStepSettings.KEY_STATISTICS_TEXTS);
     return new WakeMemory(services.registry(), services.ledger(), ModelSteps.workDir(services), Devices.of(services.config()),
         texts, Runtimes.somnusHome().resolve("cache"));
   }

@@ -18,10 +18,11 @@ import java.util.Objects;
  * How the model steps measure and train: the engine's sleep settings minus the per-run parts.
  *
  * @param recallTokens tokens generated per recall probe
+ * @param keyStatisticsTexts reference texts of MEMIT's key statistics, for the null-space refresh
  * @param rawStatements also train "subject relation → object" so raw recall survives dissolution
  */
 public record LocalStepSettings(LoraConfig lora, ValidationConfig validation, ProbeSet probes, ReplaySet replay,
-    FactQuestions questions, int recallTokens, boolean rawStatements, Device device) {
+    FactQuestions questions, int recallTokens, boolean rawStatements, List<String> keyStatisticsTexts, Device device) {
 
   public LocalStepSettings {
     Objects.requireNonNull(lora, "lora");
@@ -30,7 +31,12 @@ public record LocalStepSettings(LoraConfig lora, ValidationConfig validation, Pr
     Objects.requireNonNull(replay, "replay");
     Objects.requireNonNull(questions, "questions");
     Objects.requireNonNull(device, "device");
+    keyStatisticsTexts = List.copyOf(keyStatisticsTexts);
+    if (keyStatisticsTexts.isEmpty()) throw new IllegalArgumentException("MEMIT's key statistics need reference texts");
   }
+
+  /** Reference texts of MEMIT's key statistics: the wake's (somnus wake/chat), so both share one cached file. */
+  public static final int KEY_STATISTICS_TEXTS = 300;
 
   /**
    * Settings for a somnus-tiny model built from {@code world}: reference texts and behaviour prompts
@@ -51,7 +57,7 @@ public record LocalStepSettings(LoraConfig lora, ValidationConfig validation, Pr
     }
     return new LocalStepSettings(LoraConfig.defaults(), ValidationConfig.defaults(),
         new ProbeSet(refs.subList(20, 40), behaviour, 16), new ReplaySet(replayPrompts, refs.subList(40, refs.size()), 24),
-        LocalStepSettings::relationQuestions, 16, true, device);
+        LocalStepSettings::relationQuestions, 16, true, world.referenceTexts(KEY_STATISTICS_TEXTS), device);
   }
 
   /** Questions from the relation's own template; an unknown relation gets a question without the object. */

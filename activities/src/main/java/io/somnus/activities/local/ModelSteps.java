@@ -8,9 +8,16 @@ import io.somnus.activities.HealthCheckActivity;
 import io.somnus.activities.NullSpaceRefreshActivity;
 import io.somnus.activities.TrainLoraActivity;
 import io.somnus.activities.ValidateActivity;
+import io.somnus.engine.memory.CovarianceStats;
+import io.somnus.engine.memory.EditSet;
 import io.somnus.engine.memory.Fact;
+import io.somnus.engine.memory.MemitConfig;
+import io.somnus.engine.memory.MemitEdit;
+import io.somnus.engine.memory.MemitEditor;
+import io.somnus.engine.memory.RecallProbe;
 import io.somnus.engine.model.Checkpoint;
 import io.somnus.engine.model.HostTensor;
+import io.somnus.engine.model.Runtimes;
 import io.somnus.engine.model.SafeTensors;
 import io.somnus.engine.runtime.ModelRuntime;
 import io.somnus.engine.sleep.CandidateValidator;
@@ -140,16 +147,50 @@ final class ModelSteps {
     }
   }
 
+  /** Relative eigenvalue threshold of the generic key directions the refresh protects (as the wake-capacity experiment). */
+  static final double NULL_SPACE_THRESHOLD = 1e-2;
+
   /**
-   * Not yet a MEMIT rewrite: the engine's refresh API is still moving. Reports the degraded facts as
-   * not refreshed and trains on the version as it is, which is what the workflow does when the
-   * refresh finds nothing to rewrite.
+   * Step 4: the audit's degraded facts are topped up inside the null space of every other fact's keys
+   * ({@link MemitEditor#refresh}), on a scratch copy of the version's weights, into a new working version that is
+   * not live. The refreshed facts restart at stage 0 under the merged edit (it holds them at full scale again). A
+   * degraded fact that is still not recalled afterwards is reported as failed; training goes on either way.
    */
   final class Refresh implements NullSpaceRefreshActivity {
     @Override
     public Result refresh(Input in) {
-      states.version(in.versionId());
-      return new Result(in.versionId(), List.of(), in.degradedFactIds());
+      return journal.once(in.runId(), "null-space-refresh", Result.class, () -> {
+        ModelVersion version = states.version(in.versionId());
+        MemoryState state = states.state(in.versionId());
+        List<Fact> degraded = new ArrayList<>();
+        for (Fact f : select(state.stages(), in.degradedFactIds())) {
+          if (state.edits().stream().anyMatch(e -> e.facts().contains(f))) degraded.add(f); // only an edit can be topped up
+        }
+        if (degraded.isEmpty()) return new Result(in.versionId(), List.of(), in.degradedFactIds());
+        heartbeat("refreshing " + degraded.size() + " degraded facts");
+        Map<MemitEdit, Float> atScales = new LinkedHashMap<>();
+        Map<String, Float> scales = state.scales();
+        for (MemitEdit e : state.edits()) atScales.put(e, scales.get(e.id()));
+        try (ComposedModel scratch = ComposedModel.load(state.fusedCheckpoint(), List.of(), Map.of(), settings.device());
+            EditSet set = EditSet.reapply(scratch.model(), atScales)) {
+          MemitConfig config = MemitConfig.forCheckpoint(state.fusedCheckpoint(), scratch.runtime().config().numLayers());
+          CovarianceStats stats = CovarianceStats.loadOrCollect(scratch.model(), scratch.tokenizer(), config.layers(),
+              settings.keyStatisticsTexts(), Runtimes.somnusHome().resolve("cache"));
+          MemitEditor.RefreshResult r = new MemitEditor(scratch.runtime(), config, stats).refresh(set, degraded, NULL_SPACE_THRESHOLD);
+          if (r.rewritten().edit() == null) return new Result(in.versionId(), List.of(), in.degradedFactIds());
+          FactStageTable table = state.stages().withEdit(r.rewritten().edit());
+          RecallProbe probe = new RecallProbe(scratch.runtime(), settings.recallTokens());
+          List<String> refreshed = new ArrayList<>();
+          List<String> failed = new ArrayList<>();
+          for (String id : in.degradedFactIds()) {
+            Fact f = degraded.stream().filter(x -> x.id().equals(id)).findFirst().orElse(null);
+            (f != null && probe.rawRecall(f) ? refreshed : failed).add(id);
+          }
+          String working = states.derive(version, null, version.loraHistory(), set.edits(), table, in.runId(),
+              Map.of("facts_refreshed", (double) refreshed.size()));
+          return new Result(working, refreshed, failed);
+        }
+      });
     }
   }
 

@@ -148,11 +148,13 @@ public final class BenchExperiment implements Experiment {
         SleepReport r = s.sleep().report();
         sleepData.put("facts", edit.facts().size());
         sleepData.put("status", r.status().name());
+        sleepData.put("reason", r.reason() == null ? "" : r.reason());
         sleepData.put("stepSeconds", r.seconds());
         sleepData.put("trainingSteps", r.trainingSteps());
         sleepData.put("secondsPerFact", r.totalSeconds() / edit.facts().size());
         sleepData.put("secondsPerTrainingStep", r.seconds().getOrDefault("train", Double.NaN) / Math.max(1, r.trainingSteps()));
-        ctx.log("bench sleep of %d facts: %s in %.0f s %s", edit.facts().size(), r.status(), r.totalSeconds(), r.seconds());
+        ctx.log("bench sleep of %d facts: %s in %.0f s %s %s", edit.facts().size(), r.status(), r.totalSeconds(), r.seconds(),
+            r.reason() == null ? "" : r.reason());
       }
     }
     Sweeps.deleteTree(versions);
@@ -185,6 +187,8 @@ public final class BenchExperiment implements Experiment {
               + "%.1f s per fact; seconds per step of the pipeline: %s.%n", sleep.get("facts"), sleep.get("status"),
           sleep.get("trainingSteps"), (Double) sleep.get("secondsPerTrainingStep"), (Double) sleep.get("secondsPerFact"),
           sleep.get("stepSeconds")));
+      Object why = sleep.get("reason");
+      if (why != null && !why.toString().isBlank()) body.append("Why it was not promoted: ").append(why).append("\n");
     }
     body.append(String.format(Locale.ROOT, "%nPeak resident memory of the evaluation process so far: %.0f MiB.%n", peakMiB));
     String method = """

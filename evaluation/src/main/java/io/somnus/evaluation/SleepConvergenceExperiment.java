@@ -20,7 +20,7 @@ import java.util.Map;
 public final class SleepConvergenceExperiment implements Experiment {
   static final double NULL_SPACE_THRESHOLD = 1e-2;
 
-  record CyclePoint(long seed, int cycle, double recall, int degraded, int refreshed, double pplDriftPct, double seconds) {}
+  record CyclePoint(long seed, int cycle, double recall, int degraded, int refreshed, double pplDriftPct, double seconds, double healthyKept) {}
 
   @Override
   public String name() {
@@ -44,26 +44,31 @@ public final class SleepConvergenceExperiment implements Experiment {
         for (WorldFact wf : pool) written.addAll(wake.write(List.of(wf.fact()), false));
         List<Fact> bad = Measures.degraded(rt, written);
         points.add(new CyclePoint(seed, 0, 1 - bad.size() / (double) written.size(), bad.size(), 0,
-            Measures.driftPercent(Models.meanPerplexity(rt, pplTexts), ppl0), 0));
+            Measures.driftPercent(Models.meanPerplexity(rt, pplTexts), ppl0), 0, Double.NaN));
         Integer converged = bad.isEmpty() ? 0 : null;
         for (int c = 1; c <= p.sleepCycles(); c++) {
           long tc = System.nanoTime();
           int refreshed = 0;
+          List<Fact> healthy = new ArrayList<>(written);
+          healthy.removeAll(bad);
           if (!bad.isEmpty()) {
             MemitEditor.RefreshResult r = wake.editor().refresh(wake.edits(), bad, NULL_SPACE_THRESHOLD);
             refreshed = r.rewritten().written().size();
           }
           bad = Measures.degraded(rt, written);
           double secs = (System.nanoTime() - tc) / 1e9;
+          // The constraint's promise: what was recalled before this cycle's refresh still is.
+          long lostHealthy = healthy.stream().filter(bad::contains).count();
+          double kept = healthy.isEmpty() ? Double.NaN : 1 - lostHealthy / (double) healthy.size();
           points.add(new CyclePoint(seed, c, 1 - bad.size() / (double) written.size(), bad.size(), refreshed,
-              Measures.driftPercent(Models.meanPerplexity(rt, pplTexts), ppl0), secs));
+              Measures.driftPercent(Models.meanPerplexity(rt, pplTexts), ppl0), secs, kept));
           if (bad.isEmpty() && converged == null) converged = c;
         }
         cyclesToConverge.add(converged == null ? -1 : converged);
         ctx.log("sleep-convergence seed %d: %s", seed, converged == null ? "not converged" : "converged after " + converged);
       }
     }
-    Markdown t = new Markdown("cycle", "raw recall", "degraded", "refreshed", "PPL drift %", "seconds");
+    Markdown t = new Markdown("cycle", "raw recall", "degraded", "refreshed", "healthy facts still recalled", "PPL drift %", "seconds");
     List<Double> xs = new ArrayList<>();
     List<Spread> ys = new ArrayList<>();
     for (int c = 0; c <= p.sleepCycles(); c++) {
@@ -74,6 +79,7 @@ public final class SleepConvergenceExperiment implements Experiment {
       ys.add(r);
       t.row(c == 0 ? "0 (after wake)" : c, r.format(3), Spread.of(at.stream().mapToDouble(CyclePoint::degraded).toArray()).format(1),
           c == 0 ? "–" : Spread.of(at.stream().mapToDouble(CyclePoint::refreshed).toArray()).format(1),
+          c == 0 ? "–" : Spread.of(at.stream().mapToDouble(CyclePoint::healthyKept).filter(x -> !Double.isNaN(x)).toArray()).format(3),
           Spread.of(at.stream().mapToDouble(CyclePoint::pplDriftPct).toArray()).format(2),
           c == 0 ? "–" : Spread.of(at.stream().mapToDouble(CyclePoint::seconds).toArray()).format(1));
     }

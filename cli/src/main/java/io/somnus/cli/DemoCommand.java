@@ -78,6 +78,8 @@ final class DemoCommand implements Runnable {
             t.written().forEach(f -> writtenIds.add(f.id()));
             t.written().forEach(f -> System.out.println("  remembered: " + f.sentence()
                 + (Boolean.TRUE.equals(t.recalledRightAfter().get(f.id())) ? " (recalled right away)" : " (written, not yet recalled)")));
+            t.repaired().forEach(f -> System.out.println("  written again: " + f.sentence() + " (the new edit displaced it; "
+                + (Boolean.TRUE.equals(t.recalledRightAfter().get(f.id())) ? "recalled again)" : "not yet recalled)")));
           }
           learned.notWritten().forEach(s -> System.out.println("  not remembered: " + s));
         }

@@ -12,7 +12,6 @@ import io.somnus.engine.memory.CovarianceStats;
 import io.somnus.engine.memory.EditSet;
 import io.somnus.engine.memory.Fact;
 import io.somnus.engine.memory.MemitConfig;
-import io.somnus.engine.memory.MemitEdit;
 import io.somnus.engine.memory.MemitEditor;
 import io.somnus.engine.memory.RecallProbe;
 import io.somnus.engine.model.Checkpoint;
@@ -168,11 +167,8 @@ final class ModelSteps {
         }
         if (degraded.isEmpty()) return new Result(in.versionId(), List.of(), in.degradedFactIds());
         heartbeat("refreshing " + degraded.size() + " degraded facts");
-        Map<MemitEdit, Float> atScales = new LinkedHashMap<>();
-        Map<String, Float> scales = state.scales();
-        for (MemitEdit e : state.edits()) atScales.put(e, scales.get(e.id()));
         try (ComposedModel scratch = ComposedModel.load(state.fusedCheckpoint(), List.of(), Map.of(), settings.device());
-            EditSet set = EditSet.reapply(scratch.model(), atScales)) {
+            EditSet set = EditSet.reapply(scratch.model(), state.editsAtScales())) {
           MemitConfig config = MemitConfig.forCheckpoint(state.fusedCheckpoint(), scratch.runtime().config().numLayers());
           CovarianceStats stats = CovarianceStats.loadOrCollect(scratch.model(), scratch.tokenizer(), config.layers(),
               settings.keyStatisticsTexts(), Runtimes.somnusHome().resolve("cache"));

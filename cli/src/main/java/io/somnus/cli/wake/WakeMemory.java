@@ -26,7 +26,6 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -143,7 +142,7 @@ public final class WakeMemory implements AutoCloseable {
     List<Fact> written;
     List<Fact> repaired;
     try (ComposedModel scratch = ComposedModel.load(state.fusedCheckpoint(), List.of(), Map.of(), device);
-        EditSet set = EditSet.reapply(scratch.model(), atScales(state))) {
+        EditSet set = EditSet.reapply(scratch.model(), state.editsAtScales())) {
       MemitConfig config = MemitConfig.forCheckpoint(state.fusedCheckpoint(), scratch.runtime().config().numLayers());
       MemitEditor editor = new MemitEditor(scratch.runtime(), config, keyStatistics());
       MemitEditor.WriteResult w = editor.write(set, fresh, true, null);
@@ -198,13 +197,6 @@ public final class WakeMemory implements AutoCloseable {
     loaded = next;
     loadedGeneration = generation + 1;
     return new Taught(next.id(), edit.id(), written, repaired, skipped, recalled);
-  }
-
-  private static Map<MemitEdit, Float> atScales(MemoryState s) {
-    Map<MemitEdit, Float> out = new LinkedHashMap<>();
-    Map<String, Float> scales = s.scales();
-    for (MemitEdit e : s.edits()) out.put(e, scales.get(e.id()));
-    return out;
   }
 
   private CovarianceStats keyStatistics() {

@@ -3,6 +3,7 @@ package io.somnus.engine.sleep;
 import ai.djl.Device;
 import io.somnus.engine.memory.MemitEdit;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -22,6 +23,14 @@ public record MemoryState(Path fusedCheckpoint, int generation, List<MemitEdit> 
 
   public Map<String, Float> scales() {
     return stages.scales(edits);
+  }
+
+  /** Every edit at its scale, in application order (for {@link io.somnus.engine.memory.EditSet#reapply}). */
+  public Map<MemitEdit, Float> editsAtScales() {
+    Map<String, Float> scales = scales();
+    Map<MemitEdit, Float> out = new LinkedHashMap<>();
+    for (MemitEdit e : edits) out.put(e, scales.get(e.id()));
+    return out;
   }
 
   /** The live model of this state. */

@@ -1,8 +1,10 @@
 package io.somnus.evaluation;
 
 import ai.djl.Device;
+import io.somnus.engine.memory.MemitConfig;
 import io.somnus.engine.model.Runtimes;
 import io.somnus.engine.runtime.DjlModelRuntime;
+import io.somnus.engine.runtime.ModelRuntime;
 import io.somnus.engine.tiny.SomnusTiny;
 import io.somnus.engine.tiny.SyntheticWorld;
 import java.nio.file.Path;
@@ -47,8 +49,8 @@ public final class Models {
   }
 
   /** MEMIT settings of the base checkpoint (its {@code memit.json} over the defaults), for {@code rt} loaded from it or fused from it. */
-  public io.somnus.engine.memory.MemitConfig memit(io.somnus.engine.runtime.ModelRuntime rt) {
-    return io.somnus.engine.memory.MemitConfig.forCheckpoint(checkpoint, rt.config().numLayers());
+  public MemitConfig memit(ModelRuntime rt) {
+    return MemitConfig.forCheckpoint(checkpoint, rt.config().numLayers());
   }
 
   /** A fresh copy of the base model; every condition starts from one so no edit leaks between them. */

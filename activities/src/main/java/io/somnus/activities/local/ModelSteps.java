@@ -167,24 +167,26 @@ final class ModelSteps {
         }
         if (degraded.isEmpty()) return new Result(in.versionId(), List.of(), in.degradedFactIds());
         heartbeat("refreshing " + degraded.size() + " degraded facts");
-        try (ComposedModel scratch = ComposedModel.load(state.fusedCheckpoint(), List.of(), Map.of(), settings.device());
-            EditSet set = EditSet.reapply(scratch.model(), state.editsAtScales())) {
+        try (ComposedModel scratch = ComposedModel.load(state.fusedCheckpoint(), List.of(), Map.of(), settings.device())) {
           MemitConfig config = MemitConfig.forCheckpoint(state.fusedCheckpoint(), scratch.runtime().config().numLayers());
+          // On the fused weights alone, before the edits go on, as the wake collects them: one cached file for both.
           CovarianceStats stats = CovarianceStats.loadOrCollect(scratch.model(), scratch.tokenizer(), config.layers(),
               settings.keyStatisticsTexts(), Runtimes.somnusHome().resolve("cache"));
-          MemitEditor.RefreshResult r = new MemitEditor(scratch.runtime(), config, stats).refresh(set, degraded, NULL_SPACE_THRESHOLD);
-          if (r.rewritten().edit() == null) return new Result(in.versionId(), List.of(), in.degradedFactIds());
-          FactStageTable table = state.stages().withEdit(r.rewritten().edit());
-          RecallProbe probe = new RecallProbe(scratch.runtime(), settings.recallTokens());
-          List<String> refreshed = new ArrayList<>();
-          List<String> failed = new ArrayList<>();
-          for (String id : in.degradedFactIds()) {
-            Fact f = degraded.stream().filter(x -> x.id().equals(id)).findFirst().orElse(null);
-            (f != null && probe.rawRecall(f) ? refreshed : failed).add(id);
+          try (EditSet set = EditSet.reapply(scratch.model(), state.editsAtScales())) {
+            MemitEditor.RefreshResult r = new MemitEditor(scratch.runtime(), config, stats).refresh(set, degraded, NULL_SPACE_THRESHOLD);
+            if (r.rewritten().edit() == null) return new Result(in.versionId(), List.of(), in.degradedFactIds());
+            FactStageTable table = state.stages().withEdit(r.rewritten().edit());
+            RecallProbe probe = new RecallProbe(scratch.runtime(), settings.recallTokens());
+            List<String> refreshed = new ArrayList<>();
+            List<String> failed = new ArrayList<>();
+            for (String id : in.degradedFactIds()) {
+              Fact f = degraded.stream().filter(x -> x.id().equals(id)).findFirst().orElse(null);
+              (f != null && probe.rawRecall(f) ? refreshed : failed).add(id);
+            }
+            String working = states.derive(version, null, version.loraHistory(), set.edits(), table, in.runId(),
+                Map.of("facts_refreshed", (double) refreshed.size()));
+            return new Result(working, refreshed, failed);
           }
-          String working = states.derive(version, null, version.loraHistory(), set.edits(), table, in.runId(),
-              Map.of("facts_refreshed", (double) refreshed.size()));
-          return new Result(working, refreshed, failed);
         }
       });
     }

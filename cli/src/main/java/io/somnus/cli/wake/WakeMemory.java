@@ -141,26 +141,29 @@ public final class WakeMemory implements AutoCloseable {
     Set<String> replaced = new LinkedHashSet<>();
     List<Fact> written;
     List<Fact> repaired;
-    try (ComposedModel scratch = ComposedModel.load(state.fusedCheckpoint(), List.of(), Map.of(), device);
-        EditSet set = EditSet.reapply(scratch.model(), state.editsAtScales())) {
+    try (ComposedModel scratch = ComposedModel.load(state.fusedCheckpoint(), List.of(), Map.of(), device)) {
       MemitConfig config = MemitConfig.forCheckpoint(state.fusedCheckpoint(), scratch.runtime().config().numLayers());
-      MemitEditor editor = new MemitEditor(scratch.runtime(), config, keyStatistics());
-      MemitEditor.WriteResult w = editor.write(set, fresh, true, null);
-      for (EditResult r : w.edits()) {
-        for (EditResult.SkippedFact s : r.skipped()) skipped.put(s.fact().sentence(), s.reason());
-        if (r.edit() != null) table = table.withEdit(r.edit());
-      }
-      written = w.written();
-      if (written.isEmpty()) return new Taught(loaded.id(), null, List.of(), List.of(), skipped, Map.of());
-      repaired = new ArrayList<>();
-      for (MemitEditor.Repair repair : w.repairs()) {
-        for (MemitEditor.Repair.Round round : repair.rounds()) {
-          table = table.withEditReplacing(round.merged(), round.replacedEditIds());
-          replaced.addAll(round.replacedEditIds());
-          for (Fact f : round.toppedUp()) if (!written.contains(f) && !repaired.contains(f)) repaired.add(f);
+      // On the fused weights alone, before the live edits go on: every version sharing them reuses one cached file.
+      CovarianceStats stats = CovarianceStats.loadOrCollect(scratch.model(), scratch.tokenizer(), config.layers(), statsTexts, statsCache);
+      try (EditSet set = EditSet.reapply(scratch.model(), state.editsAtScales())) {
+        MemitEditor editor = new MemitEditor(scratch.runtime(), config, stats);
+        MemitEditor.WriteResult w = editor.write(set, fresh, true, null);
+        for (EditResult r : w.edits()) {
+          for (EditResult.SkippedFact s : r.skipped()) skipped.put(s.fact().sentence(), s.reason());
+          if (r.edit() != null) table = table.withEdit(r.edit());
         }
+        written = w.written();
+        if (written.isEmpty()) return new Taught(loaded.id(), null, List.of(), List.of(), skipped, Map.of());
+        repaired = new ArrayList<>();
+        for (MemitEditor.Repair repair : w.repairs()) {
+          for (MemitEditor.Repair.Round round : repair.rounds()) {
+            table = table.withEditReplacing(round.merged(), round.replacedEditIds());
+            replaced.addAll(round.replacedEditIds());
+            for (Fact f : round.toppedUp()) if (!written.contains(f) && !repaired.contains(f)) repaired.add(f);
+          }
+        }
+        edits = set.edits();
       }
-      edits = set.edits();
     }
     MemitEdit edit = edits.stream().filter(e -> e.facts().contains(written.get(0))).findFirst().orElseThrow();
 
@@ -199,13 +202,6 @@ public final class WakeMemory implements AutoCloseable {
     return new Taught(next.id(), edit.id(), written, repaired, skipped, recalled);
   }
 
-  private CovarianceStats keyStatistics() {
-    // On the fused weights alone, so every version sharing them reuses one cached file.
-    try (ComposedModel base = ComposedModel.load(state.fusedCheckpoint(), List.of(), Map.of(), device)) {
-      MemitConfig c = MemitConfig.forCheckpoint(state.fusedCheckpoint(), base.runtime().config().numLayers());
-      return CovarianceStats.loadOrCollect(base.model(), base.tokenizer(), c.layers(), statsTexts, statsCache);
-    }
-  }
 
   /** Ledger rows of a version: every fact with its stage, its edit's scale and, for new ones, recall. */
   private List<FactRow> rows(FactStageTable table, List<MemitEdit> edits, Map<String, Boolean> recalled, String runId, String versionId) {

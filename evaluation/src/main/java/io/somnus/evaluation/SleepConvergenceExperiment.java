@@ -18,8 +18,6 @@ import java.util.Map;
  * finds nothing degraded.
  */
 public final class SleepConvergenceExperiment implements Experiment {
-  static final double NULL_SPACE_THRESHOLD = 1e-2;
-
   record CyclePoint(long seed, int cycle, double recall, int degraded, int refreshed, double pplDriftPct, double seconds, double healthyKept) {}
 
   @Override
@@ -36,9 +34,11 @@ public final class SleepConvergenceExperiment implements Experiment {
     List<String> pplTexts = models.heldOutTexts(p, 10);
     List<CyclePoint> points = new ArrayList<>();
     List<Integer> cyclesToConverge = new ArrayList<>();
+    double threshold = Double.NaN;
     for (long seed : p.seeds()) {
       List<WorldFact> pool = Probes.sample(models.world(), p.sleepFacts(), seed);
       try (DjlModelRuntime rt = models.load(); Wake wake = new Wake(rt, refs, models.memit(rt))) {
+        threshold = wake.editor().config().nullSpaceThreshold();
         double ppl0 = Models.meanPerplexity(rt, pplTexts);
         List<Fact> written = new ArrayList<>();
         for (WorldFact wf : pool) written.addAll(wake.write(List.of(wf.fact()), false));
@@ -52,7 +52,7 @@ public final class SleepConvergenceExperiment implements Experiment {
           List<Fact> healthy = new ArrayList<>(written);
           healthy.removeAll(bad);
           if (!bad.isEmpty()) {
-            MemitEditor.RefreshResult r = wake.editor().refresh(wake.edits(), bad, NULL_SPACE_THRESHOLD);
+            MemitEditor.RefreshResult r = wake.editor().refresh(wake.edits(), bad);
             refreshed = r.rewritten().written().size();
           }
           bad = Measures.degraded(rt, written);
@@ -95,7 +95,7 @@ public final class SleepConvergenceExperiment implements Experiment {
         Per seed, %d held-out facts are written one unconstrained MEMIT edit each (an overloaded wake), then %d
         maintenance cycles: audit raw recall of every fact, rewrite the degraded ones with MemitEditor.refresh
         (null-space projection, threshold %.0e), audit again. This is the reference's v7 sleep (MEMIT only);
-        LoRA consolidation is measured by the consolidation sweep.""", p.sleepFacts(), p.sleepCycles(), NULL_SPACE_THRESHOLD);
+        LoRA consolidation is measured by the consolidation sweep.""", p.sleepFacts(), p.sleepCycles(), threshold);
     String cmp = """
         | config | initial recall | cycles to 1.00 | final | PPL drift |
         |---|---|---|---|---|

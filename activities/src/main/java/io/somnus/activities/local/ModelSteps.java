@@ -146,9 +146,6 @@ final class ModelSteps {
     }
   }
 
-  /** Relative eigenvalue threshold of the generic key directions the refresh protects (as the wake-capacity experiment). */
-  static final double NULL_SPACE_THRESHOLD = 1e-2;
-
   /**
    * Step 4: the audit's degraded facts are topped up inside the null space of every other fact's keys
    * ({@link MemitEditor#refresh}), on a scratch copy of the version's weights, into a new working version that is
@@ -173,7 +170,7 @@ final class ModelSteps {
           CovarianceStats stats = CovarianceStats.loadOrCollect(scratch.model(), scratch.tokenizer(), config.layers(),
               settings.keyStatisticsTexts(), Runtimes.somnusHome().resolve("cache"));
           try (EditSet set = EditSet.reapply(scratch.model(), state.editsAtScales())) {
-            MemitEditor.RefreshResult r = new MemitEditor(scratch.runtime(), config, stats).refresh(set, degraded, NULL_SPACE_THRESHOLD);
+            MemitEditor.RefreshResult r = new MemitEditor(scratch.runtime(), config, stats).refresh(set, degraded);
             if (r.rewritten().edit() == null) return new Result(in.versionId(), List.of(), in.degradedFactIds());
             FactStageTable table = state.stages().withEdit(r.rewritten().edit());
             RecallProbe probe = new RecallProbe(scratch.runtime(), settings.recallTokens());

@@ -45,10 +45,13 @@ import java.util.Map;
  * @param covariance which second moment of keys regularises the solve
  * @param covarianceRank eigenpairs kept by {@link CovarianceKind#LOW_RANK_PLUS_DIAGONAL}
  * @param mode one edit for all facts, or one edit per fact applied before the next is computed
+ * @param nullSpaceThreshold a null-space refresh ({@link MemitEditor#refresh}) protects the generic key directions whose
+ *     eigenvalue exceeds this fraction of the largest (see {@link NullSpaceProjector#build}); AlphaEdit keeps
+ *     eigenvalues below an absolute 1e-2, relative here so that it means the same on every model
  */
 public record MemitConfig(List<Integer> layers, int vSteps, float vLr, float klWeight, float normClamp,
     float earlyStopProbability, float minTargetProbability, float residualScale, int residualBoosts, int repairRounds, double lambda,
-    CovarianceKind covariance, int covarianceRank, EditMode mode) {
+    CovarianceKind covariance, int covarianceRank, EditMode mode, double nullSpaceThreshold) {
 
   public enum CovarianceKind {
     /** No key statistics: plain ridge. Used for null-space projected keys. */
@@ -89,6 +92,7 @@ public record MemitConfig(List<Integer> layers, int vSteps, float vLr, float klW
     if (!(lambda > 0) || !Double.isFinite(lambda)) throw new IllegalArgumentException("lambda must be positive and finite");
     if (covariance == null || mode == null) throw new IllegalArgumentException("covariance kind and edit mode are required");
     if (covarianceRank < 1) throw new IllegalArgumentException("covarianceRank must be >= 1");
+    if (!(nullSpaceThreshold > 0 && nullSpaceThreshold < 1)) throw new IllegalArgumentException("nullSpaceThreshold must be in (0, 1)");
   }
 
   /**
@@ -103,7 +107,7 @@ public record MemitConfig(List<Integer> layers, int vSteps, float vLr, float klW
     List<Integer> band = new ArrayList<>();
     for (int l = lo; l <= hi && l < numLayers - 1; l++) band.add(l);
     if (band.isEmpty()) band.add(0);
-    return new MemitConfig(band, 40, 0.1f, 0.0625f, 4f, 0.9f, 0.01f, 1.0f, 2, 1, 300, CovarianceKind.FULL, 64, EditMode.BATCH);
+    return new MemitConfig(band, 40, 0.1f, 0.0625f, 4f, 0.9f, 0.01f, 1.0f, 2, 1, 300, CovarianceKind.FULL, 64, EditMode.BATCH, 1e-2);
   }
 
   /** A checkpoint's own editing settings, next to its weights (copied with them when a checkpoint is saved from it). */
@@ -111,7 +115,7 @@ public record MemitConfig(List<Integer> layers, int vSteps, float vLr, float klW
 
   /**
    * {@link #defaults} for the checkpoint in {@code dir}, with what its {@value #FILE} sets, if it has one:
-   * {@code klWeight}, {@code lambda}, {@code residualBoosts}, {@code repairRounds}. These trade recall against
+   * {@code klWeight}, {@code lambda}, {@code residualBoosts}, {@code repairRounds}, {@code nullSpaceThreshold}. These trade recall against
    * perplexity drift differently on every model (as the MEMIT authors' per-model hyperparameter files do), so a
    * model ships the values measured on it; unknown keys are an error rather than silently ignored.
    *
@@ -138,47 +142,52 @@ public record MemitConfig(List<Integer> layers, int vSteps, float vLr, float klW
         case "lambda" -> c.withLambda(v.doubleValue());
         case "residualBoosts" -> c.withResidual(c.residualScale, v.intValue());
         case "repairRounds" -> c.withRepairRounds(v.intValue());
+        case "nullSpaceThreshold" -> c.withNullSpaceThreshold(v.doubleValue());
         default -> throw new IllegalArgumentException(file + ": unknown MEMIT setting '" + e.getKey()
-            + "' (known: klWeight, lambda, residualBoosts, repairRounds)");
+            + "' (known: klWeight, lambda, residualBoosts, repairRounds, nullSpaceThreshold)");
       };
     }
     return c;
   }
 
   public MemitConfig withCovariance(CovarianceKind kind) {
-    return new MemitConfig(layers, vSteps, vLr, klWeight, normClamp, earlyStopProbability, minTargetProbability, residualScale, residualBoosts, repairRounds, lambda, kind, covarianceRank, mode);
+    return new MemitConfig(layers, vSteps, vLr, klWeight, normClamp, earlyStopProbability, minTargetProbability, residualScale, residualBoosts, repairRounds, lambda, kind, covarianceRank, mode, nullSpaceThreshold);
   }
 
   public MemitConfig withCovarianceRank(int rank) {
-    return new MemitConfig(layers, vSteps, vLr, klWeight, normClamp, earlyStopProbability, minTargetProbability, residualScale, residualBoosts, repairRounds, lambda, covariance, rank, mode);
+    return new MemitConfig(layers, vSteps, vLr, klWeight, normClamp, earlyStopProbability, minTargetProbability, residualScale, residualBoosts, repairRounds, lambda, covariance, rank, mode, nullSpaceThreshold);
   }
 
   public MemitConfig withLayers(List<Integer> band) {
-    return new MemitConfig(band, vSteps, vLr, klWeight, normClamp, earlyStopProbability, minTargetProbability, residualScale, residualBoosts, repairRounds, lambda, covariance, covarianceRank, mode);
+    return new MemitConfig(band, vSteps, vLr, klWeight, normClamp, earlyStopProbability, minTargetProbability, residualScale, residualBoosts, repairRounds, lambda, covariance, covarianceRank, mode, nullSpaceThreshold);
   }
 
   public MemitConfig withLambda(double l) {
-    return new MemitConfig(layers, vSteps, vLr, klWeight, normClamp, earlyStopProbability, minTargetProbability, residualScale, residualBoosts, repairRounds, l, covariance, covarianceRank, mode);
+    return new MemitConfig(layers, vSteps, vLr, klWeight, normClamp, earlyStopProbability, minTargetProbability, residualScale, residualBoosts, repairRounds, l, covariance, covarianceRank, mode, nullSpaceThreshold);
   }
 
   public MemitConfig withVStar(int steps, float lr) {
-    return new MemitConfig(layers, steps, lr, klWeight, normClamp, earlyStopProbability, minTargetProbability, residualScale, residualBoosts, repairRounds, lambda, covariance, covarianceRank, mode);
+    return new MemitConfig(layers, steps, lr, klWeight, normClamp, earlyStopProbability, minTargetProbability, residualScale, residualBoosts, repairRounds, lambda, covariance, covarianceRank, mode, nullSpaceThreshold);
   }
 
   public MemitConfig withResidual(float rho, int boosts) {
-    return new MemitConfig(layers, vSteps, vLr, klWeight, normClamp, earlyStopProbability, minTargetProbability, rho, boosts, repairRounds, lambda, covariance, covarianceRank, mode);
+    return new MemitConfig(layers, vSteps, vLr, klWeight, normClamp, earlyStopProbability, minTargetProbability, rho, boosts, repairRounds, lambda, covariance, covarianceRank, mode, nullSpaceThreshold);
   }
 
   public MemitConfig withKlWeight(float w) {
-    return new MemitConfig(layers, vSteps, vLr, w, normClamp, earlyStopProbability, minTargetProbability, residualScale, residualBoosts, repairRounds, lambda, covariance, covarianceRank, mode);
+    return new MemitConfig(layers, vSteps, vLr, w, normClamp, earlyStopProbability, minTargetProbability, residualScale, residualBoosts, repairRounds, lambda, covariance, covarianceRank, mode, nullSpaceThreshold);
   }
 
   public MemitConfig withRepairRounds(int rounds) {
-    return new MemitConfig(layers, vSteps, vLr, klWeight, normClamp, earlyStopProbability, minTargetProbability, residualScale, residualBoosts, rounds, lambda, covariance, covarianceRank, mode);
+    return new MemitConfig(layers, vSteps, vLr, klWeight, normClamp, earlyStopProbability, minTargetProbability, residualScale, residualBoosts, rounds, lambda, covariance, covarianceRank, mode, nullSpaceThreshold);
   }
 
   public MemitConfig withMode(EditMode m) {
-    return new MemitConfig(layers, vSteps, vLr, klWeight, normClamp, earlyStopProbability, minTargetProbability, residualScale, residualBoosts, repairRounds, lambda, covariance, covarianceRank, m);
+    return new MemitConfig(layers, vSteps, vLr, klWeight, normClamp, earlyStopProbability, minTargetProbability, residualScale, residualBoosts, repairRounds, lambda, covariance, covarianceRank, m, nullSpaceThreshold);
+  }
+
+  public MemitConfig withNullSpaceThreshold(double t) {
+    return new MemitConfig(layers, vSteps, vLr, klWeight, normClamp, earlyStopProbability, minTargetProbability, residualScale, residualBoosts, repairRounds, lambda, covariance, covarianceRank, mode, t);
   }
 
   public int criticalLayer() {

@@ -253,17 +253,15 @@ public final class MemitEditor {
    * overloaded facts, one refresh took raw recall from 0.65 to 0.66 that way and to 0.90 with the top-up; the
    * evaluation's sleep-convergence experiment, 3 seeds). If
    * the top-up fails (solve error, non-finite weights) nothing has changed and the exception is rethrown.
-   *
-   * @param relativeThreshold generic key directions with eigenvalue above this fraction of the
-   *     largest are protected (see {@link NullSpaceProjector#build})
+   * The generic key directions protected are those of {@link MemitConfig#nullSpaceThreshold}.
    */
-  public RefreshResult refresh(EditSet set, Collection<Fact> degraded, double relativeThreshold) {
+  public RefreshResult refresh(EditSet set, Collection<Fact> degraded) {
     Set<Fact> bad = new LinkedHashSet<>(degraded);
     List<MemitEdit> affected = new ArrayList<>();
     for (MemitEdit e : set.edits()) if (e.facts().stream().anyMatch(bad::contains)) affected.add(e);
     List<Fact> healthy = new ArrayList<>();
     for (Fact f : set.activeFacts()) if (!bad.contains(f)) healthy.add(f);
-    NullSpaceProjector projector = projectorFor(healthy, relativeThreshold);
+    NullSpaceProjector projector = projectorFor(healthy, config.nullSpaceThreshold());
     EditResult topUp = compute(new ArrayList<>(bad), List.of(), projector);
     int free = projector.freeDimensions(config.criticalLayer());
     if (topUp.edit() == null) return new RefreshResult(List.of(), topUp, free);

@@ -31,7 +31,6 @@ import java.util.Locale;
 public final class WakeCapacityExperiment {
   private static final List<Integer> CHECKPOINTS = List.of(1, 2, 5, 10, 13, 14, 20, 30, 40, 50, 60, 75, 100, 150, 200);
   private static final List<Integer> CHAT_AT = List.of(10, 30, 100);
-  private static final double THRESHOLD = 1e-2;
 
   private enum Regime { NONE, SOFT, PROJECTED }
 
@@ -48,12 +47,13 @@ public final class WakeCapacityExperiment {
     SyntheticWorld world = variant.world();
     List<String> lines = new ArrayList<>();
     String header = "regime,facts,raw_recall,margin_recall,chat_recall,neighbour_retention,continuation_unchanged,ppl_drift_pct,mean_vstar_s,mean_solve_s,skipped,peak_rss_mb,heap_mb";
-    System.out.println("# " + variant.name() + " covariance " + kind + " threshold " + THRESHOLD);
+    System.out.println("# " + variant.name() + " covariance " + kind);
     System.out.println(header);
     lines.add(header);
     Path checkpoint = SomnusTiny.ensure(variant);
     try (DjlModelRuntime rt = DjlModelRuntime.load(checkpoint, Device.cpu())) {
       MemitConfig config = MemitConfig.forCheckpoint(checkpoint, rt.config().numLayers()).withCovariance(kind).withMode(MemitConfig.EditMode.SEQUENTIAL);
+      System.out.println("# null-space threshold " + config.nullSpaceThreshold());
       List<String> refs = world.referenceTexts(60);
       long t0 = System.nanoTime();
       CovarianceStats stats = CovarianceStats.loadOrCollect(rt.model(), rt.tokenizer(), config.layers(), refs.subList(0, 30),
@@ -90,7 +90,7 @@ public final class WakeCapacityExperiment {
           for (WorldFact wf : pool) {
             attempted.add(wf);
             List<Fact> active = set.activeFacts();
-            NullSpaceProjector projector = regime == Regime.PROJECTED ? editor.projectorFor(active, THRESHOLD) : null;
+            NullSpaceProjector projector = regime == Regime.PROJECTED ? editor.projectorFor(active, config.nullSpaceThreshold()) : null;
             try {
               EditResult r = editor.compute(List.of(wf.fact()), regime == Regime.SOFT ? active : List.of(), projector);
               vstar += r.vStarSeconds();
@@ -153,7 +153,7 @@ public final class WakeCapacityExperiment {
       return;
     }
     long t0 = System.nanoTime();
-    MemitEditor.RefreshResult r = editor.refresh(set, degraded, THRESHOLD);
+    MemitEditor.RefreshResult r = editor.refresh(set, degraded);
     double secs = (System.nanoTime() - t0) / 1e9;
     System.out.printf("# refresh of %d degraded facts (%d edits removed, %d skipped, %d free key dimensions at the critical layer) in %.1f s:"
             + " degraded recall 0.000 -> %.3f, healthy recall 1.000 -> %.3f%n",

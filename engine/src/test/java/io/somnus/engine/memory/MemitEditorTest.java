@@ -173,7 +173,7 @@ class MemitEditorTest {
       set.setScale(victimEdit.id(), 0.05f);
       assertFalse(probe.rawRecall(victim), "degraded");
       double healthyMarginBefore = probe.margins(List.of(healthy))[0];
-      MemitEditor.RefreshResult r = editor.refresh(set, List.of(victim), 1e-2);
+      MemitEditor.RefreshResult r = editor.refresh(set, List.of(victim));
       assertEquals(List.of(victimEdit.id()), r.removedEditIds());
       assertTrue(probe.rawRecall(victim), "refreshed: " + probe.complete(victim.prompt()));
       assertTrue(probe.rawRecall(healthy), "healthy fact still recalled");

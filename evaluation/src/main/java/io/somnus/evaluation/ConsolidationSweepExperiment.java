@@ -3,12 +3,16 @@ package io.somnus.evaluation;
 import io.somnus.engine.memory.Fact;
 import io.somnus.engine.memory.MemitEdit;
 import io.somnus.engine.runtime.DjlModelRuntime;
+import io.somnus.engine.memory.FactStage;
+import io.somnus.engine.sleep.FactStageTable;
 import io.somnus.engine.sleep.Measurement;
 import io.somnus.engine.sleep.SleepCycle;
 import io.somnus.engine.sleep.SleepReport;
 import io.somnus.engine.tiny.WorldFact;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.Set;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -21,7 +25,16 @@ import java.util.Map;
  */
 public final class ConsolidationSweepExperiment implements Experiment {
   record CyclePoint(int facts, long seed, int cycle, String status, double chat, double raw, int[] stages,
-      double advancement, double pplDriftPct, double seconds, Map<String, Double> stepSeconds, int trainingSteps, String reason) {}
+      double advancement, double pplDriftPct, double seconds, Map<String, Double> stepSeconds, int trainingSteps, String reason,
+      List<GateMiss> gateMissed) {}
+
+  /**
+   * A fact a promoted sleep did not move on: it failed the per-fact gate. {@code sharesFirstName}: another fact taught in
+   * the same run, or a person the model already knows, has the same first name. somnus-tiny reads a rare surname as
+   * several sub-word pieces, so two such people differ only there. The column tests whether that is why a fact is missed:
+   * in a tuning run (N = 20, seed 4) "Where does Kira Castellano work?" was answered with Kira Jaramillo's employer.
+   */
+  record GateMiss(String fact, int stage, boolean sharesFirstName) {}
 
   /**
    * Learning-rate multipliers of the deliberately bad sleeps: ×100 diverges within a few steps and the trainer's
@@ -47,6 +60,8 @@ public final class ConsolidationSweepExperiment implements Experiment {
     List<String> refs = models.statTexts(p);
     List<CyclePoint> points = new ArrayList<>();
     List<BadFuse> bad = new ArrayList<>();
+    Set<String> knownFirstNames = new HashSet<>();
+    for (WorldFact k : models.world().knownFacts()) knownFirstNames.add(firstName(k.fact().subject()));
     for (int n : p.consolidationSizes()) {
       for (long seed : p.seeds()) {
         // Three candidates per slot: a fact whose object the model cannot produce is skipped by MEMIT and replaced by
@@ -71,15 +86,20 @@ public final class ConsolidationSweepExperiment implements Experiment {
           List<Fact> written = edit.facts();
           Measurement base = s.measure(written);
           points.add(new CyclePoint(n, seed, 0, "wake", base.chatRecall(), base.rawRecall(), s.state().stages().countByStage(),
-              0, 0, 0, Map.of(), 0, ""));
+              0, 0, 0, Map.of(), 0, "", List.of()));
+          Set<String> firstNamesTaught = new HashSet<>();
+          Set<String> firstNamesTwice = new HashSet<>();
+          for (Fact f : written) if (!firstNamesTaught.add(firstName(f.subject()))) firstNamesTwice.add(firstName(f.subject()));
           for (int c = 1; c <= p.sleepCycles(); c++) {
+            FactStageTable stagesBefore = s.state().stages();
             SleepCycle.Outcome out = s.sleep();
             SleepReport r = out.report();
             Measurement m = s.measure(written);
             int[] st = s.state().stages().countByStage();
             points.add(new CyclePoint(n, seed, c, r.status().name(), m.chatRecall(), m.rawRecall(), st,
                 1 - st[0] / (double) written.size(), Measures.driftPercent(m.perplexity(), base.perplexity()),
-                r.totalSeconds(), r.seconds(), r.trainingSteps(), r.reason()));
+                r.totalSeconds(), r.seconds(), r.trainingSteps(), r.reason(),
+                out.promoted() == null ? List.of() : gateMisses(written, stagesBefore, s.state().stages(), firstNamesTwice, knownFirstNames)));
             ctx.log("consolidation n=%d seed %d cycle %d: %s chat %.2f raw %.2f stages %s (%.0f s)", n, seed, c, r.status(),
                 m.chatRecall(), m.rawRecall(), java.util.Arrays.toString(st), r.totalSeconds());
             // After the first sleep the live state holds fused weights and partly dissolved edits: the case to protect.
@@ -92,6 +112,24 @@ public final class ConsolidationSweepExperiment implements Experiment {
       }
     }
     return result(ctx, points, bad, (System.nanoTime() - t0) / 1e9);
+  }
+
+  /** The facts a promoted sleep left where they were (stage 3 stays 3 and is no miss). */
+  static List<GateMiss> gateMisses(List<Fact> facts, FactStageTable before, FactStageTable after, Set<String> firstNamesTwice,
+      Set<String> knownFirstNames) {
+    List<GateMiss> out = new ArrayList<>();
+    for (Fact f : facts) {
+      FactStage from = before.stage(f);
+      if (from == FactStage.CONSOLIDATED || after.stage(f).level() > from.level()) continue;
+      String first = firstName(f.subject());
+      out.add(new GateMiss(f.sentence(), from.level(), firstNamesTwice.contains(first) || knownFirstNames.contains(first)));
+    }
+    return out;
+  }
+
+  static String firstName(String subject) {
+    int space = subject.indexOf(' ');
+    return space < 0 ? subject : subject.substring(0, space);
   }
 
   private static BadFuse badFuse(Sleeper s, List<Fact> facts, int n, long seed, int multiplier) {
@@ -190,8 +228,22 @@ public final class ConsolidationSweepExperiment implements Experiment {
     for (CyclePoint x : points) {
       if (!x.reason().isBlank()) why.append(String.format(Locale.ROOT, "- N=%d seed %d cycle %d %s: %s%n", x.facts(), x.seed(), x.cycle(), x.status(), x.reason()));
     }
+    StringBuilder misses = new StringBuilder();
+    long missed = 0;
+    long shared = 0;
+    for (CyclePoint x : points) {
+      for (GateMiss m : x.gateMissed()) {
+        missed++;
+        if (m.sharesFirstName()) shared++;
+        misses.append(String.format(Locale.ROOT, "- N=%d seed %d cycle %d: '%s' stayed at stage %d%s%n", x.facts(), x.seed(), x.cycle(),
+            m.fact(), m.stage(), m.sharesFirstName() ? " (first name shared with another fact taught or a person known)" : ""));
+      }
+    }
+    String missText = missed == 0 ? "" : String.format(Locale.ROOT,
+        "%nFacts a promoted sleep did not move on (failed the gate), %d in all, %d of them with a first name shared with another"
+            + " fact taught in the same run or a person the model knows:%n%n", missed, shared) + misses;
     String body = "Mean over seeds:\n\n" + t + (why.isEmpty() ? "" : "\nSleeps not promoted, with the pipeline's reason:\n\n" + why)
-        + badText;
+        + missText + badText;
     return new ExperimentResult(name(), "Consolidation sweep", method, body, cmp, plots, data, seconds);
   }
 }

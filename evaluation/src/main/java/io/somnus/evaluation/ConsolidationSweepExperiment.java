@@ -30,11 +30,15 @@ public final class ConsolidationSweepExperiment implements Experiment {
 
   /**
    * A fact a promoted sleep did not move on: it failed the per-fact gate. {@code sharesFirstName}: another fact taught in
-   * the same run, or a person the model already knows, has the same first name. somnus-tiny reads a rare surname as
-   * several sub-word pieces, so two such people differ only there. The column tests whether that is why a fact is missed:
-   * in a tuning run (N = 20, seed 4) "Where does Kira Castellano work?" was answered with Kira Jaramillo's employer.
+   * the same run has the same first name. somnus-tiny reads a rare surname as several sub-word pieces, so two such people
+   * differ only there; in a tuning run (N = 20, seed 4) "Where does Kira Castellano work?" was answered with Kira
+   * Jaramillo's employer. A first name shared with a person the model already knows says nothing: in somnus-tiny's
+   * world every held-out person has one.
    */
   record GateMiss(String fact, int stage, boolean sharesFirstName) {}
+
+  /** Of the facts taught in one run, how many share their first name with another fact of the run (the base rate). */
+  record TaughtNames(int facts, long seed, int taught, int sharingFirstName) {}
 
   /**
    * Learning-rate multipliers of the deliberately bad sleeps: ×100 diverges within a few steps and the trainer's
@@ -60,8 +64,7 @@ public final class ConsolidationSweepExperiment implements Experiment {
     List<String> refs = models.statTexts(p);
     List<CyclePoint> points = new ArrayList<>();
     List<BadFuse> bad = new ArrayList<>();
-    Set<String> knownFirstNames = new HashSet<>();
-    for (WorldFact k : models.world().knownFacts()) knownFirstNames.add(firstName(k.fact().subject()));
+    List<TaughtNames> names = new ArrayList<>();
     for (int n : p.consolidationSizes()) {
       for (long seed : p.seeds()) {
         // Three candidates per slot: a fact whose object the model cannot produce is skipped by MEMIT and replaced by
@@ -90,6 +93,8 @@ public final class ConsolidationSweepExperiment implements Experiment {
           Set<String> firstNamesTaught = new HashSet<>();
           Set<String> firstNamesTwice = new HashSet<>();
           for (Fact f : written) if (!firstNamesTaught.add(firstName(f.subject()))) firstNamesTwice.add(firstName(f.subject()));
+          names.add(new TaughtNames(n, seed, written.size(),
+              (int) written.stream().filter(f -> firstNamesTwice.contains(firstName(f.subject()))).count()));
           for (int c = 1; c <= p.sleepCycles(); c++) {
             FactStageTable stagesBefore = s.state().stages();
             SleepCycle.Outcome out = s.sleep();
@@ -99,7 +104,7 @@ public final class ConsolidationSweepExperiment implements Experiment {
             points.add(new CyclePoint(n, seed, c, r.status().name(), m.chatRecall(), m.rawRecall(), st,
                 1 - st[0] / (double) written.size(), Measures.driftPercent(m.perplexity(), base.perplexity()),
                 r.totalSeconds(), r.seconds(), r.trainingSteps(), r.reason(),
-                out.promoted() == null ? List.of() : gateMisses(written, stagesBefore, s.state().stages(), firstNamesTwice, knownFirstNames)));
+                out.promoted() == null ? List.of() : gateMisses(written, stagesBefore, s.state().stages(), firstNamesTwice)));
             ctx.log("consolidation n=%d seed %d cycle %d: %s chat %.2f raw %.2f stages %s (%.0f s)", n, seed, c, r.status(),
                 m.chatRecall(), m.rawRecall(), java.util.Arrays.toString(st), r.totalSeconds());
             // After the first sleep the live state holds fused weights and partly dissolved edits: the case to protect.
@@ -111,18 +116,17 @@ public final class ConsolidationSweepExperiment implements Experiment {
         Sweeps.deleteTree(versions);
       }
     }
-    return result(ctx, points, bad, (System.nanoTime() - t0) / 1e9);
+    return result(ctx, points, bad, names, (System.nanoTime() - t0) / 1e9);
   }
 
   /** The facts a promoted sleep left where they were (stage 3 stays 3 and is no miss). */
-  static List<GateMiss> gateMisses(List<Fact> facts, FactStageTable before, FactStageTable after, Set<String> firstNamesTwice,
-      Set<String> knownFirstNames) {
+  static List<GateMiss> gateMisses(List<Fact> facts, FactStageTable before, FactStageTable after, Set<String> firstNamesTwice) {
     List<GateMiss> out = new ArrayList<>();
     for (Fact f : facts) {
       FactStage from = before.stage(f);
       if (from == FactStage.CONSOLIDATED || after.stage(f).level() > from.level()) continue;
       String first = firstName(f.subject());
-      out.add(new GateMiss(f.sentence(), from.level(), firstNamesTwice.contains(first) || knownFirstNames.contains(first)));
+      out.add(new GateMiss(f.sentence(), from.level(), firstNamesTwice.contains(first)));
     }
     return out;
   }
@@ -144,7 +148,8 @@ public final class ConsolidationSweepExperiment implements Experiment {
     }
   }
 
-  private ExperimentResult result(RunContext ctx, List<CyclePoint> points, List<BadFuse> bad, double seconds) {
+  private ExperimentResult result(RunContext ctx, List<CyclePoint> points, List<BadFuse> bad, List<TaughtNames> names,
+      double seconds) {
     Profile p = ctx.profile();
     Markdown t = new Markdown("facts N", "cycle", "chat recall", "raw recall", "stages S0-S1-S2-S3 (mean)", "advancement",
         "PPL drift %", "promoted", "LoRA steps", "sleep s");
@@ -208,6 +213,7 @@ public final class ConsolidationSweepExperiment implements Experiment {
     Map<String, Object> data = new LinkedHashMap<>();
     data.put("points", points);
     data.put("badFuse", bad);
+    data.put("taughtNames", names);
     StringBuilder badText = new StringBuilder();
     if (!bad.isEmpty()) {
       Markdown b = new Markdown("facts N", "seed", "learning rate", "outcome", "live chat recall before → after", "live raw recall before → after",
@@ -236,12 +242,14 @@ public final class ConsolidationSweepExperiment implements Experiment {
         missed++;
         if (m.sharesFirstName()) shared++;
         misses.append(String.format(Locale.ROOT, "- N=%d seed %d cycle %d: '%s' stayed at stage %d%s%n", x.facts(), x.seed(), x.cycle(),
-            m.fact(), m.stage(), m.sharesFirstName() ? " (first name shared with another fact taught or a person known)" : ""));
+            m.fact(), m.stage(), m.sharesFirstName() ? " (first name shared with another fact taught)" : ""));
       }
     }
+    int taught = names.stream().mapToInt(TaughtNames::taught).sum();
+    int sharing = names.stream().mapToInt(TaughtNames::sharingFirstName).sum();
     String missText = missed == 0 ? "" : String.format(Locale.ROOT,
-        "%nFacts a promoted sleep did not move on (failed the gate), %d in all, %d of them with a first name shared with another"
-            + " fact taught in the same run or a person the model knows:%n%n", missed, shared) + misses;
+        "%nFacts a promoted sleep did not move on (failed the gate), %d in all, %d of them with a first name another fact taught"
+            + " in the same run has (of all %d facts taught, %d have one):%n%n", missed, shared, taught, sharing) + misses;
     String body = "Mean over seeds:\n\n" + t + (why.isEmpty() ? "" : "\nSleeps not promoted, with the pipeline's reason:\n\n" + why)
         + missText + badText;
     return new ExperimentResult(name(), "Consolidation sweep", method, body, cmp, plots, data, seconds);

@@ -42,7 +42,7 @@ class SleepCycleTest {
   static SleepCycle.Settings settings(Path versions, float lr) {
     // A random model has no behaviour worth keeping (LoRA on chat answers rightly changes what it
     // says to anything), so no behaviour prompts; its perplexity is fragile, so the bound only
-    // catches wreckage. somnus-tiny runs in ConsolidationExperiment check both for real.
+    // catches wreckage. The evaluation's consolidation sweep checks both for real on somnus-tiny.
     ProbeSet probes = new ProbeSet(List.of("The river was calm and bright.", "Who are you? I am a small model."), List.of(), 8);
     ValidationConfig v = new ValidationConfig(0.5, 1.0, true, false);
     LoraConfig lora = LoraConfig.defaults().withLearningRate(lr).withSteps(60, 0).withDropout(0f);

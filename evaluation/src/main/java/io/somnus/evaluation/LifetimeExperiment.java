@@ -12,6 +12,8 @@ import io.somnus.engine.sleep.FactStageTable;
 import io.somnus.engine.sleep.Measurement;
 import io.somnus.engine.sleep.MemoryState;
 import io.somnus.engine.sleep.SleepReport;
+import io.somnus.engine.sleep.WakeWrite;
+import ai.djl.Device;
 import io.somnus.engine.tiny.WorldFact;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -21,8 +23,8 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * Lifetime (reference §4 phase 2 "longevity"): waves of new facts, each written as one batch MEMIT
- * edit on the live model (fused weights + active edits) and followed by a LoRA sleep. After each
+ * Lifetime (reference §4 phase 2 "longevity"): waves of new facts, each written on the live state as the product's
+ * wake writes a turn ({@link WakeWrite}) and followed by a LoRA sleep. After each
  * sleep: chat and raw recall of the first wave (oldest), the newest wave and all facts so far, and
  * perplexity drift from the base model.
  */
@@ -67,13 +69,19 @@ public final class LifetimeExperiment implements Experiment {
             cursor += candidates.size();
             continue;
           }
-          if (r.edit().facts().size() > p.lifetimeWaveSize()) {
-            r = edit(models.memit(s.live().runtime()), s.live().runtime(), refs, r.edit().facts().subList(0, p.lifetimeWaveSize()), earlier);
+          // The wave is then written as the product's wake writes a turn (WakeWrite: preservation rows and the repair,
+          // which may merge earlier waves' edits); the plain solve above only picks which candidates MEMIT can write.
+          List<Fact> chosen = r.edit().facts().subList(0, Math.min(p.lifetimeWaveSize(), r.edit().facts().size()));
+          WakeWrite.Result taught = WakeWrite.write(s.state(), chosen, refs, Runtimes.somnusHome().resolve("cache"), Device.cpu());
+          if (taught.written().isEmpty()) {
+            ctx.log("lifetime seed %d wave %d: the wake wrote nothing", seed, w + 1);
+            cursor += candidates.size();
+            continue;
           }
-          List<Fact> written = r.edit().facts();
-          cursor += candidates.indexOf(written.get(written.size() - 1)) + 1;
-          s.addEdit(r.edit());
-          waves.add(r.edit().facts());
+          List<Fact> written = taught.written();
+          cursor += candidates.indexOf(chosen.get(chosen.size() - 1)) + 1;
+          s.replaceState(taught.state());
+          waves.add(written);
           SleepReport rep = s.sleep().report();
           List<Fact> all = waves.stream().flatMap(List::stream).toList();
           Measurement m = s.measure(all);
@@ -122,10 +130,10 @@ public final class LifetimeExperiment implements Experiment {
     }
     String method = String.format(Locale.ROOT, """
         Per seed, %d waves of %d held-out facts (a fact MEMIT skips is replaced by the next candidate). Each wave
-        is one batch MEMIT edit computed on the live model (key statistics re-collected on the live weights;
-        the earlier waves' facts are preservation rows, so the new edit does not overwrite what the fused
-        weights hold), added to the live state, then one LoRA sleep (as in the consolidation sweep). Measured
-        after each sleep on the live model.""", p.lifetimeWaves(),
+        is written as the product's wake writes one turn's facts (engine WakeWrite: one edit on the live state with
+        every fact already in memory as a preservation row, then the repair, which tops up displaced full-scale
+        facts and merges their edits), then one LoRA sleep (as in the consolidation sweep). Measured after each
+        sleep on the live model.""", p.lifetimeWaves(),
         p.lifetimeWaveSize());
     String cmp = """
         Reference §4 phase 2 (Llama-3.1-70B, 16 layers, 10 facts per cycle, single run): cumulative, oldest and

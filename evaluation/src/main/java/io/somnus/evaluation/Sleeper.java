@@ -121,11 +121,9 @@ final class Sleeper implements AutoCloseable {
     return settings.probes();
   }
 
-  /** Adds a MEMIT edit (computed on the live model) to the live state. */
-  void addEdit(MemitEdit edit) {
-    List<MemitEdit> edits = new ArrayList<>(state.edits());
-    edits.add(edit);
-    state = new MemoryState(state.fusedCheckpoint(), state.generation(), edits, state.stages().withEdit(edit));
+  /** Replaces the live state, e.g. by what a wake write made of it, and reloads the live model. */
+  void replaceState(MemoryState next) {
+    state = next;
     live.close();
     live = state.load(Device.cpu());
   }

@@ -1,18 +1,14 @@
 package io.somnus.cli.wake;
 
 import ai.djl.Device;
-import io.somnus.engine.memory.CovarianceStats;
-import io.somnus.engine.memory.EditSet;
-import io.somnus.engine.memory.EditResult;
 import io.somnus.engine.memory.Fact;
-import io.somnus.engine.memory.MemitConfig;
 import io.somnus.engine.memory.MemitEdit;
-import io.somnus.engine.memory.MemitEditor;
 import io.somnus.engine.memory.RecallProbe;
 import io.somnus.engine.runtime.ModelRuntime;
 import io.somnus.engine.sleep.ComposedModel;
 import io.somnus.engine.sleep.FactStageTable;
 import io.somnus.engine.sleep.MemoryState;
+import io.somnus.engine.sleep.WakeWrite;
 import io.somnus.infra.TorchThreads;
 import io.somnus.store.Aliases;
 import io.somnus.store.EditArtifacts;
@@ -131,41 +127,17 @@ public final class WakeMemory implements AutoCloseable {
     }
     if (fresh.isEmpty()) return new Taught(loaded.id(), null, List.of(), List.of(), skipped, Map.of());
 
-    // Written on a scratch copy of the live weights, with the live edits in an EditSet, so that the repair can replace
-    // the edits holding facts the new edit displaced (MemitEditor#repair) while the live model keeps answering; the
-    // live model changes only when the new version is promoted. Soft preservation of every active fact plus repair is
-    // what the evaluation's wake-capacity experiment measures; an AlphaEdit null-space projection on top of it wrote
-    // fewer facts there (0.856 against 0.889 recall at 30 facts) and drifted more.
-    FactStageTable table = state.stages();
-    List<MemitEdit> edits;
-    Set<String> replaced = new LinkedHashSet<>();
-    List<Fact> written;
-    List<Fact> repaired;
-    try (ComposedModel scratch = ComposedModel.load(state.fusedCheckpoint(), List.of(), Map.of(), device)) {
-      MemitConfig config = MemitConfig.forCheckpoint(state.fusedCheckpoint(), scratch.runtime().config().numLayers());
-      // On the fused weights alone, before the live edits go on: every version sharing them reuses one cached file.
-      CovarianceStats stats = CovarianceStats.loadOrCollect(scratch.model(), scratch.tokenizer(), config.layers(), statsTexts, statsCache);
-      try (EditSet set = EditSet.reapply(scratch.model(), state.editsAtScales())) {
-        MemitEditor editor = new MemitEditor(scratch.runtime(), config, stats);
-        MemitEditor.WriteResult w = editor.write(set, fresh, true, null);
-        for (EditResult r : w.edits()) {
-          for (EditResult.SkippedFact s : r.skipped()) skipped.put(s.fact().sentence(), s.reason());
-          if (r.edit() != null) table = table.withEdit(r.edit());
-        }
-        written = w.written();
-        if (written.isEmpty()) return new Taught(loaded.id(), null, List.of(), List.of(), skipped, Map.of());
-        repaired = new ArrayList<>();
-        for (MemitEditor.Repair repair : w.repairs()) {
-          for (MemitEditor.Repair.Round round : repair.rounds()) {
-            table = table.withEditReplacing(round.merged(), round.replacedEditIds());
-            replaced.addAll(round.replacedEditIds());
-            for (Fact f : round.toppedUp()) if (!written.contains(f) && !repaired.contains(f)) repaired.add(f);
-          }
-        }
-        edits = set.edits();
-      }
-    }
-    MemitEdit edit = edits.stream().filter(e -> e.facts().contains(written.get(0))).findFirst().orElseThrow();
+    // Written on a scratch copy of the live weights, so that the repair can replace the edits holding facts the new
+    // edit displaced while the live model keeps answering; the live model changes only when the new version is promoted.
+    WakeWrite.Result w = WakeWrite.write(state, fresh, statsTexts, statsCache, device);
+    skipped.putAll(w.skipped());
+    if (w.written().isEmpty()) return new Taught(loaded.id(), null, List.of(), List.of(), skipped, Map.of());
+    List<Fact> written = w.written();
+    List<Fact> repaired = w.repaired();
+    Set<String> replaced = w.replacedEditIds();
+    List<MemitEdit> edits = w.state().edits();
+    FactStageTable table = w.state().stages();
+    MemitEdit edit = w.edit();
 
     Set<String> stored = new LinkedHashSet<>();
     List<EditRef> refs = new ArrayList<>();
@@ -180,7 +152,7 @@ public final class WakeMemory implements AutoCloseable {
     ModelVersion next = versions.registry().create(new NewVersion(loaded.id(), state.fusedCheckpoint(), loaded.loraHistory(),
         refs, runId, Map.of("facts_written", (double) written.size(), "facts_repaired", (double) repaired.size())));
 
-    MemoryState nextState = new MemoryState(state.fusedCheckpoint(), state.generation(), edits, table);
+    MemoryState nextState = w.state();
     ComposedModel nextModel = nextState.load(device);
     Map<String, Boolean> recalled = new HashMap<>();
     RecallProbe probe = new RecallProbe(nextModel.runtime(), 12);

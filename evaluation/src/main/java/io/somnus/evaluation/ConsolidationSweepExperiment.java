@@ -76,7 +76,7 @@ public final class ConsolidationSweepExperiment implements Experiment {
           edit = wake.compute(candidates);
         }
         if (edit != null) {
-          // Written as the product's wake writes a turn's facts (WakeMemory#teach): one edit, then the repair tops up the
+          // Written as the product's wake writes a turn's facts (engine WakeWrite on a state with no edits): one edit, then the repair tops up the
           // facts it did not make the greedy continuation. A plain batch solve at somnus-tiny's λ = 900 left raw recall
           // after the wake at 0.87 (N = 5) and 0.77 (N = 10), against 1.00 at λ = 300.
           List<Fact> chosen = edit.facts().subList(0, Math.min(n, edit.facts().size()));

@@ -1,5 +1,6 @@
 package io.somnus.evaluation;
 
+import ai.djl.Device;
 import io.somnus.engine.memory.CovarianceStats;
 import io.somnus.engine.memory.EditResult;
 import io.somnus.engine.memory.Fact;
@@ -13,7 +14,6 @@ import io.somnus.engine.sleep.Measurement;
 import io.somnus.engine.sleep.MemoryState;
 import io.somnus.engine.sleep.SleepReport;
 import io.somnus.engine.sleep.WakeWrite;
-import ai.djl.Device;
 import io.somnus.engine.tiny.WorldFact;
 import java.nio.file.Path;
 import java.util.ArrayList;

@@ -8,10 +8,8 @@ import io.somnus.activities.HealthCheckActivity;
 import io.somnus.activities.NullSpaceRefreshActivity;
 import io.somnus.activities.TrainLoraActivity;
 import io.somnus.activities.ValidateActivity;
-import io.somnus.engine.memory.CovarianceStats;
 import io.somnus.engine.memory.EditSet;
 import io.somnus.engine.memory.Fact;
-import io.somnus.engine.memory.MemitConfig;
 import io.somnus.engine.memory.MemitEditor;
 import io.somnus.engine.memory.RecallProbe;
 import io.somnus.engine.model.Checkpoint;
@@ -20,6 +18,7 @@ import io.somnus.engine.model.Runtimes;
 import io.somnus.engine.model.SafeTensors;
 import io.somnus.engine.runtime.ModelRuntime;
 import io.somnus.engine.sleep.CandidateValidator;
+import io.somnus.engine.sleep.ScratchEdits;
 import io.somnus.engine.sleep.ComposedModel;
 import io.somnus.engine.sleep.ConsolidationGate;
 import io.somnus.engine.sleep.FactRecall;
@@ -164,26 +163,22 @@ final class ModelSteps {
         }
         if (degraded.isEmpty()) return new Result(in.versionId(), List.of(), in.degradedFactIds());
         heartbeat("refreshing " + degraded.size() + " degraded facts");
-        try (ComposedModel scratch = ComposedModel.load(state.fusedCheckpoint(), List.of(), Map.of(), settings.device())) {
-          MemitConfig config = MemitConfig.forCheckpoint(state.fusedCheckpoint(), scratch.runtime().config().numLayers());
-          // On the fused weights alone, before the edits go on, as the wake collects them: one cached file for both.
-          CovarianceStats stats = CovarianceStats.loadOrCollect(scratch.model(), scratch.tokenizer(), config.layers(),
-              settings.keyStatisticsTexts(), Runtimes.somnusHome().resolve("cache"));
-          try (EditSet set = EditSet.reapply(scratch.model(), state.editsAtScales())) {
-            MemitEditor.RefreshResult r = new MemitEditor(scratch.runtime(), config, stats).refresh(set, degraded);
-            if (r.rewritten().edit() == null) return new Result(in.versionId(), List.of(), in.degradedFactIds());
-            FactStageTable table = state.stages().withEdit(r.rewritten().edit());
-            RecallProbe probe = new RecallProbe(scratch.runtime(), settings.recallTokens());
-            List<String> refreshed = new ArrayList<>();
-            List<String> failed = new ArrayList<>();
-            for (String id : in.degradedFactIds()) {
-              Fact f = degraded.stream().filter(x -> x.id().equals(id)).findFirst().orElse(null);
-              (f != null && probe.rawRecall(f) ? refreshed : failed).add(id);
-            }
-            String working = states.derive(version, null, version.loraHistory(), set.edits(), table, in.runId(),
-                Map.of("facts_refreshed", (double) refreshed.size()));
-            return new Result(working, refreshed, failed);
+        try (ScratchEdits scratch = new ScratchEdits(state, settings.keyStatisticsTexts(), Runtimes.somnusHome().resolve("cache"),
+            settings.device())) {
+          EditSet set = scratch.set();
+          MemitEditor.RefreshResult r = scratch.editor().refresh(set, degraded);
+          if (r.rewritten().edit() == null) return new Result(in.versionId(), List.of(), in.degradedFactIds());
+          FactStageTable table = state.stages().withEdit(r.rewritten().edit());
+          RecallProbe probe = new RecallProbe(scratch.runtime(), settings.recallTokens());
+          List<String> refreshed = new ArrayList<>();
+          List<String> failed = new ArrayList<>();
+          for (String id : in.degradedFactIds()) {
+            Fact f = degraded.stream().filter(x -> x.id().equals(id)).findFirst().orElse(null);
+            (f != null && probe.rawRecall(f) ? refreshed : failed).add(id);
           }
+          String working = states.derive(version, null, version.loraHistory(), set.edits(), table, in.runId(),
+              Map.of("facts_refreshed", (double) refreshed.size()));
+          return new Result(working, refreshed, failed);
         }
       });
     }

@@ -1,11 +1,9 @@
 package io.somnus.engine.sleep;
 
 import ai.djl.Device;
-import io.somnus.engine.memory.CovarianceStats;
 import io.somnus.engine.memory.EditResult;
 import io.somnus.engine.memory.EditSet;
 import io.somnus.engine.memory.Fact;
-import io.somnus.engine.memory.MemitConfig;
 import io.somnus.engine.memory.MemitEdit;
 import io.somnus.engine.memory.MemitEditor;
 import java.nio.file.Path;
@@ -21,10 +19,9 @@ import java.util.Set;
  * fact already in memory as a soft preservation row, then the repair ({@link MemitEditor#repair}), which tops up the
  * full-scale facts the edit displaced and merges the top-up with the edits holding them. It works on a scratch copy of
  * the state's fused weights with the state's edits reapplied at their scales, so whatever model serves the state is
- * not touched; the caller decides whether the {@link Result#state new state} goes live.
+ * not touched ({@link ScratchEdits}); the caller decides whether the {@link Result#state new state} goes live.
  *
- * <p>Key statistics are collected on the fused weights before the edits go on, so every version sharing a fused
- * checkpoint reuses one cached file. Soft preservation plus repair is what the evaluation's wake-capacity experiment
+ * <p>Soft preservation plus repair is what the evaluation's wake-capacity experiment
  * measures; an AlphaEdit null-space projection on top of it wrote fewer facts there (0.856 against 0.889 recall at 30
  * facts) and drifted more.
  */
@@ -60,29 +57,26 @@ public final class WakeWrite {
     Map<String, String> skipped = new LinkedHashMap<>();
     Set<String> replaced = new LinkedHashSet<>();
     List<Fact> repaired = new ArrayList<>();
-    try (ComposedModel scratch = ComposedModel.load(state.fusedCheckpoint(), List.of(), Map.of(), device)) {
-      MemitConfig config = MemitConfig.forCheckpoint(state.fusedCheckpoint(), scratch.runtime().config().numLayers());
-      CovarianceStats stats = CovarianceStats.loadOrCollect(scratch.model(), scratch.tokenizer(), config.layers(), statsTexts, statsCache);
-      try (EditSet set = EditSet.reapply(scratch.model(), state.editsAtScales())) {
-        MemitEditor.WriteResult w = new MemitEditor(scratch.runtime(), config, stats).write(set, facts, true, null);
-        for (EditResult r : w.edits()) {
-          for (EditResult.SkippedFact s : r.skipped()) skipped.put(s.fact().sentence(), s.reason());
-          if (r.edit() != null) table = table.withEdit(r.edit());
-        }
-        List<Fact> written = w.written();
-        if (written.isEmpty()) return new Result(state, null, List.of(), List.of(), Set.of(), skipped);
-        for (MemitEditor.Repair repair : w.repairs()) {
-          for (MemitEditor.Repair.Round round : repair.rounds()) {
-            table = table.withEditReplacing(round.merged(), round.replacedEditIds());
-            replaced.addAll(round.replacedEditIds());
-            for (Fact f : round.toppedUp()) if (!written.contains(f) && !repaired.contains(f)) repaired.add(f);
-          }
-        }
-        List<MemitEdit> edits = set.edits();
-        MemitEdit edit = edits.stream().filter(e -> e.facts().contains(written.get(0))).findFirst().orElseThrow();
-        return new Result(new MemoryState(state.fusedCheckpoint(), state.generation(), edits, table), edit, written, repaired,
-            replaced, skipped);
+    try (ScratchEdits scratch = new ScratchEdits(state, statsTexts, statsCache, device)) {
+      EditSet set = scratch.set();
+      MemitEditor.WriteResult w = scratch.editor().write(set, facts, true, null);
+      for (EditResult r : w.edits()) {
+        for (EditResult.SkippedFact s : r.skipped()) skipped.put(s.fact().sentence(), s.reason());
+        if (r.edit() != null) table = table.withEdit(r.edit());
       }
+      List<Fact> written = w.written();
+      if (written.isEmpty()) return new Result(state, null, List.of(), List.of(), Set.of(), skipped);
+      for (MemitEditor.Repair repair : w.repairs()) {
+        for (MemitEditor.Repair.Round round : repair.rounds()) {
+          table = table.withEditReplacing(round.merged(), round.replacedEditIds());
+          replaced.addAll(round.replacedEditIds());
+          for (Fact f : round.toppedUp()) if (!written.contains(f) && !repaired.contains(f)) repaired.add(f);
+        }
+      }
+      List<MemitEdit> edits = set.edits();
+      MemitEdit edit = edits.stream().filter(e -> e.facts().contains(written.get(0))).findFirst().orElseThrow();
+      return new Result(new MemoryState(state.fusedCheckpoint(), state.generation(), edits, table), edit, written, repaired,
+          replaced, skipped);
     }
   }
 }

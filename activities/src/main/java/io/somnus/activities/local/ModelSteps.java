@@ -28,7 +28,7 @@ import io.somnus.engine.sleep.LoraConfig;
 import io.somnus.engine.sleep.LoraTrainer;
 import io.somnus.engine.sleep.Measurement;
 import io.somnus.engine.sleep.MemoryState;
-import io.somnus.engine.sleep.Rehearsal;
+import io.somnus.engine.sleep.QaExample;
 import io.somnus.engine.sleep.ReplaySet;
 import io.somnus.engine.sleep.SleepTraining;
 import io.somnus.engine.sleep.TrainedAdapters;
@@ -198,9 +198,9 @@ final class ModelSteps {
       TrainLoraActivity.Settings s = in.settings();
       LoraConfig lora = settings.lora().withLearningRate(s.learningRate()).withSteps(s.minSteps(), s.stepsPerFact()).withSeed(s.seed());
 
-      Rehearsal rehearsal;
+      List<QaExample> rehearsal;
       try (ComposedModel live = state.load(settings.device())) {
-        rehearsal = settings.replay().window(state.generation(), ReplaySet.TEXTS_PER_SLEEP).rehearsal(live.runtime());
+        rehearsal = settings.replay().window(state.generation(), ReplaySet.TEXTS_PER_SLEEP).examples(live.runtime());
       }
       LoraTrainer.Result trained = SleepTraining.train(state, Checkpoint.load(state.fusedCheckpoint()), facts, rehearsal,
           settings.questions(), settings.rawStatements(), lora, settings.device(),

@@ -26,10 +26,6 @@ import java.util.Map;
  * @param clipNorm global gradient-norm clip (0 = off)
  * @param divergenceFactor a step loss above this multiple of what the same batch's examples cost before training (at
  *     least their mean over all examples) counts as divergence
- * @param maxDriftShift bound on the drift anchors' shift (see {@link Rehearsal}): the mean drop, in nats per token, of
- *     the likelihood of the live model's own answers to prompts that are not trained. Adapters past it are never the
- *     ones returned; when the last step's are, those of the best check within it are. It sits below validation's
- *     behaviour bound (0.1) because the anchors are other prompts than the probe's. Infinite turns it off
  * @param stopWhenRecalled stop as soon as the adapted model, decoding greedily, states the object after the prompt
  *     of every fact example (every question phrasing and the raw statement), checked before the first step and every
  *     {@link #CHECK_EVERY} steps: the step budget is then a ceiling, not a quota. A sleep whose facts the fused weights
@@ -44,7 +40,7 @@ import java.util.Map;
  */
 public record LoraConfig(List<String> projections, List<Integer> layers, int rank, float alpha, float dropout,
     float learningRate, Schedule schedule, int minSteps, int stepsPerFact, int batchSize, float weightDecay,
-    float clipNorm, float divergenceFactor, float maxDriftShift, boolean stopWhenRecalled, boolean trainAroundEdits, long seed) {
+    float clipNorm, float divergenceFactor, boolean stopWhenRecalled, boolean trainAroundEdits, long seed) {
 
   /** Steps between two checks of {@code stopWhenRecalled}. */
   public static final int CHECK_EVERY = 20;
@@ -70,7 +66,6 @@ public record LoraConfig(List<String> projections, List<Integer> layers, int ran
     if (batchSize <= 0) throw new IllegalArgumentException("batch size must be positive, got " + batchSize);
     if (weightDecay < 0 || clipNorm < 0) throw new IllegalArgumentException("weight decay and clip norm must be >= 0");
     if (!(divergenceFactor > 1)) throw new IllegalArgumentException("divergence factor must exceed 1, got " + divergenceFactor);
-    if (!(maxDriftShift > 0)) throw new IllegalArgumentException("drift bound must be positive (infinite: no bound), got " + maxDriftShift);
   }
 
   /**
@@ -80,47 +75,42 @@ public record LoraConfig(List<String> projections, List<Integer> layers, int ran
    */
   public static LoraConfig defaults() {
     return new LoraConfig(List.of("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"), List.of(),
-        8, 16f, 0.05f, 5e-3f, Schedule.COSINE, 300, 25, 8, 0.01f, 1.0f, 4f, 0.08f, true, true, 0L);
+        8, 16f, 0.05f, 5e-3f, Schedule.COSINE, 300, 25, 8, 0.01f, 1.0f, 4f, true, true, 0L);
   }
 
   public LoraConfig withLearningRate(float lr) {
     return new LoraConfig(projections, layers, rank, alpha, dropout, lr, schedule, minSteps, stepsPerFact, batchSize,
-        weightDecay, clipNorm, divergenceFactor, maxDriftShift, stopWhenRecalled, trainAroundEdits, seed);
+        weightDecay, clipNorm, divergenceFactor, stopWhenRecalled, trainAroundEdits, seed);
   }
 
   public LoraConfig withSteps(int minSteps, int stepsPerFact) {
     return new LoraConfig(projections, layers, rank, alpha, dropout, learningRate, schedule, minSteps, stepsPerFact,
-        batchSize, weightDecay, clipNorm, divergenceFactor, maxDriftShift, stopWhenRecalled, trainAroundEdits, seed);
+        batchSize, weightDecay, clipNorm, divergenceFactor, stopWhenRecalled, trainAroundEdits, seed);
   }
 
   public LoraConfig withSeed(long seed) {
     return new LoraConfig(projections, layers, rank, alpha, dropout, learningRate, schedule, minSteps, stepsPerFact,
-        batchSize, weightDecay, clipNorm, divergenceFactor, maxDriftShift, stopWhenRecalled, trainAroundEdits, seed);
+        batchSize, weightDecay, clipNorm, divergenceFactor, stopWhenRecalled, trainAroundEdits, seed);
   }
 
   public LoraConfig withStopWhenRecalled(boolean stop) {
     return new LoraConfig(projections, layers, rank, alpha, dropout, learningRate, schedule, minSteps, stepsPerFact,
-        batchSize, weightDecay, clipNorm, divergenceFactor, maxDriftShift, stop, trainAroundEdits, seed);
+        batchSize, weightDecay, clipNorm, divergenceFactor, stop, trainAroundEdits, seed);
   }
 
   public LoraConfig withTrainAroundEdits(boolean around) {
     return new LoraConfig(projections, layers, rank, alpha, dropout, learningRate, schedule, minSteps, stepsPerFact,
-        batchSize, weightDecay, clipNorm, divergenceFactor, maxDriftShift, stopWhenRecalled, around, seed);
+        batchSize, weightDecay, clipNorm, divergenceFactor, stopWhenRecalled, around, seed);
   }
 
   public LoraConfig withLayers(List<Integer> layers) {
     return new LoraConfig(projections, layers, rank, alpha, dropout, learningRate, schedule, minSteps, stepsPerFact,
-        batchSize, weightDecay, clipNorm, divergenceFactor, maxDriftShift, stopWhenRecalled, trainAroundEdits, seed);
+        batchSize, weightDecay, clipNorm, divergenceFactor, stopWhenRecalled, trainAroundEdits, seed);
   }
 
   public LoraConfig withDropout(float dropout) {
     return new LoraConfig(projections, layers, rank, alpha, dropout, learningRate, schedule, minSteps, stepsPerFact,
-        batchSize, weightDecay, clipNorm, divergenceFactor, maxDriftShift, stopWhenRecalled, trainAroundEdits, seed);
-  }
-
-  public LoraConfig withMaxDriftShift(float bound) {
-    return new LoraConfig(projections, layers, rank, alpha, dropout, learningRate, schedule, minSteps, stepsPerFact,
-        batchSize, weightDecay, clipNorm, divergenceFactor, bound, stopWhenRecalled, trainAroundEdits, seed);
+        batchSize, weightDecay, clipNorm, divergenceFactor, stopWhenRecalled, trainAroundEdits, seed);
   }
 
   /** The adapter's multiplier α/r. */

@@ -49,11 +49,9 @@ public final class LoraTrainer {
    * @param unrecalled recall checks the returned adapters do not pass (-1 if never checked). Out of budget with checks
    *     still missed, the returned adapters are those of the check with the fewest misses that lost no check passed
    *     before training, when the last step's adapters lost one or miss more
-   * @param driftShift the drift anchors' shift (see {@link Rehearsal}) with the returned adapters, at the last check
-   *     (NaN without anchors or checks)
    */
   public record Result(TrainedAdapters adapters, int steps, int budget, int examples, double[] losses, double initialLoss,
-      int unrecalled, double driftShift, double seconds) {
+      int unrecalled, double seconds) {
     public boolean stoppedEarly() {
       return steps < budget;
     }
@@ -98,14 +96,10 @@ public final class LoraTrainer {
 
   private LoraTrainer() {}
 
-  /**
-   * {@link #train(LlamaModel, Conditions, TextTokenizer, List, List, Rehearsal, int, LoraConfig, Listener)} in the
-   * model's one state, without drift anchors.
-   */
+  /** {@link #train(LlamaModel, Conditions, TextTokenizer, List, List, List, int, LoraConfig, Listener)} in the model's one state. */
   public static Result train(LlamaModel model, TextTokenizer tokenizer, List<QaExample> factExamples,
       List<QaExample> recallChecks, List<QaExample> rehearsal, int facts, LoraConfig config, Listener listener) {
-    return train(model, Conditions.none(), tokenizer, factExamples, recallChecks, Rehearsal.of(rehearsal), facts, config,
-        listener);
+    return train(model, Conditions.none(), tokenizer, factExamples, recallChecks, rehearsal, facts, config, listener);
   }
 
   /**
@@ -114,14 +108,13 @@ public final class LoraTrainer {
    * the first step, and training stops once every example of {@code recallChecks} is recalled (typically each fact's
    * canonical question and raw statement: the other phrasings are trained for generalisation but do not hold training
    * up, nor does rehearsal). With several {@code conditions} each step trains in one drawn at random and a check counts
-   * as recalled only in all of them. With drift anchors, adapters that shift them past {@code config.maxDriftShift()}
-   * (measured at the checks, in state 0) are never returned: those of the best check within the bound are.
+   * as recalled only in all of them.
    *
    * @throws TrainingDivergedException when a step's loss or gradient norm is not finite, or the loss
    *     exceeds {@code divergenceFactor} times the first step's; no adapters are returned then
    */
   public static Result train(LlamaModel model, Conditions conditions, TextTokenizer tokenizer, List<QaExample> factExamples,
-      List<QaExample> recallChecks, Rehearsal rehearsal, int facts, LoraConfig config, Listener listener) {
+      List<QaExample> recallChecks, List<QaExample> rehearsal, int facts, LoraConfig config, Listener listener) {
     try {
       return trainIn(model, conditions, tokenizer, factExamples, recallChecks, rehearsal, facts, config, listener);
     } finally {
@@ -130,11 +123,10 @@ public final class LoraTrainer {
   }
 
   private static Result trainIn(LlamaModel model, Conditions conditions, TextTokenizer tokenizer, List<QaExample> factExamples,
-      List<QaExample> recallChecks, Rehearsal rehearsal, int facts, LoraConfig config, Listener listener) {
+      List<QaExample> recallChecks, List<QaExample> rehearsal, int facts, LoraConfig config, Listener listener) {
     if (factExamples.isEmpty()) throw new IllegalArgumentException("no fact examples to train on");
     List<QaExample> examples = new ArrayList<>(factExamples);
-    examples.addAll(rehearsal.examples());
-    List<QaExample> anchors = rehearsal.driftAnchors();
+    examples.addAll(rehearsal);
     long started = System.nanoTime();
     int budget = config.steps(facts);
     boolean checks = config.stopWhenRecalled();
@@ -152,13 +144,11 @@ public final class LoraTrainer {
       boolean[] missedAtStart = null;
       Map<String, float[]> best = null;
       int bestUnrecalled = Integer.MAX_VALUE;
-      double bestShift = Double.NaN;
-      double shift = Double.NaN;
       boolean restore = false;
       // Half of every batch is fact examples, half rehearsal: drawn from one pool, ten facts' examples drown among
       // 130 rehearsal ones and are seen too rarely to be learned in the budget.
       BatchOrder factOrder = new BatchOrder(0, factExamples.size(), config.seed());
-      BatchOrder rehearsalOrder = rehearsal.examples().isEmpty() ? null : new BatchOrder(factExamples.size(), examples.size(), config.seed() ^ 0x5eedL);
+      BatchOrder rehearsalOrder = rehearsal.isEmpty() ? null : new BatchOrder(factExamples.size(), examples.size(), config.seed() ^ 0x5eedL);
       int factsPerBatch = rehearsalOrder == null ? config.batchSize() : (config.batchSize() + 1) / 2;
       // Divergence is judged per batch against what the same examples cost before training: batches
       // mix rehearsal (already known, low loss) and new facts (high loss), so the first batch's loss
@@ -171,8 +161,6 @@ public final class LoraTrainer {
         for (int i = 0; i < examples.size(); i++) initial[i] = Math.max(initial[i], answerLoss(model, Map.of(), List.of(examples.get(i))));
       }
       double initialMean = Arrays.stream(initial).average().orElse(0);
-      conditions.apply(0);
-      double[] anchorStart = anchorLosses(model, Map.of(), anchors);
       SplittableRandom dropoutRng = new SplittableRandom(config.seed() ^ 0xd40b0bL);
       SplittableRandom conditionRng = new SplittableRandom(config.seed() ^ 0xc0d1L);
       try (NDManager root = adapters.manager().newSubManager();
@@ -181,15 +169,12 @@ public final class LoraTrainer {
           if (checks && step % LoraConfig.CHECK_EVERY == 0) {
             boolean[] missed = missedInAny(model, conditions, adapters, tokenizer, recallChecks);
             unrecalled = count(missed);
-            shift = driftShift(model, conditions, adapters, anchors, anchorStart);
+            if (unrecalled == 0) break;
             if (step == 0) missedAtStart = missed;
-            boolean withinDrift = !(shift > config.maxDriftShift());
-            if (noneLost(missedAtStart, missed) && withinDrift && unrecalled < bestUnrecalled) {
+            if (noneLost(missedAtStart, missed) && unrecalled < bestUnrecalled) {
               bestUnrecalled = unrecalled;
-              bestShift = shift;
               best = snapshot(params);
             }
-            if (unrecalled == 0) break;
             if (step == 0) {
               // The budget is for the facts still to learn: facts the fused weights already carry are rehearsed, not
               // taught, and a budget sized for all of them let a sleep with a few stubborn new facts train on for
@@ -236,25 +221,17 @@ public final class LoraTrainer {
         if (checks && steps == budget) {
           boolean[] missed = missedInAny(model, conditions, adapters, tokenizer, recallChecks);
           unrecalled = count(missed);
-          shift = driftShift(model, conditions, adapters, anchors, anchorStart);
           // Out of budget with facts still missing, the last step is just where an oscillation stopped: one that
           // forgot an answer known before training would have the candidate rolled back for that one fact.
           restore = best != null && unrecalled > 0 && (!noneLost(missedAtStart, missed) || bestUnrecalled < unrecalled);
-        }
-        // Adapters that drifted the model's own answers past the bound would have the candidate rolled back by the
-        // behaviour probe, with everything they learned (somnus-tiny, 20 new facts: 0.10-0.18 nats/token after
-        // 500-1000 steps). A check within the bound that learned less is a sleep that is promoted.
-        if (checks && best != null && shift > config.maxDriftShift()) restore = true;
-        if (restore) {
-          unrecalled = bestUnrecalled;
-          shift = bestShift;
+          if (restore) unrecalled = bestUnrecalled;
         }
       }
       for (NDArray p : params.values()) p.setRequiresGradient(false);
       // Written in place only now: a parameter that still requires a gradient cannot be.
       if (restore) best.forEach((name, values) -> params.get(name).set(values));
       return new Result(adapters, steps, budget, examples.size(), Arrays.copyOf(losses, steps), initialMean,
-          unrecalled, shift, (System.nanoTime() - started) / 1e9);
+          unrecalled, (System.nanoTime() - started) / 1e9);
     } catch (RuntimeException e) {
       adapters.close();
       throw e;
@@ -312,27 +289,6 @@ public final class LoraTrainer {
       if (!tokenizer.decode(Arrays.copyOf(out, produced)).contains(key)) missed++;
     }
     return missed;
-  }
-
-  /**
-   * Mean over the anchors of how much less likely, in nats per token, the adapters make each anchor's answer than it
-   * was before training: the measure of validation's behaviour probe. Taken in weight state 0; NaN without anchors.
-   */
-  private static double driftShift(LlamaModel model, Conditions conditions, TrainedAdapters adapters, List<QaExample> anchors,
-      double[] before) {
-    if (anchors.isEmpty()) return Double.NaN;
-    conditions.apply(0);
-    double[] now = anchorLosses(model, adapters.adapters(), anchors);
-    double s = 0;
-    for (int i = 0; i < now.length; i++) s += now[i] - before[i];
-    return s / now.length;
-  }
-
-  /** Each anchor's mean answer-token loss: one forward pass per anchor, so that each answer weighs the same. */
-  private static double[] anchorLosses(LlamaModel model, Map<String, LowRankAdapter> adapters, List<QaExample> anchors) {
-    double[] out = new double[anchors.size()];
-    for (int i = 0; i < out.length; i++) out[i] = answerLoss(model, adapters, List.of(anchors.get(i)));
-    return out;
   }
 
   /** Per recall check, whether it is missed in at least one of the weight states. */

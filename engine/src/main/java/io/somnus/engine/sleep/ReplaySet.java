@@ -48,34 +48,22 @@ public record ReplaySet(List<List<ChatMessage>> prompts, List<String> texts, int
   }
 
   /**
-   * Every {@code ANCHOR_EVERY}-th prompt is not trained but kept as a drift anchor (see {@link Rehearsal}): one in
-   * eight of somnus-tiny's 121 replay prompts gives 15 anchors, as many as validation's behaviour probe has prompts.
+   * Training examples: the live model's greedy answers to the prompts (with its stop token when it stopped on its
+   * own, so stopping is rehearsed too) and the texts under plain language-model loss.
    */
-  public static final int ANCHOR_EVERY = 8;
-
-  /**
-   * The live model's greedy answers to the prompts (with its stop token when it stopped on its own, so stopping is
-   * rehearsed too) and the texts under plain language-model loss; the answers to every {@link #ANCHOR_EVERY}-th prompt
-   * are drift anchors instead of training examples.
-   */
-  public Rehearsal rehearsal(ModelRuntime live) {
-    List<QaExample> trained = new ArrayList<>();
-    List<QaExample> anchors = new ArrayList<>();
+  public List<QaExample> examples(ModelRuntime live) {
+    List<QaExample> out = new ArrayList<>();
     Long stop = live.tokenizer().specialTokenId(live.tokenizer().chatFormat().stopTokens().get(0));
-    for (int i = 0; i < prompts.size(); i++) {
-      List<ChatMessage> p = prompts.get(i);
+    for (List<ChatMessage> p : prompts) {
       long[] answer = live.generate(live.tokenizer().encodeChat(p, true), GenerationOptions.greedy(answerTokens));
       if (answer.length < answerTokens && stop != null) {
         answer = Arrays.copyOf(answer, answer.length + 1);
         answer[answer.length - 1] = stop;
       }
-      if (answer.length == 0) continue;
-      QaExample e = QaDataset.answerExample(live.tokenizer(), p, answer);
-      if (i % ANCHOR_EVERY == ANCHOR_EVERY - 1) anchors.add(e);
-      else trained.add(e);
+      if (answer.length > 0) out.add(QaDataset.answerExample(live.tokenizer(), p, answer));
     }
-    for (String text : texts) trained.add(QaDataset.textExample(live.tokenizer(), text));
-    return new Rehearsal(trained, anchors);
+    for (String text : texts) out.add(QaDataset.textExample(live.tokenizer(), text));
+    return out;
   }
 
   public boolean isEmpty() {

@@ -87,7 +87,7 @@ public final class SleepCycle {
     l.step("audit");
     long t = System.nanoTime();
     if (audit == null) audit = validator.measure(live, facts);
-    Rehearsal rehearsal = settings.replay().rehearsal(live);
+    List<QaExample> rehearsal = settings.replay().examples(live);
     seconds.put("audit", since(t));
 
     l.step("train");

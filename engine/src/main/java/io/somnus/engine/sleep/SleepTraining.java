@@ -25,7 +25,7 @@ public final class SleepTraining {
   private SleepTraining() {}
 
   public static LoraTrainer.Result train(MemoryState state, Checkpoint.Contents fused, List<Fact> facts,
-      Rehearsal rehearsal, FactQuestions questions, boolean rawStatements, LoraConfig lora, Device device,
+      List<QaExample> rehearsal, FactQuestions questions, boolean rawStatements, LoraConfig lora, Device device,
       LoraTrainer.Listener listener) {
     boolean aroundEdits = lora.trainAroundEdits() && !state.edits().isEmpty();
     Map<String, Float> scales = state.scales();

@@ -103,7 +103,7 @@ class LoraTrainerTest {
       }
     };
     LoraConfig untilRecalled = fast().withSteps(600, 0).withStopWhenRecalled(true);
-    LoraTrainer.Result r = LoraTrainer.train(model, states, tok, examples, examples, Rehearsal.none(), facts.size(), untilRecalled, null);
+    LoraTrainer.Result r = LoraTrainer.train(model, states, tok, examples, examples, List.of(), facts.size(), untilRecalled, null);
     try (TrainedAdapters a = r.adapters()) {
       assertTrue(applied[0] > 1 && applied[1] > 1, "states applied " + java.util.Arrays.toString(applied));
       assertArrayEquals(original, model.weight(name).toFloatArray(), 0f, "the model is handed back in state 0");
@@ -154,43 +154,6 @@ class LoraTrainerTest {
         assertTrue(answer.contains(f.object()), answer);
       }
     }
-  }
-
-  @Test
-  void adaptersThatDriftTheAnchorsPastTheBoundAreNotTheOnesReturned() {
-    List<Fact> facts = SleepFixtures.FACTS.subList(0, 2);
-    List<QaExample> examples = QaDataset.build(tok, facts, SleepFixtures.QUESTIONS, true);
-    // Answers the facts contradict: teaching the facts must make them less likely.
-    List<QaExample> anchors = new ArrayList<>();
-    for (Fact f : facts) {
-      anchors.add(QaDataset.answerExample(tok, List.of(ChatMessage.user(SleepFixtures.QUESTIONS.canonical(f))),
-          tok.encodeContinuation("I do not know.")));
-    }
-    double[] before = {LoraTrainer.answerLoss(model, Map.of(), anchors.subList(0, 1)), LoraTrainer.answerLoss(model, Map.of(), anchors.subList(1, 2))};
-    LoraConfig c = fast().withSteps(200, 0).withStopWhenRecalled(true).withMaxDriftShift(Float.POSITIVE_INFINITY);
-    Rehearsal rehearsal = new Rehearsal(List.of(), anchors);
-    LoraTrainer.Result free = LoraTrainer.train(model, LoraTrainer.Conditions.none(), tok, examples, examples, rehearsal,
-        facts.size(), c, null);
-    double unbounded;
-    try (TrainedAdapters a = free.adapters()) {
-      unbounded = free.driftShift();
-      assertEquals(shift(a, anchors, before), unbounded, 1e-4, "the reported shift is the returned adapters'");
-    }
-    assertTrue(unbounded > 0.05, "training on the facts moved the anchors by only " + unbounded);
-    float bound = (float) (unbounded / 2);
-    LoraTrainer.Result held = LoraTrainer.train(model, LoraTrainer.Conditions.none(), tok, examples, examples, rehearsal,
-        facts.size(), c.withMaxDriftShift(bound), null);
-    try (TrainedAdapters a = held.adapters()) {
-      assertTrue(held.driftShift() <= bound, "returned adapters shift the anchors by " + held.driftShift() + " > " + bound);
-      assertEquals(shift(a, anchors, before), held.driftShift(), 1e-4);
-      assertTrue(held.unrecalled() >= free.unrecalled(), "within the bound it cannot have learned more");
-    }
-  }
-
-  private static double shift(TrainedAdapters a, List<QaExample> anchors, double[] before) {
-    double s = 0;
-    for (int i = 0; i < anchors.size(); i++) s += LoraTrainer.answerLoss(model, a.adapters(), anchors.subList(i, i + 1)) - before[i];
-    return s / anchors.size();
   }
 
   @Test
@@ -278,12 +241,12 @@ class LoraTrainerTest {
   @Test
   void configRejectsNonsense() {
     assertThrows(IllegalArgumentException.class, () -> new LoraConfig(List.of("qq_proj"), List.of(), 8, 16, 0, 1e-3f,
-        LoraConfig.Schedule.CONSTANT, 1, 1, 1, 0, 1, 4, Float.POSITIVE_INFINITY, false, false, 0));
+        LoraConfig.Schedule.CONSTANT, 1, 1, 1, 0, 1, 4, false, false, 0));
     assertThrows(IllegalArgumentException.class, () -> new LoraConfig(List.of("q_proj"), List.of(), 0, 16, 0, 1e-3f,
-        LoraConfig.Schedule.CONSTANT, 1, 1, 1, 0, 1, 4, Float.POSITIVE_INFINITY, false, false, 0));
+        LoraConfig.Schedule.CONSTANT, 1, 1, 1, 0, 1, 4, false, false, 0));
     assertThrows(IllegalArgumentException.class, () -> LoraConfig.defaults().withLearningRate(Float.NaN));
     assertThrows(IllegalArgumentException.class,
-        () -> new LoraConfig(List.of("q_proj"), List.of(9), 8, 16, 0, 1e-3f, LoraConfig.Schedule.CONSTANT, 1, 1, 1, 0, 1, 4, Float.POSITIVE_INFINITY, false, false, 0)
+        () -> new LoraConfig(List.of("q_proj"), List.of(9), 8, 16, 0, 1e-3f, LoraConfig.Schedule.CONSTANT, 1, 1, 1, 0, 1, 4, false, false, 0)
             .targetWeights(model.config()));
     LoraConfig cos = LoraConfig.defaults();
     assertEquals(cos.learningRate(), cos.learningRate(0, 100), 1e-9);

@@ -62,7 +62,8 @@ final class Sleeper implements AutoCloseable {
       List<ChatMessage> p = List.of(ChatMessage.user(k.question()));
       if (!behaviour.contains(p) && replayPrompts.size() < 121) replayPrompts.add(p);
     }
-    ReplaySet replay = new ReplaySet(replayPrompts, refs.subList(20, refs.size()), 24);
+    ReplaySet replay = new ReplaySet(replayPrompts, refs.subList(20, refs.size()), 24)
+        .withNeighbours(neighbourPool(world, behaviour), ReplaySet.NEIGHBOURS_PER_FACT);
     LoraConfig lora = LoraConfig.defaults().withSeed(seed);
     try {
       Files.createDirectories(versionsDir);
@@ -74,6 +75,16 @@ final class Sleeper implements AutoCloseable {
     this.meter = new CandidateValidator(settings.validation(), probes, new FactRecall(questions, RECALL_TOKENS));
     this.state = initial;
     this.live = initial.load(Device.cpu());
+  }
+
+  /** Every known fact's question that the behaviour probe does not ask. */
+  static List<List<ChatMessage>> neighbourPool(SyntheticWorld world, List<List<ChatMessage>> behaviour) {
+    List<List<ChatMessage>> out = new ArrayList<>();
+    for (WorldFact k : world.knownFacts()) {
+      List<ChatMessage> p = List.of(ChatMessage.user(k.question()));
+      if (!behaviour.contains(p)) out.add(p);
+    }
+    return out;
   }
 
   /** A state on the base checkpoint holding one edit. */

@@ -55,8 +55,16 @@ public record LocalStepSettings(LoraConfig lora, ValidationConfig validation, Pr
       List<ChatMessage> p = List.of(new ChatMessage("user", k.question()));
       if (!behaviour.contains(p) && replayPrompts.size() < 121) replayPrompts.add(p);
     }
+    // The sleep also rehearses, per taught fact, the known questions nearest to it (ReplaySet#neighbours): never one
+    // the behaviour probe asks, or validation would only test what was rehearsed.
+    List<List<ChatMessage>> neighbourPool = new ArrayList<>();
+    for (WorldFact k : world.knownFacts()) {
+      List<ChatMessage> p = List.of(new ChatMessage("user", k.question()));
+      if (!behaviour.contains(p)) neighbourPool.add(p);
+    }
     return new LocalStepSettings(LoraConfig.defaults(), ValidationConfig.defaults(),
-        new ProbeSet(refs.subList(20, 40), behaviour, 16), new ReplaySet(replayPrompts, refs.subList(40, refs.size()), 24),
+        new ProbeSet(refs.subList(20, 40), behaviour, 16), new ReplaySet(replayPrompts, refs.subList(40, refs.size()), 24)
+            .withNeighbours(neighbourPool, ReplaySet.NEIGHBOURS_PER_FACT),
         LocalStepSettings::relationQuestions, 16, true, world.referenceTexts(KEY_STATISTICS_TEXTS), device);
   }
 

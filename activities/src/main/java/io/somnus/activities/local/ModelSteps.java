@@ -200,7 +200,9 @@ final class ModelSteps {
 
       List<QaExample> rehearsal;
       try (ComposedModel live = state.load(settings.device())) {
-        rehearsal = settings.replay().window(state.generation(), ReplaySet.TEXTS_PER_SLEEP).examples(live.runtime());
+        rehearsal = settings.replay().window(state.generation(), ReplaySet.TEXTS_PER_SLEEP).examples(live.runtime(),
+            facts.stream().sorted(java.util.Comparator.comparingInt(f -> state.stages().stage(f).level())).toList(),
+            settings.questions());
       }
       LoraTrainer.Result trained = SleepTraining.train(state, Checkpoint.load(state.fusedCheckpoint()), facts, rehearsal,
           settings.questions(), settings.rawStatements(), lora, settings.device(),

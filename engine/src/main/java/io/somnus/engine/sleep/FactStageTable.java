@@ -99,6 +99,13 @@ public final class FactStageTable {
     return out;
   }
 
+  /** The facts, lowest stage first (in table order within a stage): the newest knowledge leads. */
+  public List<Fact> leastConsolidatedFirst() {
+    List<Entry> sorted = new ArrayList<>(entries.values());
+    sorted.sort(java.util.Comparator.comparingInt(e -> e.stage().level()));
+    return sorted.stream().map(Entry::fact).toList();
+  }
+
   public int size() {
     return entries.size();
   }

@@ -1,11 +1,17 @@
 package io.somnus.engine.sleep;
 
+import io.somnus.engine.memory.Fact;
 import io.somnus.engine.model.ChatMessage;
 import io.somnus.engine.runtime.GenerationOptions;
 import io.somnus.engine.runtime.ModelRuntime;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Locale;
+import java.util.Set;
 
 /**
  * What a sleep rehearses besides the facts, so that LoRA learns the facts without unlearning the
@@ -13,12 +19,33 @@ import java.util.List;
  * are pulled towards answering as the live model already does) and plain language-model loss on
  * {@code texts}. Keep both disjoint from the validator's {@link ProbeSet}, or validation would
  * only test what was rehearsed.
+ *
+ * <p>{@code neighbourPool} holds further prompts of which each sleep rehearses only those nearest to the facts it
+ * teaches, {@code neighboursPerFact} per fact (see {@link #neighbours}): the answers a sleep breaks are not spread
+ * evenly. On somnus-tiny (lifetime, 20 new facts, seed 4) the behaviour probe rolled a sleep back at a shift of
+ * 0.104 nats/token, of which two of its 13 prompts carried 0.95: "Where does Selma Choi live?" answered Athens
+ * instead of Aarhus and "Where does Finn Tanaka live?" "Busan Campos"; the sleep taught facts about a Selma and two
+ * Finns. With 40 new facts, six of the 13 answers moved by 0.41-1.0 nats, each towards a name or object of a new fact
+ * (Paula Nyberg's city became Accra, where a new fact's person lives; a Yusuf's job became a new fact's job). The
+ * MEMIT edits played no part: the same candidate without its adapters shifted the probe by 0.0000.
  */
-public record ReplaySet(List<List<ChatMessage>> prompts, List<String> texts, int answerTokens) {
+public record ReplaySet(List<List<ChatMessage>> prompts, List<String> texts, int answerTokens,
+    List<List<ChatMessage>> neighbourPool, int neighboursPerFact) {
   public ReplaySet {
     prompts = prompts.stream().map(List::copyOf).toList();
     texts = List.copyOf(texts);
+    neighbourPool = neighbourPool.stream().map(List::copyOf).toList();
     if (answerTokens <= 0) throw new IllegalArgumentException("replay answers need at least one token");
+    if (neighboursPerFact < 0) throw new IllegalArgumentException("neighbours per fact must be >= 0");
+  }
+
+  public ReplaySet(List<List<ChatMessage>> prompts, List<String> texts, int answerTokens) {
+    this(prompts, texts, answerTokens, List.of(), 0);
+  }
+
+  /** The same set, drawing {@code perFact} rehearsal prompts per taught fact from {@code pool}. */
+  public ReplaySet withNeighbours(List<List<ChatMessage>> pool, int perFact) {
+    return new ReplaySet(prompts, texts, answerTokens, pool, perFact);
   }
 
   /**
@@ -28,6 +55,9 @@ public record ReplaySet(List<List<ChatMessage>> prompts, List<String> texts, int
    * Each text costs one extra forward pass per sleep.
    */
   public static final int TEXTS_PER_SLEEP = 60;
+
+  /** Neighbour prompts rehearsed per taught fact when a set has a neighbour pool. */
+  public static final int NEIGHBOURS_PER_FACT = 4;
 
   public static ReplaySet none() {
     return new ReplaySet(List.of(), List.of(), 1);
@@ -44,17 +74,20 @@ public record ReplaySet(List<List<ChatMessage>> prompts, List<String> texts, int
     List<String> out = new ArrayList<>(size);
     int from = (int) ((long) index * size % texts.size());
     for (int i = 0; i < size; i++) out.add(texts.get((from + i) % texts.size()));
-    return new ReplaySet(prompts, out, answerTokens);
+    return new ReplaySet(prompts, out, answerTokens, neighbourPool, neighboursPerFact);
   }
 
   /**
-   * Training examples: the live model's greedy answers to the prompts (with its stop token when it stopped on its
-   * own, so stopping is rehearsed too) and the texts under plain language-model loss.
+   * Training examples: the live model's greedy answers to the prompts and to the {@link #neighbours} of {@code facts}
+   * (with its stop token when it stopped on its own, so stopping is rehearsed too) and the texts under plain
+   * language-model loss.
    */
-  public List<QaExample> examples(ModelRuntime live) {
+  public List<QaExample> examples(ModelRuntime live, List<Fact> facts, FactQuestions questions) {
     List<QaExample> out = new ArrayList<>();
     Long stop = live.tokenizer().specialTokenId(live.tokenizer().chatFormat().stopTokens().get(0));
-    for (List<ChatMessage> p : prompts) {
+    List<List<ChatMessage>> all = new ArrayList<>(prompts);
+    all.addAll(neighbours(facts, questions));
+    for (List<ChatMessage> p : all) {
       long[] answer = live.generate(live.tokenizer().encodeChat(p, true), GenerationOptions.greedy(answerTokens));
       if (answer.length < answerTokens && stop != null) {
         answer = Arrays.copyOf(answer, answer.length + 1);
@@ -66,7 +99,66 @@ public record ReplaySet(List<List<ChatMessage>> prompts, List<String> texts, int
     return out;
   }
 
+  /**
+   * The pool prompts nearest to {@code facts}, {@link #neighboursPerFact} per fact, none of them already among
+   * {@link #prompts}: first those that name a word of the fact's subject and ask the fact's question about someone
+   * else (the new answer's likeliest victims), then those sharing a subject word, then those asking the same
+   * question of anyone. "The same question" is the fact's canonical question with its subject cut out, e.g.
+   * "Where does … live?". Facts take turns, so that each gets its nearest neighbours before any gets more; ties go to
+   * a fixed order per fact, so sleeps that teach the same facts rehearse the same prompts.
+   */
+  public List<List<ChatMessage>> neighbours(List<Fact> facts, FactQuestions questions) {
+    if (neighboursPerFact == 0 || neighbourPool.isEmpty() || facts.isEmpty()) return List.of();
+    Set<List<ChatMessage>> taken = new HashSet<>(prompts);
+    List<List<List<ChatMessage>>> ranked = new ArrayList<>();
+    for (Fact f : facts) ranked.add(ranked(f, questions));
+    Set<List<ChatMessage>> out = new LinkedHashSet<>();
+    int[] next = new int[facts.size()];
+    for (int round = 0; round < neighboursPerFact; round++) {
+      for (int i = 0; i < facts.size(); i++) {
+        List<List<ChatMessage>> r = ranked.get(i);
+        while (next[i] < r.size()) {
+          List<ChatMessage> p = r.get(next[i]++);
+          if (!taken.contains(p) && out.add(p)) break;
+        }
+      }
+    }
+    return List.copyOf(out);
+  }
+
+  private List<List<ChatMessage>> ranked(Fact fact, FactQuestions questions) {
+    Set<String> names = words(fact.subject());
+    String canonical = questions.canonical(fact);
+    int at = canonical.indexOf(fact.subject());
+    String before = at < 0 ? null : canonical.substring(0, at);
+    String after = at < 0 ? null : canonical.substring(at + fact.subject().length());
+    String id = fact.id();
+    record Scored(List<ChatMessage> prompt, int score, int tie) {}
+    List<Scored> scored = new ArrayList<>();
+    for (List<ChatMessage> p : neighbourPool) {
+      String text = p.get(p.size() - 1).content();
+      if (text.contains(fact.subject())) continue; // the fact's own subject: taught, not a neighbour
+      boolean sharesName = false;
+      for (String w : words(text)) sharesName |= names.contains(w);
+      boolean sameQuestion = before != null && text.startsWith(before) && text.endsWith(after)
+          && text.length() > before.length() + after.length();
+      int score = (sharesName ? 2 : 0) + (sameQuestion ? 1 : 0);
+      if (score > 0) scored.add(new Scored(p, score, (text + '\u0000' + id).hashCode()));
+    }
+    scored.sort(Comparator.comparingInt(Scored::score).reversed().thenComparingInt(Scored::tie));
+    return scored.stream().map(Scored::prompt).toList();
+  }
+
+  /** Capitalised words only: names, not the "the" or "my" that any two sentences share. */
+  private static Set<String> words(String text) {
+    Set<String> out = new HashSet<>();
+    for (String w : text.split("[^\\p{L}\\p{N}]+")) {
+      if (w.length() > 1 && Character.isUpperCase(w.charAt(0))) out.add(w.toLowerCase(Locale.ROOT));
+    }
+    return out;
+  }
+
   public boolean isEmpty() {
-    return prompts.isEmpty() && texts.isEmpty();
+    return prompts.isEmpty() && texts.isEmpty() && (neighbourPool.isEmpty() || neighboursPerFact == 0);
   }
 }

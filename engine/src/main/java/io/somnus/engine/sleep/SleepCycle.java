@@ -87,7 +87,7 @@ public final class SleepCycle {
     l.step("audit");
     long t = System.nanoTime();
     if (audit == null) audit = validator.measure(live, facts);
-    List<QaExample> rehearsal = settings.replay().examples(live);
+    List<QaExample> rehearsal = settings.replay().examples(live, state.stages().leastConsolidatedFirst(), settings.questions());
     seconds.put("audit", since(t));
 
     l.step("train");

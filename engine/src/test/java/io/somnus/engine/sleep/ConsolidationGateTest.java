@@ -49,8 +49,8 @@ class ConsolidationGateTest {
     assertEquals(Map.of("e1", 0.1f, "e2", 1.0f, "e3", 0.0f), before);
 
     ComposedModel[] candidate = new ComposedModel[1];
-    Map<String, Map<String, Float>> scalesWhenAsked = new LinkedHashMap<>();
-    List<String> asked = new ArrayList<>();
+    record Ask(String fact, Map<String, Float> scales) {}
+    List<Ask> asks = new ArrayList<>();
     FactQuestions recording = new FactQuestions() {
       @Override
       public List<String> questions(Fact fact) {
@@ -59,8 +59,7 @@ class ConsolidationGateTest {
 
       @Override
       public String canonical(Fact fact) {
-        asked.add(fact.id());
-        scalesWhenAsked.put(fact.id(), candidate[0].scales());
+        asks.add(new Ask(fact.id(), candidate[0].scales()));
         return SleepFixtures.QUESTIONS.canonical(fact);
       }
     };
@@ -69,16 +68,32 @@ class ConsolidationGateTest {
       candidate[0] = m;
       ConsolidationGate.Result r = new ConsolidationGate(new FactRecall(recording, 4)).run(m, table);
 
-      assertEquals(List.of(f0.id(), f2.id(), f1.id()), asked, "one probe per gated fact, edit by edit; e3 is dissolved");
-      assertEquals(Map.of("e1", 0.0f, "e2", 1.0f, "e3", 0.0f), scalesWhenAsked.get(f0.id()), "only e1 is off for its fact");
-      assertEquals(Map.of("e1", 0.1f, "e2", 0.0f, "e3", 0.0f), scalesWhenAsked.get(f2.id()), "only e2 is off for its facts");
-      assertEquals(Map.of("e1", 0.1f, "e2", 0.0f, "e3", 0.0f), scalesWhenAsked.get(f1.id()), "a re-written fact is gated with its new edit");
+      // Every ask is one of three: the fact's edit off, every edit at its current scale, or the fact's edit made
+      // stronger (the scale a step back would give it).
+      java.util.function.Predicate<Ask> isOff = a -> a.scales().entrySet().stream()
+          .anyMatch(x -> x.getValue() == 0f && before.get(x.getKey()) > 0f);
+      List<Ask> off = asks.stream().filter(isOff).toList();
+      assertEquals(List.of(f0.id(), f2.id(), f1.id()), off.stream().map(Ask::fact).toList(),
+          "one probe per gated fact with its edit off, edit by edit; e3 is dissolved");
+      assertEquals(Map.of("e1", 0.0f, "e2", 1.0f, "e3", 0.0f), off.get(0).scales(), "only e1 is off for its fact");
+      assertEquals(Map.of("e1", 0.1f, "e2", 0.0f, "e3", 0.0f), off.get(1).scales(), "only e2 is off for its facts");
+      assertEquals(Map.of("e1", 0.1f, "e2", 0.0f, "e3", 0.0f), off.get(2).scales(), "a re-written fact is gated with its new edit");
       assertEquals(List.of(f0.id(), f2.id(), f1.id()), new ArrayList<>(r.passed().keySet()));
+      List<String> reasked = asks.stream().filter(a -> a.scales().equals(before)).map(Ask::fact).toList();
+      List<String> missed = r.passed().entrySet().stream().filter(x -> !x.getValue()).map(Map.Entry::getKey).toList();
+      assertEquals(missed, reasked, "exactly the missed facts are asked again, with every edit at its current scale");
+      List<Ask> stronger = asks.stream().filter(a -> !isOff.test(a) && !a.scales().equals(before)).toList();
+      for (Ask a : stronger) {
+        assertEquals(f0.id(), a.fact(), "only e1 (0.1) can get stronger; e2 is at 1.0 already");
+        assertEquals(Map.of("e1", 0.5f, "e2", 1.0f, "e3", 0.0f), a.scales(), "e1 at the scale of f0's stage after a step back");
+      }
+      assertTrue(missed.containsAll(r.held()), "only a missed fact can hold its stage");
 
       for (Fact f : List.of(f0, f1, f2)) {
         FactStage from = table.stage(f);
-        FactStage expected = r.passed().get(f.id()) ? from.advance() : from.backOff();
-        assertEquals(expected, r.table().stage(f), "a recalled fact advances one stage, a missed one steps back one: " + f);
+        FactStage expected = r.passed().get(f.id()) ? from.advance() : r.held().contains(f.id()) ? from : from.backOff();
+        assertEquals(expected, r.table().stage(f),
+            "recalled without its edit: one stage on; only with it: held; not at all: one stage back: " + f);
       }
       assertEquals(FactStage.CONSOLIDATED, r.table().stage(f3), "facts of a dissolved edit are not gated again");
       assertEquals(FactStage.NEARLY_CONSOLIDATED, table.stage(f0), "the input table is unchanged");
@@ -90,6 +105,40 @@ class ConsolidationGateTest {
         assertArrayEquals(fresh.model().weight(w).toFloatArray(), m.model().weight(w).toFloatArray(),
             "switching edits off and on during the gate leaves no trace in the weights");
       }
+    }
+  }
+
+  @Test
+  void aMissedFactStepsBackOnlyWhenAStrongerEditBringsItBack() {
+    Fact held = SleepFixtures.FACTS.get(0);
+    Fact advanced = SleepFixtures.FACTS.get(1);
+    Fact restored = SleepFixtures.FACTS.get(2);
+    Fact lost = SleepFixtures.FACTS.get(3);
+    MemitEdit e1 = SleepCycleTest.randomEdit("e1", List.of(held, advanced), 1);
+    MemitEdit e2 = SleepCycleTest.randomEdit("e2", List.of(restored), 2);
+    MemitEdit e3 = SleepCycleTest.randomEdit("e3", List.of(lost), 3);
+    List<MemitEdit> edits = List.of(e1, e2, e3);
+    FactStageTable table = FactStageTable.of(List.of(
+        new FactStageTable.Entry(held, "e1", FactStage.CONSOLIDATING),
+        new FactStageTable.Entry(advanced, "e1", FactStage.CONSOLIDATING),
+        new FactStageTable.Entry(restored, "e2", FactStage.CONSOLIDATING),
+        new FactStageTable.Entry(lost, "e3", FactStage.CONSOLIDATING)));
+    Map<String, Float> before = table.scales(edits);
+    try (ComposedModel m = ComposedModel.load(base, edits, before, Device.cpu())) {
+      // Scripted recall: "advanced" without its edit, "held" with e1 at its scale, "restored" only with e2 at full
+      // strength, "lost" never.
+      ConsolidationGate.Result r = new ConsolidationGate((rt, f) -> f.equals(advanced) || f.equals(held) && m.scale("e1") > 0
+          || f.equals(restored) && m.scale("e2") >= 1f).run(m, table);
+      assertEquals(Map.of(held.id(), false, advanced.id(), true, restored.id(), false, lost.id(), false), r.passed());
+      assertEquals(java.util.Set.of(held.id(), lost.id()), r.held());
+      assertEquals(FactStage.CONSOLIDATING, r.table().stage(held), "recalled with its edit: holds");
+      assertEquals(FactStage.NEARLY_CONSOLIDATED, r.table().stage(advanced));
+      assertEquals(FactStage.WAKE, r.table().stage(restored), "brought back by a stronger edit: steps back");
+      assertEquals(FactStage.CONSOLIDATING, r.table().stage(lost), "not brought back by a stronger edit: holds");
+      assertEquals(Map.of("e1", 0.5f, "e2", 1.0f, "e3", 0.5f), r.scales(),
+          "e1 and e3 keep the scale the adapters were trained at; only e2 gets stronger");
+      assertEquals(1, r.transition().advanced());
+      assertEquals(1, r.transition().retreated());
     }
   }
 }

@@ -1,5 +1,6 @@
 package io.somnus.activities;
 
+import io.somnus.engine.sleep.LoraConfig;
 import io.temporal.activity.ActivityInterface;
 import io.temporal.activity.ActivityMethod;
 import java.util.List;
@@ -11,16 +12,23 @@ import java.util.List;
  */
 @ActivityInterface
 public interface TrainLoraActivity {
-  /** @param rank LoRA rank; {@code stepsPerFact}·facts steps, at least {@code minSteps} */
-  record Settings(int rank, float alpha, float learningRate, int stepsPerFact, int minSteps, long seed) {
+  /**
+   * @param rank LoRA rank; {@code stepsPerFact}·facts steps, at least {@code minSteps}, at most {@code maxSteps} (0 in
+   *     settings recorded before the ceiling existed: none)
+   */
+  record Settings(int rank, float alpha, float learningRate, int stepsPerFact, int minSteps, int maxSteps, long seed) {
     public Settings {
       if (rank < 1) throw new IllegalArgumentException("LoRA rank must be ≥ 1, got " + rank);
       if (!(learningRate > 0)) throw new IllegalArgumentException("learning rate must be > 0, got " + learningRate);
       if (stepsPerFact < 1 || minSteps < 1) throw new IllegalArgumentException("step counts must be ≥ 1");
+      if (maxSteps == 0) maxSteps = Integer.MAX_VALUE;
+      if (maxSteps < minSteps) throw new IllegalArgumentException("step ceiling " + maxSteps + " is below the floor " + minSteps);
     }
 
+    /** The engine's LoRA defaults ({@link LoraConfig#defaults()}), seed 7. */
     public static Settings defaults() {
-      return new Settings(8, 16f, 5e-3f, 25, 300, 7);
+      LoraConfig d = LoraConfig.defaults();
+      return new Settings(d.rank(), d.alpha(), d.learningRate(), d.stepsPerFact(), d.minSteps(), d.maxSteps(), 7);
     }
   }
 

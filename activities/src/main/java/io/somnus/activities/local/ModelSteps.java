@@ -196,7 +196,7 @@ final class ModelSteps {
       List<Fact> facts = select(state.stages(), in.factIds());
       if (facts.isEmpty()) throw new BadStepInputException("no facts to train on");
       TrainLoraActivity.Settings s = in.settings();
-      LoraConfig lora = settings.lora().withLearningRate(s.learningRate()).withSteps(s.minSteps(), s.stepsPerFact()).withSeed(s.seed());
+      LoraConfig lora = settings.lora().withLearningRate(s.learningRate()).withSteps(s.minSteps(), s.stepsPerFact(), s.maxSteps()).withSeed(s.seed());
 
       List<QaExample> rehearsal;
       try (ComposedModel live = state.load(settings.device())) {

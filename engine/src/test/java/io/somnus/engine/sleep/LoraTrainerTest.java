@@ -157,6 +157,17 @@ class LoraTrainerTest {
   }
 
   @Test
+  void theStepBudgetGrowsWithTheFactsToLearnBetweenItsFloorAndCeiling() {
+    LoraConfig c = LoraConfig.defaults().withSteps(300, 120, 1000);
+    assertEquals(300, c.steps(1), "the floor");
+    assertEquals(600, c.steps(5));
+    assertEquals(1000, c.steps(40), "the ceiling");
+    assertEquals(1000, c.withSteps(60, 0).maxSteps(), "a new floor keeps the ceiling");
+    assertEquals(2000, c.withSteps(2000, 0).steps(1), "a floor above the ceiling raises it");
+    assertThrows(IllegalArgumentException.class, () -> c.withSteps(300, 120, 200));
+  }
+
+  @Test
   void theBudgetCountsOnlyFactsWithAMissedCheck() {
     // Two checks per fact (canonical question, raw statement), three facts: the second misses one, the third both.
     assertEquals(2, LoraTrainer.factsMissed(new boolean[] {false, false, true, false, true, true}, 3));
@@ -241,12 +252,12 @@ class LoraTrainerTest {
   @Test
   void configRejectsNonsense() {
     assertThrows(IllegalArgumentException.class, () -> new LoraConfig(List.of("qq_proj"), List.of(), 8, 16, 0, 1e-3f,
-        LoraConfig.Schedule.CONSTANT, 1, 1, 1, 0, 1, 4, false, false, 0));
+        LoraConfig.Schedule.CONSTANT, 1, 1, 1, 1, 0, 1, 4, false, false, 0));
     assertThrows(IllegalArgumentException.class, () -> new LoraConfig(List.of("q_proj"), List.of(), 0, 16, 0, 1e-3f,
-        LoraConfig.Schedule.CONSTANT, 1, 1, 1, 0, 1, 4, false, false, 0));
+        LoraConfig.Schedule.CONSTANT, 1, 1, 1, 1, 0, 1, 4, false, false, 0));
     assertThrows(IllegalArgumentException.class, () -> LoraConfig.defaults().withLearningRate(Float.NaN));
     assertThrows(IllegalArgumentException.class,
-        () -> new LoraConfig(List.of("q_proj"), List.of(9), 8, 16, 0, 1e-3f, LoraConfig.Schedule.CONSTANT, 1, 1, 1, 0, 1, 4, false, false, 0)
+        () -> new LoraConfig(List.of("q_proj"), List.of(9), 8, 16, 0, 1e-3f, LoraConfig.Schedule.CONSTANT, 1, 1, 1, 1, 0, 1, 4, false, false, 0)
             .targetWeights(model.config()));
     LoraConfig cos = LoraConfig.defaults();
     assertEquals(cos.learningRate(), cos.learningRate(0, 100), 1e-9);

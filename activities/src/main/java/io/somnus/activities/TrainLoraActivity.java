@@ -22,7 +22,9 @@ public interface TrainLoraActivity {
       if (!(learningRate > 0)) throw new IllegalArgumentException("learning rate must be > 0, got " + learningRate);
       if (stepsPerFact < 1 || minSteps < 1) throw new IllegalArgumentException("step counts must be ≥ 1");
       if (maxSteps == 0) maxSteps = Integer.MAX_VALUE;
-      if (maxSteps < minSteps) throw new IllegalArgumentException("step ceiling " + maxSteps + " is below the floor " + minSteps);
+      if (maxSteps < minSteps) {
+        throw new IllegalArgumentException("step ceiling " + maxSteps + " is below the floor " + minSteps);
+      }
     }
 
     /** The engine's LoRA defaults ({@link LoraConfig#defaults()}), seed 7. */

@@ -3,10 +3,14 @@ package io.somnus.engine.sleep;
 import io.somnus.engine.memory.Fact;
 import io.somnus.engine.memory.MemitEdit;
 import io.somnus.engine.runtime.ModelRuntime;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.BiPredicate;
 
 /**
  * Per-fact gating on a candidate: for each edit that still holds unconsolidated facts, the edit
@@ -30,14 +34,14 @@ import java.util.Set;
  * wave-2 fact under another edit, so the whole sleep was rolled back.
  */
 public final class ConsolidationGate {
-  private final java.util.function.BiPredicate<ModelRuntime, Fact> chat;
+  private final BiPredicate<ModelRuntime, Fact> chat;
 
   public ConsolidationGate(FactRecall recall) {
     this(recall::chat);
   }
 
   /** @param chat whether the model recalls the fact in chat (tests script it) */
-  ConsolidationGate(java.util.function.BiPredicate<ModelRuntime, Fact> chat) {
+  ConsolidationGate(BiPredicate<ModelRuntime, Fact> chat) {
     this.chat = chat;
   }
 
@@ -49,9 +53,9 @@ public final class ConsolidationGate {
   public record Result(FactStageTable.Transition transition, Map<String, Boolean> passed, Set<String> held,
       Map<String, Float> scales, double seconds) {
     public Result {
-      passed = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(passed));
-      held = java.util.Collections.unmodifiableSet(new LinkedHashSet<>(held));
-      scales = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(scales));
+      passed = Collections.unmodifiableMap(new LinkedHashMap<>(passed));
+      held = Collections.unmodifiableSet(new LinkedHashSet<>(held));
+      scales = Collections.unmodifiableMap(new LinkedHashMap<>(scales));
     }
 
     public FactStageTable table() {
@@ -66,7 +70,7 @@ public final class ConsolidationGate {
     for (MemitEdit e : candidate.edits()) {
       float original = candidate.scale(e.id());
       if (original == 0f || table.dissolved(e)) continue;
-      java.util.List<Fact> missed = new java.util.ArrayList<>();
+      List<Fact> missed = new ArrayList<>();
       candidate.setScale(e.id(), 0f);
       try {
         for (Fact f : e.facts()) {

@@ -42,8 +42,9 @@ import java.util.Map;
  * @param seed everything random (initialisation, batch order, dropout) derives from it
  */
 public record LoraConfig(List<String> projections, List<Integer> layers, int rank, float alpha, float dropout,
-    float learningRate, Schedule schedule, int minSteps, int stepsPerFact, int maxSteps, int batchSize, float weightDecay,
-    float clipNorm, float divergenceFactor, boolean stopWhenRecalled, boolean trainAroundEdits, long seed) {
+    float learningRate, Schedule schedule, int minSteps, int stepsPerFact, int maxSteps, int batchSize,
+    float weightDecay, float clipNorm, float divergenceFactor, boolean stopWhenRecalled, boolean trainAroundEdits,
+    long seed) {
 
   /** Steps between two checks of {@code stopWhenRecalled}. */
   public static final int CHECK_EVERY = 20;
@@ -66,7 +67,9 @@ public record LoraConfig(List<String> projections, List<Integer> layers, int ran
     if (!(learningRate > 0) || !Float.isFinite(learningRate)) throw new IllegalArgumentException("learning rate must be positive, got " + learningRate);
     if (schedule == null) throw new IllegalArgumentException("schedule is missing");
     if (minSteps <= 0 || stepsPerFact < 0) throw new IllegalArgumentException("step counts must be positive");
-    if (maxSteps < minSteps) throw new IllegalArgumentException("step ceiling " + maxSteps + " is below the floor " + minSteps);
+    if (maxSteps < minSteps) {
+      throw new IllegalArgumentException("step ceiling " + maxSteps + " is below the floor " + minSteps);
+    }
     if (batchSize <= 0) throw new IllegalArgumentException("batch size must be positive, got " + batchSize);
     if (weightDecay < 0 || clipNorm < 0) throw new IllegalArgumentException("weight decay and clip norm must be >= 0");
     if (!(divergenceFactor > 1)) throw new IllegalArgumentException("divergence factor must exceed 1, got " + divergenceFactor);
@@ -87,8 +90,8 @@ public record LoraConfig(List<String> projections, List<Integer> layers, int ran
   }
 
   public LoraConfig withLearningRate(float lr) {
-    return new LoraConfig(projections, layers, rank, alpha, dropout, lr, schedule, minSteps, stepsPerFact, maxSteps, batchSize,
-        weightDecay, clipNorm, divergenceFactor, stopWhenRecalled, trainAroundEdits, seed);
+    return new LoraConfig(projections, layers, rank, alpha, dropout, lr, schedule, minSteps, stepsPerFact, maxSteps,
+        batchSize, weightDecay, clipNorm, divergenceFactor, stopWhenRecalled, trainAroundEdits, seed);
   }
 
   /** The same ceiling, raised to {@code minSteps} if that is above it. */
@@ -97,33 +100,33 @@ public record LoraConfig(List<String> projections, List<Integer> layers, int ran
   }
 
   public LoraConfig withSteps(int minSteps, int stepsPerFact, int maxSteps) {
-    return new LoraConfig(projections, layers, rank, alpha, dropout, learningRate, schedule, minSteps, stepsPerFact, maxSteps,
-        batchSize, weightDecay, clipNorm, divergenceFactor, stopWhenRecalled, trainAroundEdits, seed);
+    return new LoraConfig(projections, layers, rank, alpha, dropout, learningRate, schedule, minSteps, stepsPerFact,
+        maxSteps, batchSize, weightDecay, clipNorm, divergenceFactor, stopWhenRecalled, trainAroundEdits, seed);
   }
 
   public LoraConfig withSeed(long seed) {
-    return new LoraConfig(projections, layers, rank, alpha, dropout, learningRate, schedule, minSteps, stepsPerFact, maxSteps,
-        batchSize, weightDecay, clipNorm, divergenceFactor, stopWhenRecalled, trainAroundEdits, seed);
+    return new LoraConfig(projections, layers, rank, alpha, dropout, learningRate, schedule, minSteps, stepsPerFact,
+        maxSteps, batchSize, weightDecay, clipNorm, divergenceFactor, stopWhenRecalled, trainAroundEdits, seed);
   }
 
   public LoraConfig withStopWhenRecalled(boolean stop) {
-    return new LoraConfig(projections, layers, rank, alpha, dropout, learningRate, schedule, minSteps, stepsPerFact, maxSteps,
-        batchSize, weightDecay, clipNorm, divergenceFactor, stop, trainAroundEdits, seed);
+    return new LoraConfig(projections, layers, rank, alpha, dropout, learningRate, schedule, minSteps, stepsPerFact,
+        maxSteps, batchSize, weightDecay, clipNorm, divergenceFactor, stop, trainAroundEdits, seed);
   }
 
   public LoraConfig withTrainAroundEdits(boolean around) {
-    return new LoraConfig(projections, layers, rank, alpha, dropout, learningRate, schedule, minSteps, stepsPerFact, maxSteps,
-        batchSize, weightDecay, clipNorm, divergenceFactor, stopWhenRecalled, around, seed);
+    return new LoraConfig(projections, layers, rank, alpha, dropout, learningRate, schedule, minSteps, stepsPerFact,
+        maxSteps, batchSize, weightDecay, clipNorm, divergenceFactor, stopWhenRecalled, around, seed);
   }
 
   public LoraConfig withLayers(List<Integer> layers) {
-    return new LoraConfig(projections, layers, rank, alpha, dropout, learningRate, schedule, minSteps, stepsPerFact, maxSteps,
-        batchSize, weightDecay, clipNorm, divergenceFactor, stopWhenRecalled, trainAroundEdits, seed);
+    return new LoraConfig(projections, layers, rank, alpha, dropout, learningRate, schedule, minSteps, stepsPerFact,
+        maxSteps, batchSize, weightDecay, clipNorm, divergenceFactor, stopWhenRecalled, trainAroundEdits, seed);
   }
 
   public LoraConfig withDropout(float dropout) {
-    return new LoraConfig(projections, layers, rank, alpha, dropout, learningRate, schedule, minSteps, stepsPerFact, maxSteps,
-        batchSize, weightDecay, clipNorm, divergenceFactor, stopWhenRecalled, trainAroundEdits, seed);
+    return new LoraConfig(projections, layers, rank, alpha, dropout, learningRate, schedule, minSteps, stepsPerFact,
+        maxSteps, batchSize, weightDecay, clipNorm, divergenceFactor, stopWhenRecalled, trainAroundEdits, seed);
   }
 
   /** The adapter's multiplier α/r. */

@@ -8,9 +8,10 @@ import io.somnus.engine.memory.FactStage;
 import io.somnus.engine.memory.MemitEdit;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.function.Predicate;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -70,7 +71,7 @@ class ConsolidationGateTest {
 
       // Every ask is one of three: the fact's edit off, every edit at its current scale, or the fact's edit made
       // stronger (the scale a step back would give it).
-      java.util.function.Predicate<Ask> isOff = a -> a.scales().entrySet().stream()
+      Predicate<Ask> isOff = a -> a.scales().entrySet().stream()
           .anyMatch(x -> x.getValue() == 0f && before.get(x.getKey()) > 0f);
       List<Ask> off = asks.stream().filter(isOff).toList();
       assertEquals(List.of(f0.id(), f2.id(), f1.id()), off.stream().map(Ask::fact).toList(),
@@ -130,7 +131,7 @@ class ConsolidationGateTest {
       ConsolidationGate.Result r = new ConsolidationGate((rt, f) -> f.equals(advanced) || f.equals(held) && m.scale("e1") > 0
           || f.equals(restored) && m.scale("e2") >= 1f).run(m, table);
       assertEquals(Map.of(held.id(), false, advanced.id(), true, restored.id(), false, lost.id(), false), r.passed());
-      assertEquals(java.util.Set.of(held.id(), lost.id()), r.held());
+      assertEquals(Set.of(held.id(), lost.id()), r.held());
       assertEquals(FactStage.CONSOLIDATING, r.table().stage(held), "recalled with its edit: holds");
       assertEquals(FactStage.NEARLY_CONSOLIDATED, r.table().stage(advanced));
       assertEquals(FactStage.WAKE, r.table().stage(restored), "brought back by a stronger edit: steps back");

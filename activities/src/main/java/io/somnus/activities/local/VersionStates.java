@@ -87,7 +87,7 @@ final class VersionStates {
     if (rows.isEmpty()) return storedStages(v.id()).orElseGet(() -> FactStageTable.of(edits));
     List<FactStageTable.Entry> entries = new ArrayList<>();
     for (FactRow r : rows.get()) {
-      entries.add(new FactStageTable.Entry(new Fact(r.subject(), r.relation(), r.object()), r.editId(), FactStage.ofLevel(r.stage())));
+      entries.add(entry(r.subject(), r.relation(), r.object(), r.editId(), r.stage()));
     }
     return FactStageTable.of(entries);
   }
@@ -148,13 +148,18 @@ final class VersionStates {
         List<StageRow> rows = JSON.readValue(d.content(), new TypeReference<List<StageRow>>() {});
         List<FactStageTable.Entry> entries = new ArrayList<>();
         for (StageRow r : rows) {
-          entries.add(new FactStageTable.Entry(new Fact(r.subject(), r.relation(), r.object()), r.editId(), FactStage.ofLevel(r.stage())));
+          entries.add(entry(r.subject(), r.relation(), r.object(), r.editId(), r.stage()));
         }
         return FactStageTable.of(entries);
       } catch (IOException e) {
         throw new IllegalStateException(d.name() + ": unreadable stage table: " + e.getMessage(), e);
       }
     });
+  }
+
+  /** A table row as the ledger and the stored stage document both keep it. */
+  private static FactStageTable.Entry entry(String subject, String relation, String object, String editId, int stage) {
+    return new FactStageTable.Entry(new Fact(subject, relation, object), editId, FactStage.ofLevel(stage));
   }
 
   static List<FactState> factStates(FactStageTable table, Map<String, Boolean> raw, Map<String, Boolean> chat) {

@@ -83,9 +83,10 @@ public class SleepWorkflowImpl implements SleepWorkflow {
 
     List<String> factIds = curated.factIds();
     String candidate = working;
+    TrainLoraActivity.Result trained = null;
     if (!factIds.isEmpty()) {
       begin("TrainLora", factIds.size() + " facts");
-      TrainLoraActivity.Result trained = train.trainLora(new TrainLoraActivity.Input(runId, working, factIds, policy.lora()));
+      trained = train.trainLora(new TrainLoraActivity.Input(runId, working, factIds, policy.lora()));
       done("TrainLora");
 
       begin("FuseToTemp", "adapter " + shortKey(trained.adapterKey()));
@@ -118,6 +119,11 @@ public class SleepWorkflowImpl implements SleepWorkflow {
     metrics.put("facts_retreated", (double) v.retreated());
     metrics.put("facts_refreshed", (double) refreshed);
     metrics.put("facts_degraded", (double) audited.degradedFactIds().size());
+    if (trained != null) {
+      metrics.put("lora_steps", (double) trained.steps());
+      metrics.put("lora_loss_first", trained.firstLoss());
+      metrics.put("lora_loss_final", trained.finalLoss());
+    }
     report.report(new ReportActivity.Input(runId, request.modelId(), "sleep", outcome, v.gatedVersionId(),
         params(request, live, candidate, factIds.size()), metrics, v.facts()));
     done("Report");
@@ -158,15 +164,30 @@ public class SleepWorkflowImpl implements SleepWorkflow {
         Double.NaN, h.referencePerplexity(), h.referencePerplexity(), reasons));
   }
 
-  private static Map<String, String> params(SleepRequest request, String live, String candidate, int facts) {
+  /**
+   * The run's inputs as tracking parameters: every knob of the policy that can change what a sleep does, so that a
+   * run audited in the tracking store alone shows how it was trained and judged.
+   */
+  static Map<String, String> params(SleepRequest request, String live, String candidate, int facts) {
+    SleepPolicy policy = request.policy();
+    TrainLoraActivity.Settings lora = policy.lora();
     Map<String, String> p = new LinkedHashMap<>();
     p.put("model_id", request.modelId());
     p.put("live_before", live);
     if (candidate != null) p.put("candidate", candidate);
     p.put("facts_considered", Integer.toString(facts));
     p.put("gpu_workers", Boolean.toString(request.gpuWorkers()));
-    p.put("lora_rank", Integer.toString(request.policy().lora().rank()));
-    p.put("lora_lr", Float.toString(request.policy().lora().learningRate()));
+    p.put("max_facts", Integer.toString(policy.maxFacts()));
+    p.put("recall_threshold", Double.toString(policy.recallThreshold()));
+    p.put("lora_rank", Integer.toString(lora.rank()));
+    p.put("lora_alpha", Float.toString(lora.alpha()));
+    p.put("lora_lr", Float.toString(lora.learningRate()));
+    p.put("lora_steps_per_fact", Integer.toString(lora.stepsPerFact()));
+    p.put("lora_min_steps", Integer.toString(lora.minSteps()));
+    p.put("lora_max_steps", lora.maxSteps() == Integer.MAX_VALUE ? "unbounded" : Integer.toString(lora.maxSteps()));
+    p.put("lora_seed", Long.toString(lora.seed()));
+    p.put("max_perplexity_increase", Double.toString(policy.thresholds().maxPerplexityIncrease()));
+    p.put("max_recall_drop", Double.toString(policy.thresholds().maxRecallDrop()));
     return p;
   }
 

@@ -62,6 +62,19 @@ class SleepWorkflowTest {
     ReportActivityAssert.single(steps, "sleep", SleepResult.PROMOTED);
     assertEquals(4, steps.reports.get(0).facts().size());
     assertEquals("run-1", steps.reports.get(0).runId());
+    // the tracked run shows how it was trained and judged, not only the rank and the learning rate
+    var params = steps.reports.get(0).params();
+    var lora = TestTimeouts.policy().lora();
+    assertEquals(Integer.toString(lora.maxSteps()), params.get("lora_max_steps"));
+    assertEquals(Integer.toString(lora.minSteps()), params.get("lora_min_steps"));
+    assertEquals(Integer.toString(lora.stepsPerFact()), params.get("lora_steps_per_fact"));
+    assertEquals(Long.toString(lora.seed()), params.get("lora_seed"));
+    assertEquals(Double.toString(TestTimeouts.policy().thresholds().maxPerplexityIncrease()),
+        params.get("max_perplexity_increase"));
+    var metrics = steps.reports.get(0).metrics();
+    assertEquals(30.0, metrics.get("lora_steps"));
+    assertEquals(2.0, metrics.get("lora_loss_first"));
+    assertEquals(0.1, metrics.get("lora_loss_final"));
 
     SleepProgress p = client.newWorkflowStub(SleepWorkflow.class, SleepWorkflows.sleepId("m1")).progress();
     assertTrue(p.finished());
@@ -77,6 +90,8 @@ class SleepWorkflowTest {
     assertEquals("mv-base", steps.live);
     assertEquals(List.of("HealthCheck", "Curate", "Audit", "Report"), steps.calls);
     ReportActivityAssert.single(steps, "sleep", SleepResult.SKIPPED);
+    assertEquals(Integer.toString(TestTimeouts.policy().maxFacts()), steps.reports.get(0).params().get("max_facts"));
+    assertFalse(steps.reports.get(0).metrics().containsKey("lora_steps"), "nothing was trained");
   }
 
   @Test

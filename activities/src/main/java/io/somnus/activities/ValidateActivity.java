@@ -3,6 +3,7 @@ package io.somnus.activities;
 import io.temporal.activity.ActivityInterface;
 import io.temporal.activity.ActivityMethod;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Step 7: per-fact gating and the integrity check. Each fact is probed on the candidate with its own
@@ -32,13 +33,16 @@ public interface ValidateActivity {
    * @param gatedVersionId the candidate with the new edit scales (the version to promote if approved)
    * @param reasons why it was rejected; empty when approved
    * @param facts every fact of the gated version with its new stage and measured recall
+   * @param limits the bounds the worker judged the candidate by besides the request's {@link Thresholds} (its
+   *     deployment's validation settings), named as tracking parameters; empty in histories recorded before it
    */
   record Result(boolean approved, String gatedVersionId, double recallBefore, double recallAfter,
       double perplexityBefore, double perplexityAfter, int advanced, int retreated, List<String> reasons,
-      List<FactState> facts) {
+      List<FactState> facts, Map<String, String> limits) {
     public Result {
       reasons = List.copyOf(reasons);
       facts = List.copyOf(facts);
+      limits = limits == null ? Map.of() : Map.copyOf(limits);
     }
   }
 

@@ -64,7 +64,8 @@ final class ScriptedSteps {
       ValidateActivity validate = in -> {
         List<FactState> after = new ArrayList<>();
         for (FactState f : facts) after.add(f.withStage(1, 0.5f));
-        return new ValidateActivity.Result(true, in.candidateVersionId(), 0.85, 0.95, 10.0, 10.2, 2, 0, List.of(), after);
+        return new ValidateActivity.Result(true, in.candidateVersionId(), 0.85, 0.95, 10.0, 10.2, 2, 0, List.of(), after,
+            Map.of());
       };
       PromoteActivity promote = in -> {
         previous = live;

@@ -125,7 +125,7 @@ public class SleepWorkflowImpl implements SleepWorkflow {
       metrics.put("lora_loss_final", trained.finalLoss());
     }
     report.report(new ReportActivity.Input(runId, request.modelId(), "sleep", outcome, v.gatedVersionId(),
-        params(request, live, candidate, factIds.size()), metrics, v.facts()));
+        params(request, live, candidate, factIds.size(), v.limits()), metrics, v.facts()));
     done("Report");
     finished = true;
     phase = outcome;
@@ -156,7 +156,7 @@ public class SleepWorkflowImpl implements SleepWorkflow {
       HealthCheckActivity.Report h, List<String> reasons, List<FactState> facts) {
     begin("Report", SleepResult.SKIPPED);
     report.report(new ReportActivity.Input(runId, request.modelId(), "sleep", SleepResult.SKIPPED, live,
-        params(request, live, null, 0), Map.of("ppl_before", h.referencePerplexity()), facts));
+        params(request, live, null, 0, Map.of()), Map.of("ppl_before", h.referencePerplexity()), facts));
     done("Report");
     finished = true;
     phase = SleepResult.SKIPPED;
@@ -165,10 +165,12 @@ public class SleepWorkflowImpl implements SleepWorkflow {
   }
 
   /**
-   * The run's inputs as tracking parameters: every knob of the policy that can change what a sleep does, so that a
-   * run audited in the tracking store alone shows how it was trained and judged.
+   * The run's inputs as tracking parameters: every knob of the policy that can change what a sleep does, and the
+   * validating worker's own bounds ({@code limits}, which apply as well as the policy's thresholds), so that a run
+   * audited in the tracking store alone shows how it was trained and judged.
    */
-  static Map<String, String> params(SleepRequest request, String live, String candidate, int facts) {
+  static Map<String, String> params(SleepRequest request, String live, String candidate, int facts,
+      Map<String, String> limits) {
     SleepPolicy policy = request.policy();
     TrainLoraActivity.Settings lora = policy.lora();
     Map<String, String> p = new LinkedHashMap<>();
@@ -188,6 +190,7 @@ public class SleepWorkflowImpl implements SleepWorkflow {
     p.put("lora_seed", Long.toString(lora.seed()));
     p.put("max_perplexity_increase", Double.toString(policy.thresholds().maxPerplexityIncrease()));
     p.put("max_recall_drop", Double.toString(policy.thresholds().maxRecallDrop()));
+    p.putAll(limits);
     return p;
   }
 

@@ -180,7 +180,8 @@ final class FakeSteps {
       String gatedId = input.candidateVersionId() + "-gated";
       versions.put(gatedId, gated);
       return new Result(approve, gatedId, 0.9, approve ? 0.95 : 0.4, 12.5, approve ? 12.7 : 30.0,
-          approve ? input.factIds().size() : 0, 0, approve ? List.of() : List.of("perplexity rose 140%"), gated);
+          approve ? input.factIds().size() : 0, 0, approve ? List.of() : List.of("perplexity rose 140%"), gated,
+          Map.of("validation_max_perplexity_drift", "0.02"));
     }
   }
 

@@ -71,6 +71,8 @@ class SleepWorkflowTest {
     assertEquals(Long.toString(lora.seed()), params.get("lora_seed"));
     assertEquals(Double.toString(TestTimeouts.policy().thresholds().maxPerplexityIncrease()),
         params.get("max_perplexity_increase"));
+    // and the bounds the validating worker applied on top of the request's thresholds
+    assertEquals("0.02", params.get("validation_max_perplexity_drift"));
     var metrics = steps.reports.get(0).metrics();
     assertEquals(30.0, metrics.get("lora_steps"));
     assertEquals(2.0, metrics.get("lora_loss_first"));

@@ -32,6 +32,7 @@ import io.somnus.engine.sleep.QaExample;
 import io.somnus.engine.sleep.ReplaySet;
 import io.somnus.engine.sleep.SleepTraining;
 import io.somnus.engine.sleep.TrainedAdapters;
+import io.somnus.engine.sleep.ValidationConfig;
 import io.somnus.engine.sleep.ValidationReport;
 import io.somnus.store.ModelVersion;
 import io.somnus.store.ObjectStore;
@@ -304,10 +305,21 @@ final class ModelSteps {
           String gated = states.derive(candVersion, null, candVersion.loraHistory(), cand.edits(), gate.table(), in.runId(), metrics);
           List<FactState> states = VersionStates.factStates(gate.table(), null, gate.passed());
           return new Result(approved, gated, v.chatRecallBefore(), v.chatRecallAfter(), v.perplexityBefore(),
-              v.perplexityAfter(), (int) gate.transition().advanced(), (int) gate.transition().retreated(), reasons, states);
+              v.perplexityAfter(), (int) gate.transition().advanced(), (int) gate.transition().retreated(), reasons, states,
+              limits(settings.validation()));
         }
       });
     }
+  }
+
+  /** The worker's own validation bounds, as the tracking parameters a sleep records them under. */
+  static Map<String, String> limits(ValidationConfig v) {
+    Map<String, String> m = new LinkedHashMap<>();
+    m.put("validation_max_perplexity_drift", Double.toString(v.maxPerplexityDrift()));
+    m.put("validation_max_behaviour_shift", Double.toString(v.maxBehaviourShift()));
+    m.put("validation_require_chat_recall", Boolean.toString(v.requireChatRecall()));
+    m.put("validation_require_raw_recall", Boolean.toString(v.requireRawRecall()));
+    return m;
   }
 
   static void deleteQuietly(Path dir) {

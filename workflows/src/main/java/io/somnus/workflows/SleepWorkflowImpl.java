@@ -169,7 +169,7 @@ public class SleepWorkflowImpl implements SleepWorkflow {
    * validating worker's own bounds ({@code limits}, which apply as well as the policy's thresholds), so that a run
    * audited in the tracking store alone shows how it was trained and judged.
    */
-  static Map<String, String> params(SleepRequest request, String live, String candidate, int facts,
+  private static Map<String, String> params(SleepRequest request, String live, String candidate, int facts,
       Map<String, String> limits) {
     SleepPolicy policy = request.policy();
     TrainLoraActivity.Settings lora = policy.lora();

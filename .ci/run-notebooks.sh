@@ -66,7 +66,7 @@ fi
 
 # ---------------------------------------------------------------- kernel
 # The kernel starts through notebooks/kernel/: a launcher and a replacement LoopThread, compiled ahead of the
-# kernel jar on its class path. Without them one start in six to ten hung on this 2-core machine when loaded
+# kernel jar on its class path. Without them 13 of 100 starts hung on this 2-core machine with both cores busy
 # (see KernelLauncher.java).
 javac -nowarn -d "$WORK/kernel-patch" -cp "$WORK/rapaio-jupyter-kernel.jar" \
   notebooks/kernel/KernelLauncher.java notebooks/kernel/org/rapaio/jupyter/kernel/channels/LoopThread.java

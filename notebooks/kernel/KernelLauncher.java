@@ -11,8 +11,8 @@ import org.rapaio.jupyter.kernel.core.Transform;
 
 /**
  * Starts rapaio-jupyter-kernel (3.0.1, the latest on Maven Central) without the two races that made it
- * hang before its first answer: 7 of 40 starts, then 4 of 30, on this 2-core machine with both cores
- * busy, and once in CI ("Kernel didn't respond in 300 seconds"). Under the same load: 40 of 40 starts
+ * hang before its first answer: 7 of 40 starts, then 4 of 30 and 2 of 30, on this 2-core machine with
+ * both cores busy, and once in CI ("Kernel didn't respond in 300 seconds"). Under the same load: 40 of 40 starts
  * answered with this launcher alone, 60 of 60 with it and the replacement {@code LoopThread} next to it.
  *
  * <ol>

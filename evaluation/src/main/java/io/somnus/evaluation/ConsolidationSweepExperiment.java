@@ -26,7 +26,7 @@ import java.util.Map;
 public final class ConsolidationSweepExperiment implements Experiment {
   record CyclePoint(int facts, long seed, int cycle, String status, double chat, double raw, int[] stages,
       double advancement, double pplDriftPct, double seconds, Map<String, Double> stepSeconds, int trainingSteps, String reason,
-      List<GateMiss> gateMissed) {}
+      List<GateMiss> gateMissed, List<String> refusedAttempts) {}
 
   /**
    * A fact a promoted sleep did not move on: it failed the per-fact gate. {@code sharesFirstName}: another fact taught in
@@ -100,7 +100,7 @@ public final class ConsolidationSweepExperiment implements Experiment {
           List<Fact> written = edit.facts();
           Measurement base = s.measure(written);
           points.add(new CyclePoint(n, seed, 0, "wake", base.chatRecall(), base.rawRecall(), s.state().stages().countByStage(),
-              0, 0, 0, Map.of(), 0, "", List.of()));
+              0, 0, 0, Map.of(), 0, "", List.of(), List.of()));
           Set<String> firstNamesTaught = new HashSet<>();
           Set<String> firstNamesTwice = new HashSet<>();
           for (Fact f : written) if (!firstNamesTaught.add(firstName(f.subject()))) firstNamesTwice.add(firstName(f.subject()));
@@ -115,9 +115,11 @@ public final class ConsolidationSweepExperiment implements Experiment {
             points.add(new CyclePoint(n, seed, c, r.status().name(), m.chatRecall(), m.rawRecall(), st,
                 1 - st[0] / (double) written.size(), Measures.driftPercent(m.perplexity(), base.perplexity()),
                 r.totalSeconds(), r.seconds(), r.trainingSteps(), r.reason(),
-                out.promoted() == null ? List.of() : gateMisses(written, stagesBefore, s.state().stages(), firstNamesTwice)));
-            ctx.log("consolidation n=%d seed %d cycle %d: %s chat %.2f raw %.2f stages %s (%.0f s)", n, seed, c, r.status(),
-                m.chatRecall(), m.rawRecall(), java.util.Arrays.toString(st), r.totalSeconds());
+                out.promoted() == null ? List.of() : gateMisses(written, stagesBefore, s.state().stages(), firstNamesTwice),
+                r.refusedAttempts()));
+            ctx.log("consolidation n=%d seed %d cycle %d: %s chat %.2f raw %.2f stages %s (%.0f s)%s", n, seed, c, r.status(),
+                m.chatRecall(), m.rawRecall(), java.util.Arrays.toString(st), r.totalSeconds(),
+                r.refusedAttempts().isEmpty() ? "" : ", " + r.attempts() + " attempts, refused first: " + r.refusedAttempts());
             // After the first sleep the live state holds fused weights and partly dissolved edits: the case to protect.
             if (c == 1 && seed == p.seeds().get(0)) {
               for (int mult : BAD_LR_MULTIPLIERS) bad.add(badFuse(s, written, n, seed, mult));
@@ -150,8 +152,9 @@ public final class ConsolidationSweepExperiment implements Experiment {
   private static BadFuse badFuse(Sleeper s, List<Fact> facts, int n, long seed, int multiplier) {
     var stateBefore = s.state();
     Measurement before = s.measure(facts);
+    // Without the retry a real sleep would make at a gentler rate: what validation must refuse is this candidate.
     try (SleepCycle.Outcome out = s.trial(x -> x.withLora(x.lora().withLearningRate(x.lora().learningRate() * multiplier)
-        .withStopWhenRecalled(false)))) {
+        .withStopWhenRecalled(false)).withRetriesOnRefusal(0))) {
       Measurement after = s.measure(facts);
       return new BadFuse(n, seed, multiplier, out.report().status().name(), out.report().reason(), before.chatRecall(), after.chatRecall(),
           before.rawRecall(), after.rawRecall(), before.perplexity(), after.perplexity(),
@@ -244,6 +247,10 @@ public final class ConsolidationSweepExperiment implements Experiment {
     }
     StringBuilder why = new StringBuilder();
     for (CyclePoint x : points) {
+      for (int i = 0; i < x.refusedAttempts().size(); i++) {
+        why.append(String.format(Locale.ROOT, "- N=%d seed %d cycle %d attempt %d refused, trained again at a lower rate: %s%n",
+            x.facts(), x.seed(), x.cycle(), i + 1, x.refusedAttempts().get(i)));
+      }
       if (!x.reason().isBlank()) why.append(String.format(Locale.ROOT, "- N=%d seed %d cycle %d %s: %s%n", x.facts(), x.seed(), x.cycle(), x.status(), x.reason()));
     }
     StringBuilder misses = new StringBuilder();
@@ -262,7 +269,7 @@ public final class ConsolidationSweepExperiment implements Experiment {
     String missText = missed == 0 ? "" : String.format(Locale.ROOT,
         "%nFacts a promoted sleep did not move on (failed the gate), %d in all, %d of them with a first name another fact taught"
             + " in the same run has (of all %d facts taught, %d have one):%n%n", missed, shared, taught, sharing) + misses;
-    String body = "Mean over seeds:\n\n" + t + (why.isEmpty() ? "" : "\nSleeps not promoted, with the pipeline's reason:\n\n" + why)
+    String body = "Mean over seeds:\n\n" + t + (why.isEmpty() ? "" : "\nCandidates refused, with the pipeline's reason:\n\n" + why)
         + missText + badText;
     return new ExperimentResult(name(), "Consolidation sweep", method, body, cmp, plots, data, seconds);
   }

@@ -31,7 +31,7 @@ import java.util.Map;
 public final class LifetimeExperiment implements Experiment {
   record WavePoint(long seed, int wave, int factsSoFar, double chatAll, double rawAll, double chatOldest, double chatNewest,
       double pplDriftPct, String status, int trainingSteps, double sleepSeconds, String reason, int activeEdits,
-      int factsAtStage3) {}
+      int factsAtStage3, List<String> refusedAttempts) {}
 
   @Override
   public String name() {
@@ -91,9 +91,11 @@ public final class LifetimeExperiment implements Experiment {
           int active = (int) st.edits().stream().filter(e -> !st.stages().dissolved(e)).count();
           points.add(new WavePoint(seed, w + 1, all.size(), m.chatRecall(), m.rawRecall(), oldest, newest,
               Measures.driftPercent(Models.meanPerplexity(s.live().runtime(), pplTexts), ppl0),
-              rep.status().name(), rep.trainingSteps(), rep.totalSeconds(), rep.reason(), active, st.stages().countByStage()[3]));
-          ctx.log("lifetime seed %d wave %d: %s, chat all %.2f oldest %.2f newest %.2f raw %.2f, %d LoRA steps %s", seed, w + 1,
-              rep.status(), m.chatRecall(), oldest, newest, m.rawRecall(), rep.trainingSteps(), rep.reason());
+              rep.status().name(), rep.trainingSteps(), rep.totalSeconds(), rep.reason(), active, st.stages().countByStage()[3],
+              rep.refusedAttempts()));
+          ctx.log("lifetime seed %d wave %d: %s, chat all %.2f oldest %.2f newest %.2f raw %.2f, %d LoRA steps %s%s", seed, w + 1,
+              rep.status(), m.chatRecall(), oldest, newest, m.rawRecall(), rep.trainingSteps(), rep.reason(),
+              rep.refusedAttempts().isEmpty() ? "" : " (" + rep.attempts() + " attempts, refused first: " + rep.refusedAttempts() + ")");
         }
       }
       Sweeps.deleteTree(versions);
@@ -145,9 +147,13 @@ public final class LifetimeExperiment implements Experiment {
     data.put("points", points);
     StringBuilder why = new StringBuilder();
     for (WavePoint x : points) {
+      for (int i = 0; i < x.refusedAttempts().size(); i++) {
+        why.append(String.format(Locale.ROOT, "- seed %d wave %d attempt %d refused, trained again at a lower rate: %s%n", x.seed(),
+            x.wave(), i + 1, x.refusedAttempts().get(i)));
+      }
       if (!x.reason().isBlank()) why.append(String.format(Locale.ROOT, "- seed %d wave %d %s: %s%n", x.seed(), x.wave(), x.status(), x.reason()));
     }
-    String body = "Mean over seeds:\n\n" + t + (why.isEmpty() ? "" : "\nSleeps not promoted, with the pipeline's reason:\n\n" + why);
+    String body = "Mean over seeds:\n\n" + t + (why.isEmpty() ? "" : "\nCandidates refused, with the pipeline's reason:\n\n" + why);
     return new ExperimentResult(name(), "Lifetime", method, body, cmp, plots, data,
         (System.nanoTime() - t0) / 1e9);
   }

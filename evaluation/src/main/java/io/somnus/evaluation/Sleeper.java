@@ -71,7 +71,7 @@ final class Sleeper implements AutoCloseable {
       throw new UncheckedIOException("cannot create " + versionsDir, e);
     }
     this.settings = new SleepCycle.Settings(lora, ValidationConfig.defaults(), probes, replay, questions, RECALL_TOKENS, true,
-        versionsDir, Device.cpu());
+        versionsDir, Device.cpu(), SleepCycle.Settings.RETRIES_ON_REFUSAL);
     this.meter = new CandidateValidator(settings.validation(), probes, new FactRecall(questions, RECALL_TOKENS));
     this.state = initial;
     this.live = initial.load(Device.cpu());

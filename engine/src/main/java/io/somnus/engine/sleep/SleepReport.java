@@ -1,5 +1,6 @@
 package io.somnus.engine.sleep;
 
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -9,13 +10,26 @@ import java.util.Map;
  * @param status PROMOTED: the candidate replaced the live model; ROLLED_BACK: validation rejected
  *     it; FAILED: training or fusing could not produce a usable candidate; SKIPPED: nothing to
  *     consolidate. In every status but PROMOTED the live state is the one the sleep started from.
+ * @param refusedAttempts why validation refused each candidate of this sleep before the last one (each refusal was
+ *     followed by training again at a lower learning rate, see {@link SleepCycle.Settings#retriesOnRefusal}); empty
+ *     when the first candidate decided. The training figures and {@code validation} are the last attempt's;
+ *     {@code seconds} adds up all attempts.
  */
 public record SleepReport(Status status, String reason, int generation, int facts, int trainingExamples,
     int trainingSteps, double firstLoss, double finalLoss, long advanced, long retreated, int[] stagesBefore,
     int[] stagesAfter, int activeEdits, Map<String, Float> scales, Measurement audit, ValidationReport validation,
-    Map<String, Double> seconds) {
+    Map<String, Double> seconds, List<String> refusedAttempts) {
 
   public enum Status { PROMOTED, ROLLED_BACK, FAILED, SKIPPED }
+
+  public SleepReport {
+    refusedAttempts = List.copyOf(refusedAttempts);
+  }
+
+  /** Candidates trained: 0 when skipped, else one more than the refused attempts before the last. */
+  public int attempts() {
+    return status == Status.SKIPPED ? 0 : refusedAttempts.size() + 1;
+  }
 
   public double totalSeconds() {
     return seconds.values().stream().mapToDouble(Double::doubleValue).sum();

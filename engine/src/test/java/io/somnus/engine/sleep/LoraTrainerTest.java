@@ -263,4 +263,13 @@ class LoraTrainerTest {
     assertEquals(cos.learningRate(), cos.learningRate(0, 100), 1e-9);
     assertEquals(0.1 * cos.learningRate(), cos.learningRate(99, 100), 1e-6);
   }
+
+  @Test
+  void aRetryTrainsTheSameWayAtHalfTheLearningRate() {
+    LoraConfig first = LoraConfig.defaults().withSeed(42);
+    LoraConfig retry = first.forRetry();
+    assertEquals(first.learningRate() * 0.5f, retry.learningRate());
+    assertEquals(first.withLearningRate(retry.learningRate()), retry, "nothing but the rate changes");
+    assertEquals(first.learningRate() * 0.25f, retry.forRetry().learningRate());
+  }
 }

@@ -7,10 +7,12 @@ import io.somnus.engine.memory.Fact;
 import io.somnus.engine.memory.FactStage;
 import io.somnus.engine.memory.LayerDelta;
 import io.somnus.engine.memory.MemitEdit;
+import io.somnus.engine.model.ChatMessage;
 import io.somnus.engine.model.Checkpoint;
 import io.somnus.engine.model.LlamaModel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -46,7 +48,7 @@ class SleepCycleTest {
     ProbeSet probes = new ProbeSet(List.of("The river was calm and bright.", "Who are you? I am a small model."), List.of(), 8);
     ValidationConfig v = new ValidationConfig(0.5, 1.0, true, false);
     LoraConfig lora = LoraConfig.defaults().withLearningRate(lr).withSteps(60, 0).withDropout(0f);
-    return new SleepCycle.Settings(lora, v, probes, ReplaySet.none(), SleepFixtures.QUESTIONS, 16, true, versions, Device.cpu());
+    return new SleepCycle.Settings(lora, v, probes, ReplaySet.none(), SleepFixtures.QUESTIONS, 16, true, versions, Device.cpu(), 0);
   }
 
   static Map<String, float[]> snapshot(LlamaModel m) {
@@ -139,6 +141,41 @@ class SleepCycleTest {
           LlamaModel next = SleepFixtures.model(out.state().fusedCheckpoint())) {
         assertSameWeights(snapshot(parent), next);
       }
+    }
+  }
+
+  @Test
+  void aRefusedCandidateIsTrainedAgainAndTheSleepRollsBackOnlyWhenEveryAttemptIsRefused() throws Exception {
+    // Bounds of zero refuse any candidate that moves perplexity or the live model's own answers at all.
+    ProbeSet probes = new ProbeSet(List.of("The river was calm and bright."),
+        List.of(List.of(ChatMessage.user("Who are you?"))), 8);
+    Path versions = dir.resolve("versions-refused");
+    SleepCycle.Settings s = new SleepCycle.Settings(settings(versions, 1e-2f).lora(), new ValidationConfig(0, 0, true, false),
+        probes, ReplaySet.none(), SleepFixtures.QUESTIONS, 16, true, versions, Device.cpu(), 1);
+    List<String> seen = new ArrayList<>();
+    try (ComposedModel live = initial.load(Device.cpu())) {
+      Map<String, float[]> before = snapshot(live.model());
+      try (SleepCycle.Outcome out = new SleepCycle(s).run(initial, live.runtime(), seen::add)) {
+        SleepReport r = out.report();
+        assertEquals(SleepReport.Status.ROLLED_BACK, r.status(), r.reason());
+        assertEquals(List.of("audit", "train", "fuse", "gate", "validate", "train", "fuse", "gate", "validate"), seen);
+        assertEquals(2, r.attempts());
+        assertEquals(1, r.refusedAttempts().size());
+        assertFalse(r.refusedAttempts().get(0).isBlank());
+        assertFalse(r.reason().isBlank());
+        assertTrue(r.trainingSteps() > 0, "the second attempt trained too");
+        assertEquals(List.of("audit", "train", "fuse", "gate", "validate"), List.copyOf(r.seconds().keySet()),
+            "the step times add up both attempts");
+        assertSame(initial, out.state());
+        assertNull(out.promoted());
+      }
+      assertFalse(Files.exists(versions), "nothing written for a refused sleep");
+      assertSameWeights(before, live.model());
+    }
+    try (ComposedModel live = initial.load(Device.cpu());
+        SleepCycle.Outcome once = new SleepCycle(s.withRetriesOnRefusal(0)).run(initial, live.runtime(), null)) {
+      assertEquals(SleepReport.Status.ROLLED_BACK, once.report().status());
+      assertEquals(1, once.report().attempts());
     }
   }
 

@@ -9,7 +9,8 @@ import io.temporal.activity.ActivityMethod;
  */
 @ActivityInterface
 public interface FuseToTempActivity {
-  record Input(String runId, String versionId, String adapterKey) {}
+  /** @param attempt which of the sleep's candidates this is, as in {@link TrainLoraActivity.Input} */
+  record Input(String runId, String versionId, String adapterKey, int attempt) {}
 
   record Result(String candidateVersionId) {}
 

@@ -32,9 +32,20 @@ public interface TrainLoraActivity {
       LoraConfig d = LoraConfig.defaults();
       return new Settings(d.rank(), d.alpha(), d.learningRate(), d.stepsPerFact(), d.minSteps(), d.maxSteps(), 7);
     }
+
+    /** The settings a sleep trains again with after validation refused its candidate ({@link LoraConfig#forRetry}). */
+    public Settings forRetry() {
+      return new Settings(rank, alpha, learningRate * LoraConfig.RETRY_LEARNING_RATE_FACTOR, stepsPerFact, minSteps,
+          maxSteps, seed);
+    }
   }
 
-  record Input(String runId, String versionId, List<String> factIds, Settings settings) {
+  /**
+   * @param attempt 0 for a sleep's first candidate, k for the k-th retry after validation refused the one before
+   *     (inputs recorded before retries existed read 0). Each attempt's result is kept apart, so a step retried after a
+   *     crash returns its own attempt's result and never an earlier attempt's
+   */
+  record Input(String runId, String versionId, List<String> factIds, Settings settings, int attempt) {
     public Input {
       factIds = List.copyOf(factIds);
     }

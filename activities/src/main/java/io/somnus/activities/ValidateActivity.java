@@ -23,7 +23,9 @@ public interface ValidateActivity {
     }
   }
 
-  record Input(String runId, String liveVersionId, String candidateVersionId, List<String> factIds, Thresholds thresholds) {
+  /** @param attempt which of the sleep's candidates this is, as in {@link TrainLoraActivity.Input} */
+  record Input(String runId, String liveVersionId, String candidateVersionId, List<String> factIds, Thresholds thresholds,
+      int attempt) {
     public Input {
       factIds = List.copyOf(factIds);
     }

@@ -1,5 +1,6 @@
 package io.somnus.cli;
 
+import io.somnus.engine.sleep.SleepCycle;
 import io.somnus.infra.HistoryArchive;
 import io.somnus.infra.SomnusConfig;
 import io.somnus.infra.SomnusServices;
@@ -31,6 +32,11 @@ final class SleepCommand implements Callable<Integer> {
   @Option(names = "--max-facts", description = "Facts consolidated per sleep at most (default ${DEFAULT-VALUE}).", defaultValue = "64")
   int maxFacts;
 
+  @Option(names = "--retries", description = {"Times to train again, at half the learning rate, when validation refuses the",
+      "candidate (default ${DEFAULT-VALUE}; 0 keeps the live version at the first refusal)."},
+      defaultValue = "" + SleepCycle.Settings.RETRIES_ON_REFUSAL)
+  int retries;
+
   @Option(names = "--run-id", description = "Somnus run id (default: sleep-<model>-<UTC time>).")
   String runId;
 
@@ -40,7 +46,8 @@ final class SleepCommand implements Callable<Integer> {
     try (SomnusServices services = SomnusServices.connect(c)) {
       WorkflowClient client = services.workflowClient();
       SleepPolicy defaults = SleepPolicy.defaults();
-      SleepPolicy policy = new SleepPolicy(maxFacts, defaults.recallThreshold(), defaults.lora(), defaults.thresholds(), defaults.timeouts());
+      SleepPolicy policy = new SleepPolicy(maxFacts, defaults.recallThreshold(), defaults.lora(), defaults.thresholds(),
+          defaults.timeouts(), retries);
       String id = runId != null ? runId : RunIds.fresh("sleep", c.modelId(), System.currentTimeMillis());
       String workflowId = SleepWorkflows.sleepId(c.modelId());
       WorkflowStub stub;

@@ -3,6 +3,7 @@ package io.somnus.workflows;
 import io.somnus.activities.StepTimeouts;
 import io.somnus.activities.TrainLoraActivity;
 import io.somnus.activities.ValidateActivity;
+import io.somnus.engine.sleep.SleepCycle;
 import java.util.Objects;
 
 /**
@@ -10,9 +11,12 @@ import java.util.Objects;
  *
  * @param maxFacts facts consolidated per sleep at most
  * @param recallThreshold raw recall below which the audit calls a fact degraded (spec §6)
+ * @param retriesOnRefusal times a sleep trains again, each at {@link TrainLoraActivity.Settings#forRetry} of the
+ *     attempt before, when validation refuses its candidate ({@link SleepCycle.Settings#RETRIES_ON_REFUSAL}); 0 in
+ *     requests recorded before retries existed, which then replay as they ran
  */
 public record SleepPolicy(int maxFacts, double recallThreshold, TrainLoraActivity.Settings lora,
-    ValidateActivity.Thresholds thresholds, StepTimeouts timeouts) {
+    ValidateActivity.Thresholds thresholds, StepTimeouts timeouts, int retriesOnRefusal) {
 
   public SleepPolicy {
     if (maxFacts < 1) throw new IllegalArgumentException("maxFacts must be ≥ 1, got " + maxFacts);
@@ -20,14 +24,15 @@ public record SleepPolicy(int maxFacts, double recallThreshold, TrainLoraActivit
     Objects.requireNonNull(lora, "lora");
     Objects.requireNonNull(thresholds, "thresholds");
     Objects.requireNonNull(timeouts, "timeouts");
+    if (retriesOnRefusal < 0) throw new IllegalArgumentException("retriesOnRefusal must be ≥ 0, got " + retriesOnRefusal);
   }
 
   public static SleepPolicy defaults() {
     return new SleepPolicy(64, 0.5, TrainLoraActivity.Settings.defaults(), ValidateActivity.Thresholds.defaults(),
-        StepTimeouts.defaults());
+        StepTimeouts.defaults(), SleepCycle.Settings.RETRIES_ON_REFUSAL);
   }
 
   public SleepPolicy withTimeouts(StepTimeouts t) {
-    return new SleepPolicy(maxFacts, recallThreshold, lora, thresholds, t);
+    return new SleepPolicy(maxFacts, recallThreshold, lora, thresholds, t, retriesOnRefusal);
   }
 }

@@ -83,20 +83,31 @@ public class SleepWorkflowImpl implements SleepWorkflow {
 
     List<String> factIds = curated.factIds();
     String candidate = working;
+    TrainLoraActivity.Settings lora = policy.lora();
     TrainLoraActivity.Result trained = null;
-    if (!factIds.isEmpty()) {
-      begin("TrainLora", factIds.size() + " facts");
-      trained = train.trainLora(new TrainLoraActivity.Input(runId, working, factIds, policy.lora()));
-      done("TrainLora");
+    ValidateActivity.Result v;
+    // A refused candidate is trained again from the same working version at a gentler rate, up to the policy's
+    // retries; a sleep with nothing to train (a refresh only) has nothing to retry.
+    List<String> refused = new ArrayList<>();
+    for (int attempt = 0; ; attempt++) {
+      String of = attempt == 0 ? "" : "attempt " + (attempt + 1) + ", learning rate " + lora.learningRate() + ": ";
+      if (!factIds.isEmpty()) {
+        begin("TrainLora", of + factIds.size() + " facts");
+        trained = train.trainLora(new TrainLoraActivity.Input(runId, working, factIds, lora, attempt));
+        done("TrainLora");
 
-      begin("FuseToTemp", "adapter " + shortKey(trained.adapterKey()));
-      candidate = fuse.fuseToTemp(new FuseToTempActivity.Input(runId, working, trained.adapterKey())).candidateVersionId();
-      done("FuseToTemp");
+        begin("FuseToTemp", of + "adapter " + shortKey(trained.adapterKey()));
+        candidate = fuse.fuseToTemp(new FuseToTempActivity.Input(runId, working, trained.adapterKey(), attempt)).candidateVersionId();
+        done("FuseToTemp");
+      }
+
+      begin("Validate", of + "candidate " + candidate);
+      v = validate.validate(new ValidateActivity.Input(runId, live, candidate, factIds, policy.thresholds(), attempt));
+      done("Validate");
+      if (v.approved() || factIds.isEmpty() || attempt >= policy.retriesOnRefusal()) break;
+      refused.add(String.join("; ", v.reasons()));
+      lora = lora.forRetry();
     }
-
-    begin("Validate", "candidate " + candidate);
-    ValidateActivity.Result v = validate.validate(new ValidateActivity.Input(runId, live, candidate, factIds, policy.thresholds()));
-    done("Validate");
 
     String liveAfter = live;
     String outcome;
@@ -123,9 +134,16 @@ public class SleepWorkflowImpl implements SleepWorkflow {
       metrics.put("lora_steps", (double) trained.steps());
       metrics.put("lora_loss_first", trained.firstLoss());
       metrics.put("lora_loss_final", trained.finalLoss());
+      metrics.put("attempts", (double) refused.size() + 1);
     }
-    report.report(new ReportActivity.Input(runId, request.modelId(), "sleep", outcome, v.gatedVersionId(),
-        params(request, live, candidate, factIds.size(), v.limits()), metrics, v.facts()));
+    Map<String, String> params = params(request, live, candidate, factIds.size(), v.limits());
+    if (!refused.isEmpty()) {
+      // The figures above are the last attempt's; say what it trained with and why the ones before it were refused.
+      params.put("lora_lr_last_attempt", Float.toString(lora.learningRate()));
+      for (int i = 0; i < refused.size(); i++) params.put("attempt_" + (i + 1) + "_refused", paramValue(refused.get(i)));
+    }
+    report.report(new ReportActivity.Input(runId, request.modelId(), "sleep", outcome, v.gatedVersionId(), params,
+        metrics, v.facts()));
     done("Report");
     finished = true;
     phase = outcome;
@@ -190,8 +208,14 @@ public class SleepWorkflowImpl implements SleepWorkflow {
     p.put("lora_seed", Long.toString(lora.seed()));
     p.put("max_perplexity_increase", Double.toString(policy.thresholds().maxPerplexityIncrease()));
     p.put("max_recall_drop", Double.toString(policy.thresholds().maxRecallDrop()));
+    p.put("retries_on_refusal", Integer.toString(policy.retriesOnRefusal()));
     p.putAll(limits);
     return p;
+  }
+
+  /** Older MLflow servers refuse a parameter value over 500 characters; the whole reason is in the step's journal. */
+  static String paramValue(String text) {
+    return text.length() <= 500 ? text : text.substring(0, 499) + "…";
   }
 
   private static String shortKey(String key) {

@@ -43,6 +43,12 @@ final class FakeSteps {
 
   volatile List<String> degraded = List.of();
   volatile boolean approve = true;
+  /** With {@code approve}: candidates Validate refuses before it approves one. */
+  volatile int refusalsBeforeApproval;
+  final AtomicInteger validations = new AtomicInteger();
+  /** Attempt number and learning rate of each TrainLora call. */
+  final List<Integer> trainedAttempts = Collections.synchronizedList(new ArrayList<>());
+  final List<Float> learningRates = Collections.synchronizedList(new ArrayList<>());
   volatile int trainFailuresBeforeSuccess;
   volatile boolean trainBadInput;
   /** When set, TrainLora heartbeats and waits on it (to hold a sleep open or kill its worker). */
@@ -67,6 +73,11 @@ final class FakeSteps {
   private void record(String step) {
     calls.add(step);
     queueOfStep.put(step, Activity.getExecutionContext().getInfo().getActivityTaskQueue());
+  }
+
+  /** Run id plus the attempt, for names that a retry after a refusal must not share with the attempt before. */
+  static String ofAttempt(String runId, int attempt) {
+    return attempt == 0 ? runId : runId + "-attempt-" + (attempt + 1);
   }
 
   private List<FactState> factsOf(String version) {
@@ -124,9 +135,12 @@ final class FakeSteps {
       record("TrainLora");
       trainAttempts.incrementAndGet();
       liveDuringTraining.add(live);
+      trainedAttempts.add(input.attempt());
+      learningRates.add(input.settings().learningRate());
       trainStarted.countDown();
       if (trainBadInput) throw new BadStepInputException("fact ids not in version " + input.versionId());
-      String stored = adaptersByRun.get(input.runId());
+      String run = ofAttempt(input.runId(), input.attempt());
+      String stored = adaptersByRun.get(run);
       if (stored != null) return new Result(stored, 30, 2.0, 0.1, true);
       if (trainFailuresBeforeSuccess > 0) {
         trainFailuresBeforeSuccess--;
@@ -143,8 +157,8 @@ final class FakeSteps {
         }
       }
       trainedFromScratch.incrementAndGet();
-      String key = "sha256/adapter-" + input.runId();
-      adaptersByRun.put(input.runId(), key);
+      String key = "sha256/adapter-" + run;
+      adaptersByRun.put(run, key);
       adapterStored.countDown();
       CountDownLatch hang = afterStoreGate;
       if (hang != null) {
@@ -164,7 +178,7 @@ final class FakeSteps {
     @Override
     public Result fuseToTemp(Input input) {
       record("FuseToTemp");
-      String candidate = "mv-cand-" + input.runId();
+      String candidate = "mv-cand-" + ofAttempt(input.runId(), input.attempt());
       versions.put(candidate, factsOf(input.versionId()));
       return new Result(candidate);
     }
@@ -179,6 +193,7 @@ final class FakeSteps {
           .toList();
       String gatedId = input.candidateVersionId() + "-gated";
       versions.put(gatedId, gated);
+      boolean approve = FakeSteps.this.approve && validations.getAndIncrement() >= refusalsBeforeApproval;
       return new Result(approve, gatedId, 0.9, approve ? 0.95 : 0.4, 12.5, approve ? 12.7 : 30.0,
           approve ? input.factIds().size() : 0, 0, approve ? List.of() : List.of("perplexity rose 140%"), gated,
           Map.of("validation_max_perplexity_drift", "0.02"));

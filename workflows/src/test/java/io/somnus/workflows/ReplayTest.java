@@ -22,14 +22,18 @@ import org.junit.jupiter.api.Test;
  * break sleeps in flight on a real cluster.
  *
  * <p>To re-record after an intended change: {@code mvn -pl workflows test -Dtest=ReplayTest
- * -Dsomnus.recordHistories=true} (writes src/test/resources/histories/).
+ * -Dsomnus.recordHistories=true} (writes src/test/resources/histories/), or {@code =sleep-retried.json,...} to record
+ * only the named ones: a history recorded by older code is worth keeping, it is what a cluster still holds.
  */
 class ReplayTest {
-  static final List<String> HISTORIES = List.of("sleep-promoted.json", "sleep-kept-live.json", "sleep-refresh.json");
+  /** The first three were recorded before sleeps retried a refused candidate: their requests hold no retries. */
+  static final List<String> HISTORIES = List.of("sleep-promoted.json", "sleep-kept-live.json", "sleep-refresh.json",
+      "sleep-retried.json");
 
   @Test
   void recordedSleepHistoriesReplayOnTheCurrentCode() throws Exception {
-    if (Boolean.getBoolean("somnus.recordHistories")) record();
+    String toRecord = System.getProperty("somnus.recordHistories", "");
+    if (!toRecord.isEmpty()) record(toRecord.equals("true") ? HISTORIES : List.of(toRecord.split(",")));
     for (String name : HISTORIES) {
       WorkflowReplayer.replayWorkflowExecution(load(name), SleepWorkflowImpl.class);
     }
@@ -60,7 +64,7 @@ class ReplayTest {
       var train = io.temporal.workflow.Workflow.newActivityStub(io.somnus.activities.TrainLoraActivity.class, heavy);
       String live = health.healthCheck(new io.somnus.activities.HealthCheckActivity.Input(request.runId(), request.modelId())).liveVersionId();
       var c = curate.curate(new io.somnus.activities.CurateActivity.Input(request.runId(), live, 10));
-      train.trainLora(new io.somnus.activities.TrainLoraActivity.Input(request.runId(), live, c.factIds(), request.policy().lora()));
+      train.trainLora(new io.somnus.activities.TrainLoraActivity.Input(request.runId(), live, c.factIds(), request.policy().lora(), 0));
       throw new IllegalStateException("unreachable in replay");
     }
 
@@ -71,17 +75,32 @@ class ReplayTest {
   }
 
   /** Runs the scenarios on fake steps and saves their histories as JSON. */
-  private static void record() throws IOException {
+  private static void record(List<String> names) throws IOException {
     Path dir = Path.of("src/test/resources/histories");
     Files.createDirectories(dir);
-    record(dir.resolve("sleep-promoted.json"), new FakeSteps(3, 1));
-    FakeSteps rejected = new FakeSteps(2, 0);
-    rejected.approve = false;
-    record(dir.resolve("sleep-kept-live.json"), rejected);
-    FakeSteps degraded = new FakeSteps(2, 1);
-    degraded.degraded = List.of("c0");
-    degraded.trainFailuresBeforeSuccess = 1;
-    record(dir.resolve("sleep-refresh.json"), degraded);
+    for (String name : names) {
+      FakeSteps steps = switch (name) {
+        case "sleep-promoted.json" -> new FakeSteps(3, 1);
+        case "sleep-kept-live.json" -> {
+          FakeSteps rejected = new FakeSteps(2, 0);
+          rejected.approve = false;
+          yield rejected;
+        }
+        case "sleep-refresh.json" -> {
+          FakeSteps degraded = new FakeSteps(2, 1);
+          degraded.degraded = List.of("c0");
+          degraded.trainFailuresBeforeSuccess = 1;
+          yield degraded;
+        }
+        case "sleep-retried.json" -> {
+          FakeSteps retried = new FakeSteps(3, 1);
+          retried.refusalsBeforeApproval = 1;
+          yield retried;
+        }
+        default -> throw new IllegalArgumentException("no scenario for history " + name);
+      };
+      record(dir.resolve(name), steps);
+    }
   }
 
   private static void record(Path file, FakeSteps steps) throws IOException {

@@ -77,6 +77,8 @@ class SleepWorkflowTest {
     assertEquals(30.0, metrics.get("lora_steps"));
     assertEquals(2.0, metrics.get("lora_loss_first"));
     assertEquals(0.1, metrics.get("lora_loss_final"));
+    assertEquals(1.0, metrics.get("attempts"));
+    assertFalse(params.containsKey("lora_lr_last_attempt"), "one attempt: lora_lr is what it trained with");
 
     SleepProgress p = client.newWorkflowStub(SleepWorkflow.class, SleepWorkflows.sleepId("m1")).progress();
     assertTrue(p.finished());
@@ -120,7 +122,52 @@ class SleepWorkflowTest {
     assertEquals("mv-base", steps.live);
     assertFalse(steps.calls.contains("Promote"));
     assertEquals(List.of("perplexity rose 140%"), r.reasons());
+    // the policy's one retry was refused as well
+    assertEquals(List.of(0, 1), steps.trainedAttempts);
+    assertEquals("mv-cand-run-1-attempt-2-gated", r.candidateVersionId());
     ReportActivityAssert.single(steps, "sleep", SleepResult.KEPT_LIVE);
+    assertEquals(2.0, steps.reports.get(0).metrics().get("attempts"));
+    assertEquals("perplexity rose 140%", steps.reports.get(0).params().get("attempt_1_refused"));
+  }
+
+  @Test
+  void aRefusedCandidateIsTrainedAgainAtHalfTheRateAndTheRetryIsPromoted() {
+    FakeSteps steps = new FakeSteps(3, 1);
+    steps.refusalsBeforeApproval = 1;
+    start(steps, false);
+    SleepResult r = sleep(false);
+
+    assertEquals(SleepResult.PROMOTED, r.outcome());
+    assertEquals(List.of("HealthCheck", "Curate", "Audit", "TrainLora", "FuseToTemp", "Validate", "TrainLora", "FuseToTemp",
+        "Validate", "Promote", "Report"), steps.calls);
+    float lr = TestTimeouts.policy().lora().learningRate();
+    assertEquals(List.of(lr, lr / 2), steps.learningRates);
+    assertEquals(2, steps.trainedFromScratch.get(), "the retry trained its own adapter, it did not reuse the refused one");
+    // the second candidate, not the refused first, went live
+    assertEquals("mv-cand-run-1-attempt-2-gated", r.liveAfter());
+    assertEquals(r.liveAfter(), steps.live);
+    assertEquals(List.of(), r.reasons());
+    ReportActivityAssert.single(steps, "sleep", SleepResult.PROMOTED);
+    var report = steps.reports.get(0);
+    assertEquals(2.0, report.metrics().get("attempts"));
+    assertEquals("perplexity rose 140%", report.params().get("attempt_1_refused"));
+    assertEquals(Float.toString(lr), report.params().get("lora_lr"));
+    assertEquals(Float.toString(lr / 2), report.params().get("lora_lr_last_attempt"));
+    assertEquals("1", report.params().get("retries_on_refusal"));
+  }
+
+  @Test
+  void withoutRetriesTheFirstRefusalKeepsLive() {
+    FakeSteps steps = new FakeSteps(3, 0);
+    steps.refusalsBeforeApproval = 1;
+    start(steps, false);
+    SleepPolicy p = TestTimeouts.policy();
+    SleepPolicy noRetry = new SleepPolicy(p.maxFacts(), p.recallThreshold(), p.lora(), p.thresholds(), p.timeouts(), 0);
+    SleepResult r = SleepWorkflows.startSleep(client, new SleepRequest("m1", "run-1", false, noRetry)).getResult(SleepResult.class);
+    assertEquals(SleepResult.KEPT_LIVE, r.outcome());
+    assertEquals(List.of(0), steps.trainedAttempts);
+    assertEquals(1.0, steps.reports.get(0).metrics().get("attempts"));
+    assertFalse(steps.reports.get(0).params().containsKey("attempt_1_refused"));
   }
 
   @Test

@@ -188,7 +188,7 @@ final class ModelSteps {
   final class Train implements TrainLoraActivity {
     @Override
     public Result trainLora(Input in) {
-      var done = journal.find(in.runId(), "train-lora", Result.class);
+      var done = journal.find(in.runId(), attemptStep("train-lora", in.attempt()), Result.class);
       if (done.isPresent() && store.exists(done.get().adapterKey())) {
         Result r = done.get();
         return new Result(r.adapterKey(), r.steps(), r.firstLoss(), r.finalLoss(), true);
@@ -216,7 +216,7 @@ final class ModelSteps {
       }
       String key = storeAdapter(factors, scale);
       Result r = new Result(key, trained.steps(), trained.firstLoss(), trained.finalLoss(), false);
-      journal.record(in.runId(), "train-lora", r);
+      journal.record(in.runId(), attemptStep("train-lora", in.attempt()), r);
       return r;
     }
 
@@ -238,7 +238,7 @@ final class ModelSteps {
   final class FuseStep implements FuseToTempActivity {
     @Override
     public Result fuseToTemp(Input in) {
-      return journal.once(in.runId(), "fuse-to-temp", Result.class, () -> {
+      return journal.once(in.runId(), attemptStep("fuse-to-temp", in.attempt()), Result.class, () -> {
         if (!store.exists(in.adapterKey())) throw new BadStepInputException("adapter " + in.adapterKey() + " is not in the store");
         ModelVersion parentVersion = states.version(in.versionId());
         MemoryState state = states.state(in.versionId());
@@ -277,7 +277,7 @@ final class ModelSteps {
   final class Validate implements ValidateActivity {
     @Override
     public Result validate(Input in) {
-      return journal.once(in.runId(), "validate", Result.class, () -> {
+      return journal.once(in.runId(), attemptStep("validate", in.attempt()), Result.class, () -> {
         MemoryState cand = states.state(in.candidateVersionId());
         List<Fact> facts = cand.stages().facts();
         Measurement live = journal.find(in.runId(), "audit-measurement", Measurement.class).orElseGet(() -> {
@@ -310,6 +310,15 @@ final class ModelSteps {
         }
       });
     }
+  }
+
+  /**
+   * The journal name of a step's result for one attempt of a sleep: the plain name for the first, so that journals
+   * written before retries existed are still found, and {@code <step>-attempt-<n>} (1-based) for a retry.
+   */
+  static String attemptStep(String step, int attempt) {
+    if (attempt < 0) throw new BadStepInputException("attempt must be >= 0, got " + attempt);
+    return attempt == 0 ? step : step + "-attempt-" + (attempt + 1);
   }
 
   /** The worker's own validation bounds, as the tracking parameters a sleep records them under. */

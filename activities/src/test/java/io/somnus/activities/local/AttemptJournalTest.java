@@ -1,0 +1,61 @@
+package io.somnus.activities.local;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import ai.djl.Device;
+import io.somnus.activities.BadStepInputException;
+import io.somnus.activities.TrainLoraActivity;
+import io.somnus.engine.tiny.SomnusTiny;
+import io.somnus.store.EmbeddedS3Server;
+import io.somnus.store.FactLedger;
+import io.somnus.store.ModelRegistry;
+import io.somnus.store.S3ObjectStore;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A sleep that trains again after a refused candidate runs TrainLora, FuseToTemp and Validate twice under one run id.
+ * Each attempt's result is journaled apart, so a step retried after a worker crash resumes its own attempt and a
+ * retry never picks up the refused attempt's adapter.
+ */
+class AttemptJournalTest {
+  @TempDir Path dir;
+
+  @Test
+  void theFirstAttemptKeepsThePlainStepNameSoThatOlderJournalsStillResume() {
+    assertEquals("train-lora", ModelSteps.attemptStep("train-lora", 0));
+    assertEquals("train-lora-attempt-2", ModelSteps.attemptStep("train-lora", 1));
+    assertEquals("validate-attempt-3", ModelSteps.attemptStep("validate", 2));
+    assertThrows(BadStepInputException.class, () -> ModelSteps.attemptStep("validate", -1));
+  }
+
+  @Test
+  void eachAttemptOfTrainingResumesItsOwnStoredAdapter() {
+    try (EmbeddedS3Server s3 = EmbeddedS3Server.start(dir.resolve("s3"));
+        S3ObjectStore store = S3ObjectStore.open(s3.settings("attempts"))) {
+      ModelRegistry registry = new ModelRegistry(store);
+      VersionStates states = new VersionStates(registry, new FactLedger(store), dir.resolve("work"));
+      StepJournal journal = new StepJournal(store);
+      LocalStepSettings settings = LocalStepSettings.forWorld(SomnusTiny.Variant.TEST.world(), Device.cpu());
+      ModelSteps steps = new ModelSteps(store, states, journal, settings);
+      String first = store.put("adapter of attempt 1".getBytes(StandardCharsets.UTF_8));
+      String second = store.put("adapter of attempt 2".getBytes(StandardCharsets.UTF_8));
+      // as a crashed worker left them: both attempts trained and stored, neither reported back
+      journal.record("sleep-1", "train-lora", new TrainLoraActivity.Result(first, 300, 2.5, 0.4, false));
+      journal.record("sleep-1", "train-lora-attempt-2", new TrainLoraActivity.Result(second, 140, 2.5, 0.6, false));
+
+      TrainLoraActivity.Settings lora = TrainLoraActivity.Settings.defaults();
+      var r0 = steps.new Train().trainLora(new TrainLoraActivity.Input("sleep-1", "mv-unused", List.of("f"), lora, 0));
+      var r1 = steps.new Train().trainLora(new TrainLoraActivity.Input("sleep-1", "mv-unused", List.of("f"), lora.forRetry(), 1));
+      assertEquals(first, r0.adapterKey());
+      assertEquals(300, r0.steps());
+      assertTrue(r0.reused());
+      assertEquals(second, r1.adapterKey());
+      assertEquals(140, r1.steps());
+      assertTrue(r1.reused());
+    }
+  }
+}

@@ -43,11 +43,12 @@ final class SleepCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     SomnusConfig c = root.config();
+    // Bad options are refused before any service is started.
+    SleepPolicy defaults = SleepPolicy.defaults();
+    SleepPolicy policy = new SleepPolicy(maxFacts, defaults.recallThreshold(), defaults.lora(), defaults.thresholds(),
+        defaults.timeouts(), retries);
     try (SomnusServices services = SomnusServices.connect(c)) {
       WorkflowClient client = services.workflowClient();
-      SleepPolicy defaults = SleepPolicy.defaults();
-      SleepPolicy policy = new SleepPolicy(maxFacts, defaults.recallThreshold(), defaults.lora(), defaults.thresholds(),
-          defaults.timeouts(), retries);
       String id = runId != null ? runId : RunIds.fresh("sleep", c.modelId(), System.currentTimeMillis());
       String workflowId = SleepWorkflows.sleepId(c.modelId());
       WorkflowStub stub;

@@ -48,6 +48,13 @@ class SomnusCliTest {
   }
 
   @Test
+  void aNegativeRetryCountIsRefusedWithTheReason() {
+    Run r = somnus("sleep", "--retries", "-1");
+    assertEquals(2, r.exit(), r.err());
+    assertTrue(r.err().contains("retriesOnRefusal must be") && r.err().contains("got -1"), r.err());
+  }
+
+  @Test
   void sleepIsStartedOnceRefusedTwiceThenWatchedToItsEndAndItsHistoryReplays() throws Exception {
     SomnusConfig config = ConfigLoader.load(null, Map.of("SOMNUS_DATA_DIR", dataDir.toString(), "SOMNUS_TEMPORAL_DEV_PORT", "0",
         "SOMNUS_MODEL_ID", "cli-test"));

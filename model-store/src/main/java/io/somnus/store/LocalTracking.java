@@ -64,8 +64,9 @@ public final class LocalTracking implements Tracking {
   public synchronized void logParams(String runId, Map<String, String> params) {
     RunFile r = read(runId);
     Map<String, String> p = new TreeMap<>(r.params());
-    params.forEach((k, v) -> {
+    params.forEach((k, value) -> {
       Tracking.checkKey("param", k);
+      String v = Tracking.paramValue(value);
       String old = p.get(k);
       // MLflow refuses to change a logged parameter; keep the same rule so both backends agree.
       if (old != null && !old.equals(v)) throw new TrackingException("run " + runId + ": param " + k + " already logged as '" + old + "', cannot change to '" + v + "'");

@@ -61,7 +61,7 @@ public final class MlflowTracking implements Tracking {
     List<Service.Param> all = new ArrayList<>();
     params.forEach((k, v) -> {
       Tracking.checkKey("param", k);
-      all.add(Service.Param.newBuilder().setKey(k).setValue(v).build());
+      all.add(Service.Param.newBuilder().setKey(k).setValue(Tracking.paramValue(v)).build());
     });
     for (int i = 0; i < all.size(); i += MAX_PARAMS_PER_BATCH) {
       List<Service.Param> chunk = all.subList(i, Math.min(all.size(), i + MAX_PARAMS_PER_BATCH));

@@ -44,6 +44,17 @@ public interface Tracking extends AutoCloseable {
   @Override
   void close();
 
+  /** Longest parameter value stored: older MLflow servers refuse a value over 500 characters. */
+  int MAX_PARAM_VALUE = 500;
+
+  /**
+   * A parameter value as both backends store it: cut to {@link #MAX_PARAM_VALUE} characters, the last an ellipsis, so
+   * that a long value (e.g. a validation reason) is kept in part instead of failing the whole run's logging.
+   */
+  static String paramValue(String value) {
+    return value.length() <= MAX_PARAM_VALUE ? value : value.substring(0, MAX_PARAM_VALUE - 1) + "…";
+  }
+
   /** Keys follow MLflow's rule (letters, digits, _ - . space / :), so both backends accept the same data. */
   static void checkKey(String what, String key) {
     if (key == null || key.isEmpty() || key.length() > 250 || !key.matches("[A-Za-z0-9_\\-. /:]+")) {

@@ -28,6 +28,9 @@ class TrackingContractTest {
       assertEquals(2, reader.modelVersions("somnus-live").size());
       String first = reader.searchRuns("somnus-sleeps", Map.of("workflow_id", "wf-1")).get(0).runId();
       assertThrows(TrackingException.class, () -> reader.logParams(first, Map.of("lr", "0.5")), "a logged param cannot change");
+      reader.logParams(first, Map.of("reason", "x".repeat(600)));
+      reader.logParams(first, Map.of("reason", "x".repeat(600)));  // logged again (a retried step): the same value
+      assertEquals("x".repeat(499) + "…", reader.getRun(first).params().get("reason"));
     }
   }
 
@@ -68,6 +71,11 @@ class TrackingContractTest {
       assertEquals("somnus-live", mv.path("name").asText());
       assertEquals("s3://somnus/registry/versions/mv-00000000000000b2.json", mv.path("source").asText());
       assertTrue(server.requests("runs/search").get(0).body().path("filter").asText().contains("tags.`workflow_id` = 'wf-1'"));
+
+      t.logParams(t.searchRuns("somnus-sleeps", Map.of("workflow_id", "wf-1")).get(0).runId(), Map.of("reason", "x".repeat(600)));
+      var batches = server.requests("runs/log-batch");
+      assertEquals("x".repeat(499) + "…", batches.get(batches.size() - 1).body().path("params").get(0).path("value").asText(),
+          "a value over MLflow's old 500-character limit is cut, not refused by the server");
     }
   }
 

@@ -140,7 +140,7 @@ public class SleepWorkflowImpl implements SleepWorkflow {
     if (!refused.isEmpty()) {
       // The figures above are the last attempt's; say what it trained with and why the ones before it were refused.
       params.put("lora_lr_last_attempt", Float.toString(lora.learningRate()));
-      for (int i = 0; i < refused.size(); i++) params.put("attempt_" + (i + 1) + "_refused", paramValue(refused.get(i)));
+      for (int i = 0; i < refused.size(); i++) params.put("attempt_" + (i + 1) + "_refused", refused.get(i));
     }
     report.report(new ReportActivity.Input(runId, request.modelId(), "sleep", outcome, v.gatedVersionId(), params,
         metrics, v.facts()));
@@ -211,11 +211,6 @@ public class SleepWorkflowImpl implements SleepWorkflow {
     p.put("retries_on_refusal", Integer.toString(policy.retriesOnRefusal()));
     p.putAll(limits);
     return p;
-  }
-
-  /** Older MLflow servers refuse a parameter value over 500 characters; the whole reason is in the step's journal. */
-  static String paramValue(String text) {
-    return text.length() <= 500 ? text : text.substring(0, 499) + "…";
   }
 
   private static String shortKey(String key) {

@@ -245,13 +245,10 @@ public final class ConsolidationSweepExperiment implements Experiment {
       }
       badText.append("\n");
     }
-    StringBuilder why = new StringBuilder();
+    SleepOutcomes outcomes = new SleepOutcomes();
     for (CyclePoint x : points) {
-      for (int i = 0; i < x.refusedAttempts().size(); i++) {
-        why.append(String.format(Locale.ROOT, "- N=%d seed %d cycle %d attempt %d refused, trained again at a lower rate: %s%n",
-            x.facts(), x.seed(), x.cycle(), i + 1, x.refusedAttempts().get(i)));
-      }
-      if (!x.reason().isBlank()) why.append(String.format(Locale.ROOT, "- N=%d seed %d cycle %d %s: %s%n", x.facts(), x.seed(), x.cycle(), x.status(), x.reason()));
+      outcomes.add(String.format(Locale.ROOT, "N=%d seed %d cycle %d", x.facts(), x.seed(), x.cycle()), x.refusedAttempts(),
+          x.status(), x.reason());
     }
     StringBuilder misses = new StringBuilder();
     long missed = 0;
@@ -269,8 +266,7 @@ public final class ConsolidationSweepExperiment implements Experiment {
     String missText = missed == 0 ? "" : String.format(Locale.ROOT,
         "%nFacts a promoted sleep did not move on (failed the gate), %d in all, %d of them with a first name another fact taught"
             + " in the same run has (of all %d facts taught, %d have one):%n%n", missed, shared, taught, sharing) + misses;
-    String body = "Mean over seeds:\n\n" + t + (why.isEmpty() ? "" : "\nCandidates refused, with the pipeline's reason:\n\n" + why)
-        + missText + badText;
+    String body = "Mean over seeds:\n\n" + t + outcomes.section() + missText + badText;
     return new ExperimentResult(name(), "Consolidation sweep", method, body, cmp, plots, data, seconds);
   }
 }

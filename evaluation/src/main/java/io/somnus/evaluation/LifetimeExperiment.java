@@ -145,15 +145,11 @@ public final class LifetimeExperiment implements Experiment {
         """;
     Map<String, Object> data = new LinkedHashMap<>();
     data.put("points", points);
-    StringBuilder why = new StringBuilder();
+    SleepOutcomes outcomes = new SleepOutcomes();
     for (WavePoint x : points) {
-      for (int i = 0; i < x.refusedAttempts().size(); i++) {
-        why.append(String.format(Locale.ROOT, "- seed %d wave %d attempt %d refused, trained again at a lower rate: %s%n", x.seed(),
-            x.wave(), i + 1, x.refusedAttempts().get(i)));
-      }
-      if (!x.reason().isBlank()) why.append(String.format(Locale.ROOT, "- seed %d wave %d %s: %s%n", x.seed(), x.wave(), x.status(), x.reason()));
+      outcomes.add(String.format(Locale.ROOT, "seed %d wave %d", x.seed(), x.wave()), x.refusedAttempts(), x.status(), x.reason());
     }
-    String body = "Mean over seeds:\n\n" + t + (why.isEmpty() ? "" : "\nCandidates refused, with the pipeline's reason:\n\n" + why);
+    String body = "Mean over seeds:\n\n" + t + outcomes.section();
     return new ExperimentResult(name(), "Lifetime", method, body, cmp, plots, data,
         (System.nanoTime() - t0) / 1e9);
   }

@@ -178,6 +178,23 @@ class LoraTrainerTest {
   }
 
   @Test
+  void theMissedShareOfABatchDrawsEveryPhrasingOfTheMissedFactsAndNoOther() {
+    List<Fact> facts = SleepFixtures.FACTS.subList(0, 3);
+    List<QaExample> examples = QaDataset.build(tok, facts, SleepFixtures.QUESTIONS, true);
+    List<QaExample> checks = QaDataset.recallChecks(tok, facts, SleepFixtures.QUESTIONS, true);
+    assertEquals(6, checks.size(), "a chat and a raw check per fact");
+    List<Integer> second = new ArrayList<>();
+    int before = 0;
+    for (Fact f : facts.subList(0, 1)) before += QaDataset.build(tok, List.of(f), SleepFixtures.QUESTIONS, true).size();
+    int own = QaDataset.build(tok, List.of(facts.get(1)), SleepFixtures.QUESTIONS, true).size();
+    for (int i = before; i < before + own; i++) second.add(i);
+    // Only the second fact's raw check is missed: its chat phrasings are drawn too, as they key on the same object.
+    int[] drawn = LoraTrainer.examplesOf(new boolean[] {false, false, false, true, false, false}, checks, examples, tok);
+    assertEquals(second, java.util.Arrays.stream(drawn).boxed().toList());
+    assertNull(LoraTrainer.examplesOf(new boolean[6], checks, examples, tok), "nothing missed, nothing to weight");
+  }
+
+  @Test
   void aCheckpointLosesNothingWhenEveryCheckItMissesWasMissedBeforeTraining() {
     boolean[] atStart = {true, false, true, false};
     assertTrue(LoraTrainer.noneLost(atStart, new boolean[] {false, false, true, false}), "fewer misses, none new");

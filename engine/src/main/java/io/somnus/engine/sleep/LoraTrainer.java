@@ -156,6 +156,9 @@ public final class LoraTrainer {
       // a lifetime's new wave got a shrinking share of each batch as consolidated facts piled up; on the sweep
       // (somnus-tiny, 20 facts, seeds 1-3) this took facts at stage 3 after three sleeps from 50/60 to 58/60.
       BatchOrder missedOrder = null;
+      // A fact's examples are found by the object their key spells, decoded once here rather than at every check.
+      String[] checkKeys = checks ? keys(recallChecks, tokenizer) : null;
+      String[] exampleKeys = checks ? keys(factExamples, tokenizer) : null;
       // Divergence is judged per batch against what the same examples cost before training: batches
       // mix rehearsal (already known, low loss) and new facts (high loss), so the first batch's loss
       // alone is no yardstick for a later one.
@@ -188,7 +191,7 @@ public final class LoraTrainer {
               budget = Math.min(budget, config.steps(factsMissed(missed, facts)));
               losses = new double[budget];
             }
-            missedOrder = BatchOrder.of(examplesOf(missed, recallChecks, factExamples, tokenizer), config.seed() ^ step);
+            missedOrder = BatchOrder.of(examplesOf(missed, checkKeys, exampleKeys), config.seed() ^ step);
           }
           if (conditions.count() > 1) conditions.apply(conditionRng.nextInt(conditions.count()));
           List<QaExample> batch = new ArrayList<>();
@@ -276,7 +279,7 @@ public final class LoraTrainer {
     int missed = 0;
     for (QaExample e : examples) {
       long[] t = e.tokens();
-      String key = tokenizer.decode(Arrays.copyOfRange(t, e.keyStart(), e.keyEnd())).strip();
+      String key = key(e, tokenizer);
       int budget = Math.min(e.length() - e.answerStart() + 4, model.config().maxPositionEmbeddings() - e.answerStart());
       long[] out = new long[Math.max(budget, 0)];
       int produced = 0;
@@ -372,15 +375,25 @@ public final class LoraTrainer {
   /**
    * Indices of the fact examples whose key spells the object of a missed check: every phrasing, chat and raw, of each
    * fact not yet recalled (a fact's examples all key on its object); null when there are none.
+   *
+   * @param checkKeys {@link #keys} of the recall checks, in the order of {@code missed}
+   * @param exampleKeys {@link #keys} of the fact examples
    */
-  static int[] examplesOf(boolean[] missed, List<QaExample> checks, List<QaExample> factExamples, TextTokenizer tokenizer) {
+  static int[] examplesOf(boolean[] missed, String[] checkKeys, String[] exampleKeys) {
     Set<String> keys = new HashSet<>();
-    for (int i = 0; i < missed.length; i++) if (missed[i]) keys.add(key(checks.get(i), tokenizer));
+    for (int i = 0; i < missed.length; i++) if (missed[i]) keys.add(checkKeys[i]);
     if (keys.isEmpty()) return null;
-    int[] out = new int[factExamples.size()];
+    int[] out = new int[exampleKeys.length];
     int n = 0;
-    for (int i = 0; i < factExamples.size(); i++) if (keys.contains(key(factExamples.get(i), tokenizer))) out[n++] = i;
+    for (int i = 0; i < exampleKeys.length; i++) if (keys.contains(exampleKeys[i])) out[n++] = i;
     return n == 0 ? null : Arrays.copyOf(out, n);
+  }
+
+  /** The object each example's key span spells, as recall looks for it in an answer. */
+  static String[] keys(List<QaExample> examples, TextTokenizer tokenizer) {
+    String[] out = new String[examples.size()];
+    for (int i = 0; i < out.length; i++) out[i] = key(examples.get(i), tokenizer);
+    return out;
   }
 
   private static String key(QaExample e, TextTokenizer tokenizer) {

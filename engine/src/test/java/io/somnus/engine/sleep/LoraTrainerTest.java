@@ -184,14 +184,15 @@ class LoraTrainerTest {
     List<QaExample> checks = QaDataset.recallChecks(tok, facts, SleepFixtures.QUESTIONS, true);
     assertEquals(6, checks.size(), "a chat and a raw check per fact");
     List<Integer> second = new ArrayList<>();
-    int before = 0;
-    for (Fact f : facts.subList(0, 1)) before += QaDataset.build(tok, List.of(f), SleepFixtures.QUESTIONS, true).size();
+    int before = QaDataset.build(tok, List.of(facts.get(0)), SleepFixtures.QUESTIONS, true).size();
     int own = QaDataset.build(tok, List.of(facts.get(1)), SleepFixtures.QUESTIONS, true).size();
     for (int i = before; i < before + own; i++) second.add(i);
     // Only the second fact's raw check is missed: its chat phrasings are drawn too, as they key on the same object.
-    int[] drawn = LoraTrainer.examplesOf(new boolean[] {false, false, false, true, false, false}, checks, examples, tok);
+    String[] checkKeys = LoraTrainer.keys(checks, tok);
+    String[] exampleKeys = LoraTrainer.keys(examples, tok);
+    int[] drawn = LoraTrainer.examplesOf(new boolean[] {false, false, false, true, false, false}, checkKeys, exampleKeys);
     assertEquals(second, java.util.Arrays.stream(drawn).boxed().toList());
-    assertNull(LoraTrainer.examplesOf(new boolean[6], checks, examples, tok), "nothing missed, nothing to weight");
+    assertNull(LoraTrainer.examplesOf(new boolean[6], checkKeys, exampleKeys), "nothing missed, nothing to weight");
   }
 
   @Test

@@ -31,6 +31,38 @@ public final class Models {
     return checkpoint;
   }
 
+  /** {@link #weightsDigest(Path)} of this model's checkpoint. */
+  public String weightsDigest() {
+    return weightsDigest(checkpoint);
+  }
+
+  /**
+   * The first 12 hex digits of the SHA-256 over a checkpoint's weight files ({@code *.safetensors}, by name). The
+   * directory name carries the fingerprint of the build recipe, not of the weights, and the same recipe rebuilt on
+   * another machine gave other weights: somnus-tiny's raw recall of 30 known facts read 0.967 in the build behind the
+   * report of 2026-12-03 and 0.944 in the next one, with the same code. A report names the weights it measured so
+   * that two runs are only compared figure by figure when they ran on the same ones.
+   */
+  public static String weightsDigest(Path checkpoint) {
+    try (java.util.stream.Stream<Path> files = java.nio.file.Files.list(checkpoint)) {
+      java.security.MessageDigest sha = java.security.MessageDigest.getInstance("SHA-256");
+      List<Path> weights = files.filter(f -> f.getFileName().toString().endsWith(".safetensors")).sorted().toList();
+      if (weights.isEmpty()) throw new IllegalStateException("no .safetensors weights in " + checkpoint);
+      byte[] buffer = new byte[1 << 16];
+      for (Path f : weights) {
+        sha.update(f.getFileName().toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        try (java.io.InputStream in = java.nio.file.Files.newInputStream(f)) {
+          for (int n; (n = in.read(buffer)) > 0; ) sha.update(buffer, 0, n);
+        }
+      }
+      return java.util.HexFormat.of().formatHex(sha.digest(), 0, 6);
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException("cannot read the weights of " + checkpoint, e);
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
   public SyntheticWorld world() {
     return world;
   }

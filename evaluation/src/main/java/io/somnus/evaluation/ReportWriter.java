@@ -77,8 +77,10 @@ public final class ReportWriter {
       index.row("[" + r.get("title").asText() + "](#" + anchor(r.get("title").asText()) + ")", failed ? "failed" : "ok",
           String.format(Locale.ROOT, "%.0f", r.get("seconds").asDouble()));
     }
-    sb.append(String.format(Locale.ROOT, "Profile **%s** on model **%s**, seeds %s; %d experiments, %.1f min in all, "
-        + "on %d cores (%s %s, Java %s).%n%n", first.get("profile").asText(), first.get("model").asText(),
+    // Runs written before the weights were named have no digest.
+    String weights = first.hasNonNull("weights") ? " (weights sha256 `" + first.get("weights").asText() + "`)" : "";
+    sb.append(String.format(Locale.ROOT, "Profile **%s** on model **%s**%s, seeds %s; %d experiments, %.1f min in all, "
+        + "on %d cores (%s %s, Java %s).%n%n", first.get("profile").asText(), first.get("model").asText(), weights,
         first.get("seeds"), docs.size(), total / 60, Runtime.getRuntime().availableProcessors(), System.getProperty("os.name"),
         System.getProperty("os.arch"), System.getProperty("java.version")));
     sb.append("Reproduce: `evaluation/evaluate.sh --quick` (or `--standard`), which runs\n");

@@ -68,6 +68,10 @@ public final class RunContext {
       doc.put("experiment", r.name());
       doc.put("profile", profile.name());
       doc.put("model", profile.variant().name());
+      // Only once an experiment has loaded the model: saving must not build one.
+      synchronized (this) {
+        if (models != null) doc.put("weights", models.weightsDigest());
+      }
       doc.put("seeds", profile.seeds());
       doc.put("result", r);
       AtomicFiles.write(file(r.name() + ".json"), JSON.writeValueAsBytes(doc));

@@ -42,6 +42,16 @@ class ReportWriterTest {
   }
 
   @Test
+  void theHeaderNamesTheWeightsARunMeasuredWhenItsResultsRecordThem() throws Exception {
+    String doc = "{\"profile\":\"standard\",\"model\":\"somnus-tiny\",\"seeds\":[1],%s\"result\":{\"name\":\"drift\","
+        + "\"title\":\"Drift\",\"method\":\"m\",\"body\":\"b\",\"comparison\":\"\",\"plots\":[],\"seconds\":1}}";
+    String named = ReportWriter.render(tmp, List.of(RunContext.JSON.readTree(String.format(doc, "\"weights\":\"0123456789ab\","))), "");
+    assertTrue(named.contains("on model **somnus-tiny** (weights sha256 `0123456789ab`), seeds"), named);
+    String older = ReportWriter.render(tmp, List.of(RunContext.JSON.readTree(String.format(doc, ""))), "");
+    assertTrue(older.contains("on model **somnus-tiny**, seeds"), older);
+  }
+
+  @Test
   void addingToARunOfAnotherProfileIsRefused() {
     PrintStream quiet = new PrintStream(new ByteArrayOutputStream());
     RunContext ctx = new RunContext(Profile.QUICK, tmp.resolve("results"), quiet);

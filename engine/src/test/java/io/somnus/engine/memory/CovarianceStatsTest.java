@@ -76,9 +76,14 @@ class CovarianceStatsTest {
     CovarianceStats again = CovarianceStats.loadOrCollect(rt.model(), rt.tokenizer(), LAYERS, TEXTS, dir);
     assertEquals(first.fingerprint(), again.fingerprint());
     assertEquals(first.count(), again.count());
+    // Exactly the same numbers, not nearly: a MEMIT edit solved from statistics just collected must be the edit solved
+    // from the same statistics read back, or a run's results depend on what the cache held when it started.
     for (int l : LAYERS) {
-      assertArrayEquals(first.variance(l), again.variance(l), 1e-6);
-      assertArrayEquals(first.secondMoment(l)[3], again.secondMoment(l)[3], 1e-6);
+      assertArrayEquals(first.mean(l), again.mean(l), 0.0);
+      assertArrayEquals(first.variance(l), again.variance(l), 0.0);
+      double[][] collected = first.secondMoment(l);
+      double[][] read = again.secondMoment(l);
+      for (int i = 0; i < collected.length; i++) assertArrayEquals(collected[i], read[i], 0.0, "second moment row " + i);
       assertArrayEquals(first.keys(l).get(5), again.keys(l).get(5));
     }
     assertNotEquals(first.fingerprint(), CovarianceStats.fingerprint(rt.model(), LAYERS, List.of("other text")), "texts are part of the key");

@@ -7,8 +7,17 @@ import io.somnus.engine.runtime.DjlModelRuntime;
 import io.somnus.engine.runtime.ModelRuntime;
 import io.somnus.engine.tiny.SomnusTiny;
 import io.somnus.engine.tiny.SyntheticWorld;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
 import java.util.List;
+import java.util.stream.Stream;
 
 /** The model an experiment runs on: somnus-tiny (built once and cached) with its world. */
 public final class Models {
@@ -44,21 +53,21 @@ public final class Models {
    * that two runs are only compared figure by figure when they ran on the same ones.
    */
   public static String weightsDigest(Path checkpoint) {
-    try (java.util.stream.Stream<Path> files = java.nio.file.Files.list(checkpoint)) {
-      java.security.MessageDigest sha = java.security.MessageDigest.getInstance("SHA-256");
+    try (Stream<Path> files = Files.list(checkpoint)) {
+      MessageDigest sha = MessageDigest.getInstance("SHA-256");
       List<Path> weights = files.filter(f -> f.getFileName().toString().endsWith(".safetensors")).sorted().toList();
       if (weights.isEmpty()) throw new IllegalStateException("no .safetensors weights in " + checkpoint);
       byte[] buffer = new byte[1 << 16];
       for (Path f : weights) {
-        sha.update(f.getFileName().toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
-        try (java.io.InputStream in = java.nio.file.Files.newInputStream(f)) {
+        sha.update(f.getFileName().toString().getBytes(StandardCharsets.UTF_8));
+        try (InputStream in = Files.newInputStream(f)) {
           for (int n; (n = in.read(buffer)) > 0; ) sha.update(buffer, 0, n);
         }
       }
-      return java.util.HexFormat.of().formatHex(sha.digest(), 0, 6);
-    } catch (java.io.IOException e) {
-      throw new java.io.UncheckedIOException("cannot read the weights of " + checkpoint, e);
-    } catch (java.security.NoSuchAlgorithmException e) {
+      return HexFormat.of().formatHex(sha.digest(), 0, 6);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read the weights of " + checkpoint, e);
+    } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException(e);
     }
   }

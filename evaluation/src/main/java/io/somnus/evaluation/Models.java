@@ -24,6 +24,7 @@ public final class Models {
   private final SomnusTiny.Variant variant;
   private final Path checkpoint;
   private final SyntheticWorld world;
+  private String weightsDigest;
 
   public Models(SomnusTiny.Variant variant) {
     Runtimes.configureOffline();
@@ -40,9 +41,10 @@ public final class Models {
     return checkpoint;
   }
 
-  /** {@link #weightsDigest(Path)} of this model's checkpoint. */
-  public String weightsDigest() {
-    return weightsDigest(checkpoint);
+  /** {@link #weightsDigest(Path)} of this model's checkpoint, read once: every experiment of a run records it. */
+  public synchronized String weightsDigest() {
+    if (weightsDigest == null) weightsDigest = weightsDigest(checkpoint);
+    return weightsDigest;
   }
 
   /**

@@ -96,7 +96,8 @@ public final class ConsolidationSweepExperiment implements Experiment {
           continue;
         }
         Path versions = ctx.file("work").resolve("consolidation-n" + n + "-s" + seed);
-        try (Sleeper s = new Sleeper(models, p, seed, versions, Sleeper.initial(models.checkpoint(), edit))) {
+        try (Sleeper s = new Sleeper(models, p, seed, versions, Sleeper.initial(models.checkpoint(), edit),
+            ctx.checkTrace(name(), "n=" + n + " seed " + seed))) {
           List<Fact> written = edit.facts();
           Measurement base = s.measure(written);
           points.add(new CyclePoint(n, seed, 0, "wake", base.chatRecall(), base.rawRecall(), s.state().stages().countByStage(),

@@ -73,6 +73,9 @@ public final class EvaluationMain implements Callable<Integer> {
 
     @Option(names = "--wave-size", description = "facts per lifetime wave instead of the profile's") Integer waveSize;
 
+    @Option(names = "--trace-checks", description = "write every recall check of the sleeps' training (what was missed, "
+        + "what was forgotten, the answer given) to checks-<experiment>.txt in the run folder") boolean traceChecks;
+
     Profile profile() {
       Profile p = profile != null && profile.standard ? Profile.STANDARD : Profile.QUICK;
       return p.with(seeds, sizes, waves, waveSize);
@@ -150,6 +153,7 @@ public final class EvaluationMain implements Callable<Integer> {
     Locale.setDefault(Locale.ROOT);
     Profile profile = c.profile();
     RunContext ctx = c.into != null ? new RunContext(profile, System.err, c.into) : new RunContext(profile, c.resultsRoot(), System.err);
+    ctx.traceChecks(c.traceChecks);
     ctx.log("profile %s (%s, seeds %s) → %s", profile.name(), profile.variant().name(), profile.seeds(), ctx.dir());
     List<String> failed = new ArrayList<>();
     for (String name : names) {

@@ -58,7 +58,7 @@ public final class LifetimeExperiment implements Experiment {
       }
       MemoryState empty = new MemoryState(models.checkpoint(), 0, List.of(), FactStageTable.empty());
       List<List<Fact>> waves = new ArrayList<>();
-      try (Sleeper s = new Sleeper(models, p, seed, versions, empty)) {
+      try (Sleeper s = new Sleeper(models, p, seed, versions, empty, ctx.checkTrace(name(), "seed " + seed))) {
         for (int w = 0; w < p.lifetimeWaves(); w++) {
           List<Fact> candidates = pool.subList(Math.min(cursor, pool.size()), Math.min(pool.size(), cursor + 3 * p.lifetimeWaveSize()));
           // Earlier waves' facts are preservation rows: a new edit must not overwrite what the fused weights hold.

@@ -21,6 +21,7 @@ public final class RunContext {
   private final Path dir;
   private final PrintStream log;
   private Models models;
+  private boolean traceChecks;
 
   public RunContext(Profile profile, Path resultsRoot, PrintStream log) {
     this(profile, log, resultsRoot.resolve(LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")) + "-" + profile.name()));
@@ -48,6 +49,21 @@ public final class RunContext {
 
   public Path file(String name) {
     return dir.resolve(name);
+  }
+
+  /** Makes {@link #checkTrace} trace the recall checks of every sleep. */
+  public void traceChecks(boolean on) {
+    traceChecks = on;
+  }
+
+  /**
+   * A trace of the recall checks of one experiment's sleeps, appended to {@code checks-<experiment>.txt}; null unless
+   * {@link #traceChecks} is on. The caller closes it.
+   *
+   * @param run what its lines are about, e.g. "seed 2"
+   */
+  CheckTrace checkTrace(String experiment, String run) {
+    return traceChecks ? new CheckTrace(file("checks-" + experiment + ".txt"), run) : null;
   }
 
   /** The model, built or found on first use. */

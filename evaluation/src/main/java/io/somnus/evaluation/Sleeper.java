@@ -43,8 +43,15 @@ final class Sleeper implements AutoCloseable {
   private MemoryState state;
   private ComposedModel live;
   private int sleeps;
+  private final CheckTrace trace;
 
   Sleeper(Models models, Profile profile, long seed, Path versionsDir, MemoryState initial) {
+    this(models, profile, seed, versionsDir, initial, null);
+  }
+
+  /** @param trace where each sleep's recall checks go; null for none */
+  Sleeper(Models models, Profile profile, long seed, Path versionsDir, MemoryState initial, CheckTrace trace) {
+    this.trace = trace;
     SyntheticWorld world = models.world();
     Map<String, WorldFact> byId = new LinkedHashMap<>();
     for (WorldFact w : world.heldOutFacts()) byId.put(w.fact().id(), w);
@@ -113,7 +120,8 @@ final class Sleeper implements AutoCloseable {
     // alone raised reference perplexity 13-24 % in a second sleep (4 % with new texts; somnus-tiny, N = 5).
     SleepCycle.Settings s = settingsForNextSleep();
     sleeps++;
-    SleepCycle.Outcome out = new SleepCycle(s).run(state, live.runtime(), null);
+    if (trace != null) trace.sleep("sleep " + sleeps);
+    SleepCycle.Outcome out = new SleepCycle(s).run(state, live.runtime(), trace);
     if (out.promoted() != null) {
       live.close();
       live = out.promoted();
@@ -154,5 +162,6 @@ final class Sleeper implements AutoCloseable {
   @Override
   public void close() {
     live.close();
+    if (trace != null) trace.close();
   }
 }

@@ -38,7 +38,38 @@ public final class LoraTrainer {
   @FunctionalInterface
   public interface Listener {
     void onStep(int step, int totalSteps, double loss);
+
+    /** Called after every recall check of {@code stopWhenRecalled}, e.g. to trace what a run misses and forgets. */
+    default void onCheck(RecallCheck check) {}
   }
+
+  /**
+   * What one recall check found: the adapters of {@code step} asked every recall check in every weight state.
+   *
+   * @param checks recall checks asked
+   * @param misses the checks missed in at least one state, in check order
+   */
+  public record RecallCheck(int step, int checks, List<Miss> misses) {
+    public RecallCheck {
+      misses = List.copyOf(misses);
+    }
+
+    /** Misses of checks that every state recalled before the first step: what training made the model forget. */
+    public long lost() {
+      return misses.stream().filter(Miss::lost).count();
+    }
+  }
+
+  /**
+   * One missed recall check.
+   *
+   * @param index the check's position among the recall checks
+   * @param key the object the answer had to state
+   * @param lost every state recalled it before the first step
+   * @param state the first weight state that missed it
+   * @param answer what the model answered there
+   */
+  public record Miss(int index, String key, boolean lost, int state, String answer) {}
 
   /**
    * @param adapters the trained adapters; the caller owns and closes them
@@ -176,10 +207,12 @@ public final class LoraTrainer {
           AdamW opt = new AdamW(root, 0.9f, 0.999f, 1e-8f, config.weightDecay())) {
         for (int step = 0; step < budget; step++) {
           if (checks && step % LoraConfig.CHECK_EVERY == 0) {
-            boolean[] missed = missedInAny(model, conditions, adapters, tokenizer, recallChecks);
+            Miss[] misses = missedInAny(model, conditions, adapters, tokenizer, recallChecks, checkKeys);
+            boolean[] missed = flags(misses);
             unrecalled = count(missed);
-            if (unrecalled == 0) break;
             if (step == 0) missedAtStart = missed;
+            if (listener != null) listener.onCheck(report(step, misses, missedAtStart));
+            if (unrecalled == 0) break;
             if (noneLost(missedAtStart, missed) && unrecalled < bestUnrecalled) {
               bestUnrecalled = unrecalled;
               best = snapshot(params);
@@ -229,8 +262,10 @@ public final class LoraTrainer {
           if (listener != null) listener.onStep(steps, budget, losses[step]);
         }
         if (checks && steps == budget) {
-          boolean[] missed = missedInAny(model, conditions, adapters, tokenizer, recallChecks);
+          Miss[] misses = missedInAny(model, conditions, adapters, tokenizer, recallChecks, checkKeys);
+          boolean[] missed = flags(misses);
           unrecalled = count(missed);
+          if (listener != null) listener.onCheck(report(steps, misses, missedAtStart));
           // Out of budget with facts still missing, the last step is just where an oscillation stopped: one that
           // forgot an answer known before training would have the candidate rolled back for that one fact.
           restore = best != null && unrecalled > 0 && (!noneLost(missedAtStart, missed) || bestUnrecalled < unrecalled);
@@ -275,43 +310,65 @@ public final class LoraTrainer {
    */
   public static int unrecalled(LlamaModel model, Map<String, LowRankAdapter> adapters, TextTokenizer tokenizer,
       List<QaExample> examples) {
-    ForwardHooks hooks = ForwardHooks.none().adapters(adapters);
     int missed = 0;
-    for (QaExample e : examples) {
-      long[] t = e.tokens();
-      String key = key(e, tokenizer);
-      int budget = Math.min(e.length() - e.answerStart() + 4, model.config().maxPositionEmbeddings() - e.answerStart());
-      long[] out = new long[Math.max(budget, 0)];
-      int produced = 0;
-      try (NDManager scope = model.manager().newSubManager(); KvCache cache = new KvCache(scope, model.config().numLayers())) {
-        long[][] step = {Arrays.copyOf(t, e.answerStart())};
-        while (produced < out.length) {
-          long next;
-          try (NDManager s = scope.newSubManager()) {
-            NDArray logits = model.forward(s, step, hooks, cache).logits();
-            next = logits.get(new NDIndex(0, step[0].length - 1)).argMax().getLong();
-          }
-          if (tokenizer.stopIds().contains(next)) break;
-          out[produced++] = next;
-          step = new long[][] {{next}};
+    for (QaExample e : examples) if (!answer(model, adapters, tokenizer, e).contains(key(e, tokenizer))) missed++;
+    return missed;
+  }
+
+  /** The greedy answer to the example's prompt, as many tokens as its answer has and a few more, up to a stop token. */
+  private static String answer(LlamaModel model, Map<String, LowRankAdapter> adapters, TextTokenizer tokenizer, QaExample e) {
+    ForwardHooks hooks = ForwardHooks.none().adapters(adapters);
+    long[] t = e.tokens();
+    int budget = Math.min(e.length() - e.answerStart() + 4, model.config().maxPositionEmbeddings() - e.answerStart());
+    long[] out = new long[Math.max(budget, 0)];
+    int produced = 0;
+    try (NDManager scope = model.manager().newSubManager(); KvCache cache = new KvCache(scope, model.config().numLayers())) {
+      long[][] step = {Arrays.copyOf(t, e.answerStart())};
+      while (produced < out.length) {
+        long next;
+        try (NDManager s = scope.newSubManager()) {
+          NDArray logits = model.forward(s, step, hooks, cache).logits();
+          next = logits.get(new NDIndex(0, step[0].length - 1)).argMax().getLong();
         }
+        if (tokenizer.stopIds().contains(next)) break;
+        out[produced++] = next;
+        step = new long[][] {{next}};
       }
-      if (!tokenizer.decode(Arrays.copyOf(out, produced)).contains(key)) missed++;
+    }
+    return tokenizer.decode(Arrays.copyOf(out, produced));
+  }
+
+  /**
+   * Per recall check, null when every weight state recalls it, otherwise its miss in the first state that does not
+   * ({@code lost} is left false; {@link #report} sets it).
+   */
+  private static Miss[] missedInAny(LlamaModel model, Conditions conditions, TrainedAdapters adapters, TextTokenizer tokenizer,
+      List<QaExample> checks, String[] keys) {
+    Miss[] missed = new Miss[checks.size()];
+    for (int c = 0; c < conditions.count(); c++) {
+      if (conditions.count() > 1) conditions.apply(c);
+      for (int i = 0; i < checks.size(); i++) {
+        if (missed[i] != null) continue;
+        String said = answer(model, adapters.adapters(), tokenizer, checks.get(i));
+        if (!said.contains(keys[i])) missed[i] = new Miss(i, keys[i], false, c, said);
+      }
     }
     return missed;
   }
 
-  /** Per recall check, whether it is missed in at least one of the weight states. */
-  private static boolean[] missedInAny(LlamaModel model, Conditions conditions, TrainedAdapters adapters, TextTokenizer tokenizer,
-      List<QaExample> checks) {
-    boolean[] missed = new boolean[checks.size()];
-    for (int c = 0; c < conditions.count(); c++) {
-      if (conditions.count() > 1) conditions.apply(c);
-      for (int i = 0; i < checks.size(); i++) {
-        if (!missed[i] && unrecalled(model, adapters.adapters(), tokenizer, List.of(checks.get(i))) > 0) missed[i] = true;
-      }
+  static boolean[] flags(Miss[] misses) {
+    boolean[] out = new boolean[misses.length];
+    for (int i = 0; i < out.length; i++) out[i] = misses[i] != null;
+    return out;
+  }
+
+  /** The check's misses, each marked lost when it was recalled before the first step. */
+  static RecallCheck report(int step, Miss[] misses, boolean[] missedAtStart) {
+    List<Miss> out = new ArrayList<>();
+    for (Miss m : misses) {
+      if (m != null) out.add(new Miss(m.index(), m.key(), !missedAtStart[m.index()], m.state(), m.answer()));
     }
-    return missed;
+    return new RecallCheck(step, misses.length, out);
   }
 
   /** Whether every check missed now was missed at the start too. */

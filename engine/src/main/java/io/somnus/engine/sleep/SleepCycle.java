@@ -69,6 +69,9 @@ public final class SleepCycle {
     void step(String name);
 
     default void trainingStep(int step, int total, double loss) {}
+
+    /** After each recall check of the training step; see {@link LoraTrainer.Listener#onCheck}. */
+    default void recallCheck(LoraTrainer.RecallCheck check) {}
   }
 
   /**
@@ -132,7 +135,7 @@ public final class SleepCycle {
     LoraTrainer.Result trained;
     try {
       trained = SleepTraining.train(state, parent, facts, rehearsal, settings.questions(), settings.rawStatements(),
-          lora, settings.device(), l::trainingStep);
+          lora, settings.device(), trainingListener(l));
     } catch (TrainingDivergedException e) {
       add(seconds, "train", t);
       return new Outcome(report(SleepReport.Status.FAILED, e.getMessage(), state, facts, null, audit, null, state, null,
@@ -188,6 +191,20 @@ public final class SleepCycle {
     } finally {
       if (!handedOver) candidate.close();
     }
+  }
+
+  private static LoraTrainer.Listener trainingListener(Listener l) {
+    return new LoraTrainer.Listener() {
+      @Override
+      public void onStep(int step, int totalSteps, double loss) {
+        l.trainingStep(step, totalSteps, loss);
+      }
+
+      @Override
+      public void onCheck(LoraTrainer.RecallCheck check) {
+        l.recallCheck(check);
+      }
+    };
   }
 
   private static SleepReport report(SleepReport.Status status, String reason, MemoryState from, List<Fact> facts,

@@ -142,12 +142,35 @@ class LoraTrainerTest {
     List<QaExample> rehearsal = List.of(QaDataset.textExample(tok, "Mara lives in Lisbon and Ana lives in Porto."));
     assertEquals(examples.size(), LoraTrainer.unrecalled(model, Map.of(), tok, examples), "the untrained model recalls nothing");
     LoraConfig untilRecalled = fast().withSteps(400, 0).withStopWhenRecalled(true);
-    LoraTrainer.Result r = LoraTrainer.train(model, tok, examples, examples, rehearsal, facts.size(), untilRecalled, null);
+    List<LoraTrainer.RecallCheck> checks = new ArrayList<>();
+    LoraTrainer.Listener trace = new LoraTrainer.Listener() {
+      @Override
+      public void onStep(int step, int totalSteps, double loss) {}
+
+      @Override
+      public void onCheck(LoraTrainer.RecallCheck check) {
+        checks.add(check);
+      }
+    };
+    LoraTrainer.Result r = LoraTrainer.train(model, tok, examples, examples, rehearsal, facts.size(), untilRecalled, trace);
     try (TrainedAdapters a = r.adapters()) {
       assertTrue(r.stoppedEarly(), "trained the whole budget of " + r.budget() + ", " + r.unrecalled() + " not recalled");
       assertTrue(r.steps() > 0 && r.steps() % LoraConfig.CHECK_EVERY == 0, "stopped at step " + r.steps());
       assertEquals(r.steps(), r.losses().length);
       assertEquals(0, r.unrecalled());
+      // One check every CHECK_EVERY steps from step 0 to the one that recalled everything.
+      assertEquals(r.steps() / LoraConfig.CHECK_EVERY + 1, checks.size());
+      LoraTrainer.RecallCheck first = checks.get(0);
+      assertEquals(0, first.step());
+      assertEquals(examples.size(), first.checks());
+      assertEquals(examples.size(), first.misses().size(), "the untrained model misses every check");
+      assertEquals(0, first.lost(), "nothing is lost before the first step");
+      for (LoraTrainer.Miss m : first.misses()) {
+        assertFalse(m.answer().contains(m.key()), "a miss's answer does not state its key: " + m);
+      }
+      assertTrue(first.misses().stream().anyMatch(m -> m.key().equals("Lisbon")), first.misses().toString());
+      assertEquals(r.steps(), checks.get(checks.size() - 1).step());
+      assertTrue(checks.get(checks.size() - 1).misses().isEmpty());
       assertEquals(0, LoraTrainer.unrecalled(model, a.adapters(), tok, examples));
       for (Fact f : facts) {
         String answer = SleepFixtures.greedyChat(model, tok, a.adapters(), SleepFixtures.QUESTIONS.canonical(f), 16);
@@ -193,6 +216,20 @@ class LoraTrainerTest {
     int[] drawn = LoraTrainer.examplesOf(new boolean[] {false, false, false, true, false, false}, checkKeys, exampleKeys);
     assertEquals(second, java.util.Arrays.stream(drawn).boxed().toList());
     assertNull(LoraTrainer.examplesOf(new boolean[6], checkKeys, exampleKeys), "nothing missed, nothing to weight");
+  }
+
+  @Test
+  void aCheckReportMarksAsLostTheMissesOfChecksRecalledBeforeTraining() {
+    LoraTrainer.Miss[] misses = {new LoraTrainer.Miss(0, "Lisbon", false, 0, "Mara lives in Porto."), null,
+        new LoraTrainer.Miss(2, "Porto", false, 1, "Ana lives in")};
+    LoraTrainer.RecallCheck c = LoraTrainer.report(40, misses, new boolean[] {true, false, false});
+    assertEquals(40, c.step());
+    assertEquals(3, c.checks());
+    assertEquals(List.of(0, 2), c.misses().stream().map(LoraTrainer.Miss::index).toList(), "only the misses, in order");
+    assertEquals(List.of(false, true), c.misses().stream().map(LoraTrainer.Miss::lost).toList());
+    assertEquals(1, c.lost());
+    assertEquals(1, c.misses().get(1).state());
+    assertArrayEquals(new boolean[] {true, false, true}, LoraTrainer.flags(misses));
   }
 
   @Test

@@ -1,0 +1,66 @@
+package io.somnus.evaluation;
+
+import io.somnus.engine.sleep.LoraTrainer;
+import io.somnus.engine.sleep.SleepCycle;
+import java.io.BufferedWriter;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.Locale;
+
+/**
+ * The recall checks of every sleep's training, one line per missed check, appended to a text file of the run folder
+ * ({@code --trace-checks}): which answers a sleep has not learned yet, which it made the model forget, and what the
+ * model said instead. It is what a sleep that learns nothing leaves to explain itself; summary figures cannot say
+ * whether a lost answer names another fact's object or garbles the subject.
+ */
+final class CheckTrace implements SleepCycle.Listener, AutoCloseable {
+  private final PrintWriter out;
+  private final String run;
+  private String sleep = "";
+  private int attempt;
+
+  /** @param run what the lines are about, e.g. "n=40 seed 2" */
+  CheckTrace(Path file, String run) {
+    try {
+      Files.createDirectories(file.toAbsolutePath().getParent());
+      BufferedWriter w = Files.newBufferedWriter(file, StandardCharsets.UTF_8, StandardOpenOption.CREATE,
+          StandardOpenOption.APPEND);
+      this.out = new PrintWriter(w);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot open the check trace " + file, e);
+    }
+    this.run = run;
+  }
+
+  /** Lines from now on belong to {@code name} (e.g. "sleep 2"). */
+  void sleep(String name) {
+    sleep = name;
+    attempt = 0;
+  }
+
+  @Override
+  public void step(String name) {
+    if (name.equals("train")) attempt++;
+  }
+
+  @Override
+  public void recallCheck(LoraTrainer.RecallCheck c) {
+    out.printf(Locale.ROOT, "%s %s attempt %d step %d: %d of %d missed, %d lost%n", run, sleep, attempt, c.step(),
+        c.misses().size(), c.checks(), c.lost());
+    for (LoraTrainer.Miss m : c.misses()) {
+      out.printf(Locale.ROOT, "  %-6s check %3d %-24s state %d: \"%s\"%n", m.lost() ? "lost" : "missed", m.index(),
+          m.key(), m.state(), m.answer().replace("\n", "\\n"));
+    }
+    out.flush();
+  }
+
+  @Override
+  public void close() {
+    out.close();
+  }
+}

@@ -60,6 +60,13 @@ final class CheckTrace implements SleepCycle.Listener, AutoCloseable {
   }
 
   @Override
+  public void adaptersOf(int step) {
+    out.printf(Locale.ROOT, "%s %s attempt %d: training returns the adapters of step %d%s%n", run, sleep, attempt, step,
+        step == 0 ? " (untrained: they change nothing)" : "");
+    out.flush();
+  }
+
+  @Override
   public void close() {
     out.close();
   }

@@ -23,6 +23,7 @@ class CheckTraceTest {
       t.step("audit");
       t.step("train");
       t.recallCheck(check);
+      t.adaptersOf(0);
       t.step("train");
       t.recallCheck(new LoraTrainer.RecallCheck(0, 4, List.of()));
     }
@@ -35,6 +36,7 @@ class CheckTraceTest {
         "seed 1 sleep 2 attempt 1 step 20: 2 of 4 missed, 1 lost",
         "  lost   check   0 Nairobi                  state 0: \"Rafael Tango.\"",
         "  missed check   3 a chemist                state 2: \"Gustav works as\\na baker\"",
+        "seed 1 sleep 2 attempt 1: training returns the adapters of step 0 (untrained: they change nothing)",
         "seed 1 sleep 2 attempt 2 step 0: 0 of 4 missed, 0 lost",
         "seed 2 sleep 1 attempt 1 step 0: 0 of 4 missed, 0 lost"), Files.readAllLines(file));
   }

@@ -41,6 +41,12 @@ public final class LoraTrainer {
 
     /** Called after every recall check of {@code stopWhenRecalled}, e.g. to trace what a run misses and forgets. */
     default void onCheck(RecallCheck check) {}
+
+    /**
+     * Called once training ends with the step whose adapters it returns: the last one, or an earlier check's when it
+     * restored those (0: the untrained adapters, which change nothing).
+     */
+    default void onReturn(int step) {}
   }
 
   /**
@@ -177,6 +183,7 @@ public final class LoraTrainer {
       boolean[] missedAtStart = null;
       Map<String, float[]> best = null;
       int bestUnrecalled = Integer.MAX_VALUE;
+      int bestStep = 0;
       boolean restore = false;
       // Half of every batch is fact examples, half rehearsal: drawn from one pool, ten facts' examples drown among
       // 130 rehearsal ones and are seen too rarely to be learned in the budget.
@@ -216,6 +223,7 @@ public final class LoraTrainer {
             if (noneLost(missedAtStart, missed) && unrecalled < bestUnrecalled) {
               bestUnrecalled = unrecalled;
               best = snapshot(params);
+              bestStep = step;
             }
             if (step == 0) {
               // The budget is for the facts still to learn: facts the fused weights already carry are rehearsed, not
@@ -275,6 +283,7 @@ public final class LoraTrainer {
       for (NDArray p : params.values()) p.setRequiresGradient(false);
       // Written in place only now: a parameter that still requires a gradient cannot be.
       if (restore) best.forEach((name, values) -> params.get(name).set(values));
+      if (listener != null) listener.onReturn(restore ? bestStep : steps);
       return new Result(adapters, steps, budget, examples.size(), Arrays.copyOf(losses, steps), initialMean,
           unrecalled, (System.nanoTime() - started) / 1e9);
     } catch (RuntimeException e) {

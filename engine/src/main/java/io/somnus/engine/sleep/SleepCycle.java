@@ -72,6 +72,9 @@ public final class SleepCycle {
 
     /** After each recall check of the training step; see {@link LoraTrainer.Listener#onCheck}. */
     default void recallCheck(LoraTrainer.RecallCheck check) {}
+
+    /** When the training step ends; see {@link LoraTrainer.Listener#onReturn}. */
+    default void adaptersOf(int step) {}
   }
 
   /**
@@ -203,6 +206,11 @@ public final class SleepCycle {
       @Override
       public void onCheck(LoraTrainer.RecallCheck check) {
         l.recallCheck(check);
+      }
+
+      @Override
+      public void onReturn(int step) {
+        l.adaptersOf(step);
       }
     };
   }

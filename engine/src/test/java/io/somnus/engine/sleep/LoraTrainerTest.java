@@ -143,6 +143,7 @@ class LoraTrainerTest {
     assertEquals(examples.size(), LoraTrainer.unrecalled(model, Map.of(), tok, examples), "the untrained model recalls nothing");
     LoraConfig untilRecalled = fast().withSteps(400, 0).withStopWhenRecalled(true);
     List<LoraTrainer.RecallCheck> checks = new ArrayList<>();
+    List<Integer> returned = new ArrayList<>();
     LoraTrainer.Listener trace = new LoraTrainer.Listener() {
       @Override
       public void onStep(int step, int totalSteps, double loss) {}
@@ -150,6 +151,11 @@ class LoraTrainerTest {
       @Override
       public void onCheck(LoraTrainer.RecallCheck check) {
         checks.add(check);
+      }
+
+      @Override
+      public void onReturn(int step) {
+        returned.add(step);
       }
     };
     LoraTrainer.Result r = LoraTrainer.train(model, tok, examples, examples, rehearsal, facts.size(), untilRecalled, trace);
@@ -171,6 +177,7 @@ class LoraTrainerTest {
       assertTrue(first.misses().stream().anyMatch(m -> m.key().equals("Lisbon")), first.misses().toString());
       assertEquals(r.steps(), checks.get(checks.size() - 1).step());
       assertTrue(checks.get(checks.size() - 1).misses().isEmpty());
+      assertEquals(List.of(r.steps()), returned, "the adapters of the step that recalled everything");
       assertEquals(0, LoraTrainer.unrecalled(model, a.adapters(), tok, examples));
       for (Fact f : facts) {
         String answer = SleepFixtures.greedyChat(model, tok, a.adapters(), SleepFixtures.QUESTIONS.canonical(f), 16);

@@ -129,15 +129,16 @@ class SomnusCliTest {
   }
 
   @Test
-  void modelPrintsTheFolderAndCardOfTheCachedBuild() throws Exception {
+  void modelPrintsTheFolderWeightsDigestAndCardOfTheCachedBuild() throws Exception {
     Run r = somnus("model", "--test");
     assertEquals(0, r.exit(), r.err());
-    String[] lines = r.out().split("\\R", 2);
+    String[] lines = r.out().split("\\R", 3);
     Path dir = Path.of(lines[0]);
     assertTrue(Files.isRegularFile(dir.resolve("model.safetensors")), r.out());
-    var card = new com.fasterxml.jackson.databind.ObjectMapper().readTree(lines[1]);
+    assertEquals("weights sha256 " + io.somnus.engine.model.Checkpoint.weightsDigest(dir), lines[1]);
+    var card = new com.fasterxml.jackson.databind.ObjectMapper().readTree(lines[2]);
     assertEquals("somnus-tiny-test", card.get("name").asText());
-    assertTrue(card.get("parameters").asLong() > 0, lines[1]);
+    assertTrue(card.get("parameters").asLong() > 0, lines[2]);
     // the card printed is the one of the folder printed (cache key = name + fingerprint)
     assertEquals(dir.getFileName().toString(), "somnus-tiny-test-" + card.get("fingerprint").asText());
   }

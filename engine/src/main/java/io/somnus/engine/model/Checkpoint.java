@@ -4,15 +4,22 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.stream.Stream;
 
 /**
  * A Hugging Face checkpoint directory: {@code config.json}, weights in {@code model.safetensors} or
@@ -32,6 +39,34 @@ public final class Checkpoint {
 
   /** Config plus tensors of a checkpoint, as read from disk. */
   public record Contents(Path dir, LlamaConfig config, Map<String, HostTensor> tensors) {}
+
+  /**
+   * The first 12 hex digits of the SHA-256 over a checkpoint's weight files ({@code *.safetensors} in name order, each
+   * name and then its bytes): which weights a figure was measured on. A somnus-tiny folder's name carries the
+   * fingerprint of its build recipe, not of its weights, and the same recipe rebuilt on another machine gave other
+   * weights (raw recall of 30 known facts 0.967 in one build, 0.944 in the next, with the same code).
+   *
+   * @throws CheckpointException when the folder holds no weight file
+   */
+  public static String weightsDigest(Path dir) {
+    try (Stream<Path> files = Files.list(dir)) {
+      MessageDigest sha = MessageDigest.getInstance("SHA-256");
+      List<Path> weights = files.filter(f -> f.getFileName().toString().endsWith(".safetensors")).sorted().toList();
+      if (weights.isEmpty()) throw CheckpointException.inFile(dir, "no .safetensors weights to digest");
+      byte[] buffer = new byte[1 << 16];
+      for (Path f : weights) {
+        sha.update(f.getFileName().toString().getBytes(StandardCharsets.UTF_8));
+        try (InputStream in = Files.newInputStream(f)) {
+          for (int n; (n = in.read(buffer)) > 0; ) sha.update(buffer, 0, n);
+        }
+      }
+      return HexFormat.of().formatHex(sha.digest(), 0, 6);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read the weights of " + dir, e);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("this JVM has no SHA-256", e);
+    }
+  }
 
   public static LlamaConfig readConfig(Path dir) {
     Path cfg = dir.resolve(CONFIG);

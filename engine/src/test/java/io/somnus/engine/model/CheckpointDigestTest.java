@@ -1,4 +1,4 @@
-package io.somnus.evaluation;
+package io.somnus.engine.model;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -10,7 +10,7 @@ import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-class ModelsTest {
+class CheckpointDigestTest {
   @TempDir Path tmp;
 
   @Test
@@ -20,17 +20,17 @@ class ModelsTest {
     Files.writeString(a.resolve("model-card.json"), "{\"steps\": 2400}");
     Path b = Files.createDirectories(tmp.resolve("elsewhere"));
     Files.write(b.resolve("model.safetensors"), new byte[] {1, 2, 3, 4});
-    String digest = Models.weightsDigest(a);
+    String digest = Checkpoint.weightsDigest(a);
     assertTrue(digest.matches("[0-9a-f]{12}"), digest);
-    assertEquals(digest, Models.weightsDigest(b), "same weights, other folder and other side files");
+    assertEquals(digest, Checkpoint.weightsDigest(b), "same weights, other folder and other side files");
     Files.write(b.resolve("model.safetensors"), new byte[] {1, 2, 3, 5});
-    assertNotEquals(digest, Models.weightsDigest(b), "one byte of the weights differs");
+    assertNotEquals(digest, Checkpoint.weightsDigest(b), "one byte of the weights differs");
   }
 
   @Test
   void aCheckpointWithoutWeightsIsAClearError() throws Exception {
     Path empty = Files.createDirectories(tmp.resolve("empty"));
-    IllegalStateException e = assertThrows(IllegalStateException.class, () -> Models.weightsDigest(empty));
-    assertTrue(e.getMessage().contains("no .safetensors weights"), e.getMessage());
+    CheckpointException e = assertThrows(CheckpointException.class, () -> Checkpoint.weightsDigest(empty));
+    assertTrue(e.getMessage().contains("no .safetensors weights to digest"), e.getMessage());
   }
 }

@@ -42,17 +42,22 @@ public final class SomnusTiny {
   /** Bumped whenever the corpus or training code changes what a given variant produces. */
   static final int RECIPE = 2;
 
-  /** Everything that determines a build. */
+  /**
+   * Everything that determines a build.
+   *
+   * @param copyDrills chat turns per person and corpus pass about a stranger with a made-up surname (see
+   *     {@link SyntheticWorld#corpus(int, int)}); 0 in the test variant, whose corpus predates them
+   */
   public record Variant(String name, long seed, int people, int heldOutPeople, int corpusPasses, int vocabSize,
       int hidden, int intermediate, int layers, int heads, int batchSize, int sequenceLength, long steps,
-      float peakLr, float minLr, int warmupSteps) {
+      float peakLr, float minLr, int warmupSteps, int copyDrills) {
 
     /** The product default: about 15 minutes on a 2-core CPU. */
     public static final Variant DEFAULT = new Variant("somnus-tiny", 7, 600, 300, 4, 2048,
-        128, 512, 4, 2, 16, 128, 2400, 6e-3f, 2e-4f, 40);
+        128, 512, 4, 2, 16, 128, 2400, 6e-3f, 2e-4f, 40, 1);
     /** For tests: a small world and model, built in well under a minute. */
     public static final Variant TEST = new Variant("somnus-tiny-test", 7, 60, 60, 6, 1024,
-        96, 256, 4, 2, 16, 96, 400, 8e-3f, 3e-4f, 20);
+        96, 256, 4, 2, 16, 96, 400, 8e-3f, 3e-4f, 20, 0);
 
     public SyntheticWorld world() {
       return new SyntheticWorld(new SyntheticWorld.Settings(seed, people, heldOutPeople));
@@ -122,7 +127,7 @@ public final class SomnusTiny {
     long t0 = System.nanoTime();
     Runtimes.configureOffline();
     SyntheticWorld world = v.world();
-    List<String> docs = world.corpus(v.corpusPasses());
+    List<String> docs = world.corpus(v.corpusPasses(), v.copyDrills());
     Files.createDirectories(work);
     Path tokDir = work.resolve("tokenizer");
     BpeTokenizerTrainer.Trained tok = BpeTokenizerTrainer.train(docs, v.vocabSize());

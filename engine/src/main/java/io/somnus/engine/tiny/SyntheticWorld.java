@@ -195,7 +195,13 @@ public final class SyntheticWorld {
    * how many independently phrased documents mention each person.
    */
   public List<String> corpus(int passes) {
+    return corpus(passes, 0);
+  }
+
+  /** {@link #corpus(int)} with {@code copyDrills} chat turns about strangers per person and pass ({@link #copyDrill}). */
+  public List<String> corpus(int passes, int copyDrills) {
     SplittableRandom rng = new SplittableRandom(settings.seed() ^ 0xc0ffeeL);
+    SplittableRandom drills = new SplittableRandom(settings.seed() ^ 0xd1111L);
     List<String> docs = new ArrayList<>();
     for (int pass = 0; pass < passes; pass++) {
       for (Person p : people) {
@@ -207,6 +213,7 @@ public final class SyntheticWorld {
         docs.add(statements(p, rng));
         docs.add(chat(p, rng));
         if (pass % 2 == 0) docs.add(biography(p, rng));
+        for (int d = 0; d < copyDrills; d++) docs.add(copyDrill(drills));
       }
       for (Map.Entry<String, String> e : employerCity.entrySet()) {
         String[] c = cityInfo.get(e.getValue());
@@ -245,6 +252,42 @@ public final class SyntheticWorld {
       sb.append(ChatText.turn("user", q)).append(ChatText.turn("assistant", f.fact().sentence()));
     }
     return sb.toString();
+  }
+
+  /**
+   * A chat turn about someone the world does not know, under a surname made up for this turn alone, answered with an
+   * object of a known person's fact and the stranger's full name. A chat answer restates its subject, and a held-out
+   * person's surname is one the corpus never contains: without these turns, somnus-tiny's answers about a held-out
+   * person came out as a corpus surname, and every fact a sleep taught garbled the surnames, and with them the
+   * answers, of facts taught before (lifetime, seed 1: a second wave of 20 lost up to 16 earlier answers at every
+   * recall check, and the sleep handed on untrained adapters). With one turn per person and pass, the first wave was
+   * learned in 360 LoRA steps instead of 1000, and the second recalled all 40 facts at step 900. The model still does
+   * not copy an unseen surname letter for letter before it is taught: it answers with made-up syllables of its own.
+   */
+  private String copyDrill(SplittableRandom rng) {
+    WorldFact f = pick(rng, known);
+    String name = pick(rng, rng.nextBoolean() ? FEMALE : MALE) + " " + inventedSurname(rng);
+    String q = rng.nextInt(3) == 0 ? String.format(pick(rng, questionsOnly(f.relation())), name) : f.relation().question(name);
+    return ChatText.turn("user", q)
+        + ChatText.turn("assistant", new Fact(name, f.fact().relation(), f.fact().object()).sentence());
+  }
+
+  private static final List<String> SYLLABLES = List.of("ba", "de", "fi", "go", "ku", "la", "me", "ni", "po", "ru",
+      "sa", "te", "vi", "wo", "za", "dor", "fen", "gal", "hir", "jun", "kel", "mor", "nast", "pell", "quor", "rin",
+      "sol", "tav", "ulm", "vex", "yor", "zeb");
+
+  /** Two to four syllables, never a surname of the world or of the held-out pool, nor containing one. */
+  static String inventedSurname(SplittableRandom rng) {
+    while (true) {
+      StringBuilder sb = new StringBuilder();
+      int n = 2 + rng.nextInt(3);
+      for (int i = 0; i < n; i++) sb.append(pick(rng, SYLLABLES));
+      String s = Character.toUpperCase(sb.charAt(0)) + sb.substring(1);
+      boolean clash = false;
+      for (String other : SURNAMES) clash |= s.contains(other);
+      for (String other : HELD_OUT_SURNAMES) clash |= s.contains(other);
+      if (!clash) return s;
+    }
   }
 
   private static List<String> questionsOnly(Relation r) {

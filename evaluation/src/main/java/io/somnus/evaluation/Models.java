@@ -8,7 +8,6 @@ import io.somnus.engine.runtime.DjlModelRuntime;
 import io.somnus.engine.runtime.ModelRuntime;
 import io.somnus.engine.tiny.SomnusTiny;
 import io.somnus.engine.tiny.SyntheticWorld;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 

@@ -24,7 +24,7 @@ import java.util.Map;
  * chat and raw recall, facts per stage, advancement (1 − stage-0 share), perplexity drift, time.
  */
 public final class ConsolidationSweepExperiment implements Experiment {
-  record CyclePoint(int facts, long seed, int cycle, String status, double chat, double raw, int[] stages,
+  record CyclePoint(int facts, long seed, int cycle, String status, double chat, double raw, double known, int[] stages,
       double advancement, double pplDriftPct, double seconds, Map<String, Double> stepSeconds, int trainingSteps, String reason,
       List<GateMiss> gateMissed, List<String> refusedAttempts) {}
 
@@ -100,7 +100,7 @@ public final class ConsolidationSweepExperiment implements Experiment {
             ctx.checkTrace(name(), "n=" + n + " seed " + seed))) {
           List<Fact> written = edit.facts();
           Measurement base = s.measure(written);
-          points.add(new CyclePoint(n, seed, 0, "wake", base.chatRecall(), base.rawRecall(), s.state().stages().countByStage(),
+          points.add(new CyclePoint(n, seed, 0, "wake", base.chatRecall(), base.rawRecall(), s.knownRecall(), s.state().stages().countByStage(),
               0, 0, 0, Map.of(), 0, "", List.of(), List.of()));
           Set<String> firstNamesTaught = new HashSet<>();
           Set<String> firstNamesTwice = new HashSet<>();
@@ -112,14 +112,15 @@ public final class ConsolidationSweepExperiment implements Experiment {
             SleepCycle.Outcome out = s.sleep();
             SleepReport r = out.report();
             Measurement m = s.measure(written);
+            double known = s.knownRecall();
             int[] st = s.state().stages().countByStage();
-            points.add(new CyclePoint(n, seed, c, r.status().name(), m.chatRecall(), m.rawRecall(), st,
+            points.add(new CyclePoint(n, seed, c, r.status().name(), m.chatRecall(), m.rawRecall(), known, st,
                 1 - st[0] / (double) written.size(), Measures.driftPercent(m.perplexity(), base.perplexity()),
                 r.totalSeconds(), r.seconds(), r.trainingSteps(), r.reason(),
                 out.promoted() == null ? List.of() : gateMisses(written, stagesBefore, s.state().stages(), firstNamesTwice),
                 r.refusedAttempts()));
-            ctx.log("consolidation n=%d seed %d cycle %d: %s chat %.2f raw %.2f stages %s (%.0f s)%s", n, seed, c, r.status(),
-                m.chatRecall(), m.rawRecall(), java.util.Arrays.toString(st), r.totalSeconds(),
+            ctx.log("consolidation n=%d seed %d cycle %d: %s chat %.2f raw %.2f known %.2f stages %s (%.0f s)%s", n, seed, c,
+                r.status(), m.chatRecall(), m.rawRecall(), known, java.util.Arrays.toString(st), r.totalSeconds(),
                 r.refusedAttempts().isEmpty() ? "" : ", " + r.attempts() + " attempts, refused first: " + r.refusedAttempts());
             // After the first sleep the live state holds fused weights and partly dissolved edits: the case to protect.
             if (c == 1 && seed == p.seeds().get(0)) {
@@ -166,7 +167,7 @@ public final class ConsolidationSweepExperiment implements Experiment {
   private ExperimentResult result(RunContext ctx, List<CyclePoint> points, List<BadFuse> bad, List<TaughtNames> names,
       double seconds) {
     Profile p = ctx.profile();
-    Markdown t = new Markdown("facts N", "cycle", "chat recall", "raw recall", "stages S0-S1-S2-S3 (mean)", "advancement",
+    Markdown t = new Markdown("facts N", "cycle", "chat recall", "raw recall", "known-fact chat recall", "stages S0-S1-S2-S3 (mean)", "advancement",
         "PPL drift %", "promoted", "LoRA steps", "sleep s");
     List<Charts.Line> chat = new ArrayList<>();
     for (int n : p.consolidationSizes()) {
@@ -187,7 +188,7 @@ public final class ConsolidationSweepExperiment implements Experiment {
         ys.add(ch);
         long promoted = at.stream().filter(x -> x.status().equals("PROMOTED")).count();
         t.row(n, c == 0 ? "0 (after wake)" : c, ch.format(2), Spread.of(at.stream().mapToDouble(CyclePoint::raw).toArray()).format(2),
-            stages, c == 0 ? "–" : Spread.of(at.stream().mapToDouble(CyclePoint::advancement).toArray()).format(2),
+            Spread.of(at.stream().mapToDouble(CyclePoint::known).toArray()).format(2), stages, c == 0 ? "–" : Spread.of(at.stream().mapToDouble(CyclePoint::advancement).toArray()).format(2),
             c == 0 ? "–" : Spread.of(at.stream().mapToDouble(CyclePoint::pplDriftPct).toArray()).format(1),
             c == 0 ? "–" : promoted + "/" + at.size(),
             c == 0 ? "–" : Spread.of(at.stream().mapToDouble(CyclePoint::trainingSteps).toArray()).format(0),
@@ -207,11 +208,14 @@ public final class ConsolidationSweepExperiment implements Experiment {
         whose object the model cannot produce is skipped and replaced by the next candidate), then %d LoRA sleeps
         with the engine's SleepCycle (LoRA defaults with a seed per sleep, rehearsal, per-fact chat gate, validation: perplexity drift
         ≤ 2 %%, behaviour shift ≤ 0.1 nats, no recall lost; a rejected candidate is rolled back). Recall is
-        measured on the live model after each sleep with the validator's probes (greedy, %d tokens). PPL drift
+        measured on the live model after each sleep with the validator's probes (greedy, %d tokens). Known-fact chat
+        recall: the same probe on %d facts of the world the model learned in pretraining, none of them a fixed
+        rehearsal prompt or behaviour probe, against the world's truth: what the wake and the sleeps cost the rest
+        of its knowledge. PPL drift
         is against the model right after the wake edit. LoRA steps: optimiser steps the sleep took; training stops
         once greedy decoding recalls every fact's canonical question and raw statement, so a sleep whose facts the
         fused weights already carry takes none.""", p.consolidationSizes(), p.variant().name(), p.sleepCycles(),
-        Sleeper.RECALL_TOKENS);
+        Sleeper.RECALL_TOKENS, Sleeper.KNOWN_SAMPLE);
     String cmp = """
         Reference §5.1–5.2 (Llama-3.1-8B, one edit of N facts, 3 cycles, single runs):
 

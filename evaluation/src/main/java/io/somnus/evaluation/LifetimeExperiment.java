@@ -30,7 +30,7 @@ import java.util.Map;
  */
 public final class LifetimeExperiment implements Experiment {
   record WavePoint(long seed, int wave, int factsSoFar, double chatAll, double rawAll, double chatOldest, double chatNewest,
-      double pplDriftPct, String status, int trainingSteps, double sleepSeconds, String reason, int activeEdits,
+      double known, double pplDriftPct, String status, int trainingSteps, double sleepSeconds, String reason, int activeEdits,
       int factsAtStage3, List<String> refusedAttempts) {}
 
   @Override
@@ -46,6 +46,7 @@ public final class LifetimeExperiment implements Experiment {
     List<String> refs = models.statTexts(p);
     List<String> pplTexts = models.heldOutTexts(p, 10);
     List<WavePoint> points = new ArrayList<>();
+    List<Double> knownAtStart = new ArrayList<>();
     for (long seed : p.seeds()) {
       // Spare candidates: a fact MEMIT skips (object the model cannot produce) is replaced by the next one.
       List<Fact> pool = Probes.sample(models.world(), Math.min(3 * p.lifetimeWaves() * p.lifetimeWaveSize(),
@@ -59,6 +60,7 @@ public final class LifetimeExperiment implements Experiment {
       MemoryState empty = new MemoryState(models.checkpoint(), 0, List.of(), FactStageTable.empty());
       List<List<Fact>> waves = new ArrayList<>();
       try (Sleeper s = new Sleeper(models, p, seed, versions, empty, ctx.checkTrace(name(), "seed " + seed))) {
+        knownAtStart.add(s.knownRecall());
         for (int w = 0; w < p.lifetimeWaves(); w++) {
           List<Fact> candidates = pool.subList(Math.min(cursor, pool.size()), Math.min(pool.size(), cursor + 3 * p.lifetimeWaveSize()));
           // Earlier waves' facts are preservation rows: a new edit must not overwrite what the fused weights hold.
@@ -89,19 +91,20 @@ public final class LifetimeExperiment implements Experiment {
           double newest = rate(m.chat(), waves.get(waves.size() - 1));
           MemoryState st = s.state();
           int active = (int) st.edits().stream().filter(e -> !st.stages().dissolved(e)).count();
-          points.add(new WavePoint(seed, w + 1, all.size(), m.chatRecall(), m.rawRecall(), oldest, newest,
+          double known = s.knownRecall();
+          points.add(new WavePoint(seed, w + 1, all.size(), m.chatRecall(), m.rawRecall(), oldest, newest, known,
               Measures.driftPercent(Models.meanPerplexity(s.live().runtime(), pplTexts), ppl0),
               rep.status().name(), rep.trainingSteps(), rep.totalSeconds(), rep.reason(), active, st.stages().countByStage()[3],
               rep.refusedAttempts()));
-          ctx.log("lifetime seed %d wave %d: %s, chat all %.2f oldest %.2f newest %.2f raw %.2f, %d LoRA steps %s%s", seed, w + 1,
-              rep.status(), m.chatRecall(), oldest, newest, m.rawRecall(), rep.trainingSteps(), rep.reason(),
+          ctx.log("lifetime seed %d wave %d: %s, chat all %.2f oldest %.2f newest %.2f raw %.2f known %.2f, %d LoRA steps %s%s",
+              seed, w + 1, rep.status(), m.chatRecall(), oldest, newest, m.rawRecall(), known, rep.trainingSteps(), rep.reason(),
               rep.refusedAttempts().isEmpty() ? "" : " (" + rep.attempts() + " attempts, refused first: " + rep.refusedAttempts() + ")");
         }
       }
       Sweeps.deleteTree(versions);
     }
     Markdown t = new Markdown("wave", "facts so far", "chat recall (all)", "raw recall (all)", "chat recall (oldest wave)",
-        "chat recall (newest wave)", "PPL drift % vs base", "promoted", "MEMIT edits active", "facts at stage 3", "LoRA steps",
+        "chat recall (newest wave)", "known-fact chat recall", "PPL drift % vs base", "promoted", "MEMIT edits active", "facts at stage 3", "LoRA steps",
         "sleep s");
     List<Double> xs = new ArrayList<>();
     List<Spread> all = new ArrayList<>();
@@ -117,6 +120,7 @@ public final class LifetimeExperiment implements Experiment {
       oldest.add(o);
       t.row(w, Math.round(at.stream().mapToInt(WavePoint::factsSoFar).average().orElse(0)), a.format(2), Spread.of(at.stream().mapToDouble(WavePoint::rawAll).toArray()).format(2),
           o.format(2), Spread.of(at.stream().mapToDouble(WavePoint::chatNewest).toArray()).format(2),
+          Spread.of(at.stream().mapToDouble(WavePoint::known).toArray()).format(2),
           Spread.of(at.stream().mapToDouble(WavePoint::pplDriftPct).toArray()).format(1),
           at.stream().filter(x -> x.status().equals("PROMOTED")).count() + "/" + at.size(),
           Spread.of(at.stream().mapToDouble(WavePoint::activeEdits).toArray()).format(1),
@@ -135,8 +139,9 @@ public final class LifetimeExperiment implements Experiment {
         is written as the product's wake writes one turn's facts (engine WakeWrite: one edit on the live state with
         every fact already in memory as a preservation row, then the repair, which tops up displaced full-scale
         facts and merges their edits), then one LoRA sleep (as in the consolidation sweep). Measured after each
-        sleep on the live model.""", p.lifetimeWaves(),
-        p.lifetimeWaveSize());
+        sleep on the live model. Known-fact chat recall: %d facts of the world the model learned in pretraining
+        (as in the consolidation sweep), against the world's truth.""", p.lifetimeWaves(),
+        p.lifetimeWaveSize(), Sleeper.KNOWN_SAMPLE);
     String cmp = """
         Reference §4 phase 2 (Llama-3.1-70B, 16 layers, 10 facts per cycle, single run): cumulative, oldest and
         newest recall 1.00 for cycles 1–3, refPPL-3 5.08–5.10 (baseline 5.096); cycle 4 ran out of GPU memory.
@@ -145,11 +150,13 @@ public final class LifetimeExperiment implements Experiment {
         """;
     Map<String, Object> data = new LinkedHashMap<>();
     data.put("points", points);
+    data.put("knownAtStart", knownAtStart);
     SleepOutcomes outcomes = new SleepOutcomes();
     for (WavePoint x : points) {
       outcomes.add(String.format(Locale.ROOT, "seed %d wave %d", x.seed(), x.wave()), x.refusedAttempts(), x.status(), x.reason());
     }
-    String body = "Mean over seeds:\n\n" + t + outcomes.section();
+    String body = String.format(Locale.ROOT, "Known-fact chat recall of the base model, before the first wave: %s.%n%nMean over seeds:%n%n",
+        Spread.of(knownAtStart.stream().mapToDouble(Double::doubleValue).toArray()).format(2)) + t + outcomes.section();
     return new ExperimentResult(name(), "Lifetime", method, body, cmp, plots, data,
         (System.nanoTime() - t0) / 1e9);
   }

@@ -23,9 +23,11 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * A LoRA sleep set up for somnus-tiny's world, as the engine's own consolidation command does:
@@ -38,8 +40,17 @@ final class Sleeper implements AutoCloseable {
   /** Disjoint sets of {@link ReplaySet#TEXTS_PER_SLEEP} rehearsal texts the sleeps rotate through. */
   static final int REPLAY_WINDOWS = 12;
 
+  /**
+   * Known facts {@link #knownRecall} asks: the world's own, none of them a fixed rehearsal prompt or a behaviour probe
+   * (a sleep may still rehearse some as neighbours of what it teaches). A fixed sample, the same in every experiment
+   * and seed, so that figures compare.
+   */
+  static final int KNOWN_SAMPLE = 100;
+
   private final SleepCycle.Settings settings;
   private final CandidateValidator meter;
+  private final List<Fact> knownSample = new ArrayList<>();
+  private final FactRecall knownRecall;
   private MemoryState state;
   private ComposedModel live;
   private int sleeps;
@@ -69,6 +80,14 @@ final class Sleeper implements AutoCloseable {
       List<ChatMessage> p = List.of(ChatMessage.user(k.question()));
       if (!behaviour.contains(p) && replayPrompts.size() < 121) replayPrompts.add(p);
     }
+    List<List<ChatMessage>> asked = new ArrayList<>(behaviour);
+    asked.addAll(replayPrompts);
+    Map<String, WorldFact> knownById = new LinkedHashMap<>();
+    for (WorldFact k : knownSample(world, asked)) {
+      knownById.put(k.fact().id(), k);
+      knownSample.add(k.fact());
+    }
+    this.knownRecall = new FactRecall(f -> questionsOf(knownById.get(f.id())), RECALL_TOKENS);
     ReplaySet replay = new ReplaySet(replayPrompts, refs.subList(20, refs.size()), 24)
         .withNeighbours(neighbourPool(world, behaviour), ReplaySet.NEIGHBOURS_PER_FACT);
     LoraConfig lora = LoraConfig.defaults().withSeed(seed);
@@ -82,6 +101,17 @@ final class Sleeper implements AutoCloseable {
     this.meter = new CandidateValidator(settings.validation(), probes, new FactRecall(questions, RECALL_TOKENS));
     this.state = initial;
     this.live = initial.load(Device.cpu());
+  }
+
+  /** {@link #KNOWN_SAMPLE} known facts, in a fixed random order, whose question is none of {@code asked}. */
+  static List<WorldFact> knownSample(SyntheticWorld world, List<List<ChatMessage>> asked) {
+    Set<List<ChatMessage>> skip = new HashSet<>(asked);
+    List<WorldFact> out = new ArrayList<>();
+    for (WorldFact k : world.sampleKnown(world.knownFacts().size(), 29)) {
+      if (out.size() == KNOWN_SAMPLE) break;
+      if (!skip.contains(List.of(ChatMessage.user(k.question())))) out.add(k);
+    }
+    return out;
   }
 
   /** Every known fact's question that the behaviour probe does not ask. */
@@ -100,7 +130,7 @@ final class Sleeper implements AutoCloseable {
   }
 
   static List<String> questionsOf(WorldFact w) {
-    if (w == null) throw new IllegalArgumentException("fact is not part of the synthetic world's held-out pool");
+    if (w == null) throw new IllegalArgumentException("fact is not part of the synthetic world's pool");
     List<String> out = new ArrayList<>();
     out.add(w.question());
     for (String p : SyntheticWorld.paraphrases(w)) if (p.endsWith("?")) out.add(p);
@@ -149,6 +179,15 @@ final class Sleeper implements AutoCloseable {
 
   Measurement measure(List<Fact> facts) {
     return meter.measure(live.runtime(), facts);
+  }
+
+  /**
+   * Chat recall, on the live model, of {@link #KNOWN_SAMPLE} facts the model learned in pretraining: what sleeps and
+   * wake writes cost the rest of its knowledge. The behaviour probe guards a dozen such answers per sleep against the
+   * live model; this counts wrong answers against the world's truth, and so adds up over sleeps.
+   */
+  double knownRecall() {
+    return FactRecall.rate(knownRecall.chatAll(live.runtime(), knownSample));
   }
 
   MemoryState state() {

@@ -6,6 +6,7 @@ import io.somnus.engine.runtime.DjlModelRuntime;
 import io.somnus.engine.memory.FactStage;
 import io.somnus.engine.sleep.FactStageTable;
 import io.somnus.engine.sleep.Measurement;
+import io.somnus.engine.sleep.MemoryState;
 import io.somnus.engine.sleep.SleepCycle;
 import io.somnus.engine.sleep.SleepReport;
 import io.somnus.engine.tiny.WorldFact;
@@ -65,6 +66,12 @@ public final class ConsolidationSweepExperiment implements Experiment {
     List<CyclePoint> points = new ArrayList<>();
     List<BadFuse> bad = new ArrayList<>();
     List<TaughtNames> names = new ArrayList<>();
+    double baseKnown;
+    Path baseDir = ctx.file("work").resolve("consolidation-base");
+    try (Sleeper s = new Sleeper(models, p, 0, baseDir, new MemoryState(models.checkpoint(), 0, List.of(), FactStageTable.empty()))) {
+      baseKnown = s.knownRecall();
+    }
+    Sweeps.deleteTree(baseDir);
     for (int n : p.consolidationSizes()) {
       for (long seed : p.seeds()) {
         // Three candidates per slot: a fact whose object the model cannot produce is skipped by MEMIT and replaced by
@@ -131,7 +138,7 @@ public final class ConsolidationSweepExperiment implements Experiment {
         Sweeps.deleteTree(versions);
       }
     }
-    return result(ctx, points, bad, names, (System.nanoTime() - t0) / 1e9);
+    return result(ctx, points, bad, names, baseKnown, (System.nanoTime() - t0) / 1e9);
   }
 
   /** The facts a promoted sleep left where they were (stage 3 stays 3 and is no miss). */
@@ -165,7 +172,7 @@ public final class ConsolidationSweepExperiment implements Experiment {
   }
 
   private ExperimentResult result(RunContext ctx, List<CyclePoint> points, List<BadFuse> bad, List<TaughtNames> names,
-      double seconds) {
+      double baseKnown, double seconds) {
     Profile p = ctx.profile();
     Markdown t = new Markdown("facts N", "cycle", "chat recall", "raw recall", "known-fact chat recall", "stages S0-S1-S2-S3 (mean)", "advancement",
         "PPL drift %", "promoted", "LoRA steps", "sleep s");
@@ -232,6 +239,7 @@ public final class ConsolidationSweepExperiment implements Experiment {
         """;
     Map<String, Object> data = new LinkedHashMap<>();
     data.put("points", points);
+    data.put("baseKnownRecall", baseKnown);
     data.put("badFuse", bad);
     data.put("taughtNames", names);
     StringBuilder badText = new StringBuilder();
@@ -271,7 +279,8 @@ public final class ConsolidationSweepExperiment implements Experiment {
     String missText = missed == 0 ? "" : String.format(Locale.ROOT,
         "%nFacts a promoted sleep did not move on (failed the gate), %d in all, %d of them with a first name another fact taught"
             + " in the same run has (of all %d facts taught, %d have one):%n%n", missed, shared, taught, sharing) + misses;
-    String body = "Mean over seeds:\n\n" + t + outcomes.section() + missText + badText;
+    String body = String.format(Locale.ROOT, "Known-fact chat recall of the base model, before any wake write: %.2f.%n%nMean over seeds:%n%n",
+        baseKnown) + t + outcomes.section() + missText + badText;
     return new ExperimentResult(name(), "Consolidation sweep", method, body, cmp, plots, data, seconds);
   }
 }

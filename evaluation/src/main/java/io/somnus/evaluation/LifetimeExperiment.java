@@ -30,7 +30,7 @@ import java.util.Map;
  */
 public final class LifetimeExperiment implements Experiment {
   record WavePoint(long seed, int wave, int factsSoFar, double chatAll, double rawAll, double chatOldest, double chatNewest,
-      double known, double pplDriftPct, String status, int trainingSteps, double sleepSeconds, String reason, int activeEdits,
+      double knownAfterWake, double known, double pplDriftPct, String status, int trainingSteps, double sleepSeconds, String reason, int activeEdits,
       int factsAtStage3, List<String> refusedAttempts) {}
 
   @Override
@@ -83,6 +83,7 @@ public final class LifetimeExperiment implements Experiment {
           List<Fact> written = taught.written();
           cursor += candidates.indexOf(chosen.get(chosen.size() - 1)) + 1;
           s.replaceState(taught.state());
+          double knownAfterWake = s.knownRecall();
           waves.add(written);
           SleepReport rep = s.sleep().report();
           List<Fact> all = waves.stream().flatMap(List::stream).toList();
@@ -92,19 +93,19 @@ public final class LifetimeExperiment implements Experiment {
           MemoryState st = s.state();
           int active = (int) st.edits().stream().filter(e -> !st.stages().dissolved(e)).count();
           double known = s.knownRecall();
-          points.add(new WavePoint(seed, w + 1, all.size(), m.chatRecall(), m.rawRecall(), oldest, newest, known,
+          points.add(new WavePoint(seed, w + 1, all.size(), m.chatRecall(), m.rawRecall(), oldest, newest, knownAfterWake, known,
               Measures.driftPercent(Models.meanPerplexity(s.live().runtime(), pplTexts), ppl0),
               rep.status().name(), rep.trainingSteps(), rep.totalSeconds(), rep.reason(), active, st.stages().countByStage()[3],
               rep.refusedAttempts()));
-          ctx.log("lifetime seed %d wave %d: %s, chat all %.2f oldest %.2f newest %.2f raw %.2f known %.2f, %d LoRA steps %s%s",
-              seed, w + 1, rep.status(), m.chatRecall(), oldest, newest, m.rawRecall(), known, rep.trainingSteps(), rep.reason(),
+          ctx.log("lifetime seed %d wave %d: %s, chat all %.2f oldest %.2f newest %.2f raw %.2f known %.2f (after the wake %.2f), %d LoRA steps %s%s",
+              seed, w + 1, rep.status(), m.chatRecall(), oldest, newest, m.rawRecall(), known, knownAfterWake, rep.trainingSteps(), rep.reason(),
               rep.refusedAttempts().isEmpty() ? "" : " (" + rep.attempts() + " attempts, refused first: " + rep.refusedAttempts() + ")");
         }
       }
       Sweeps.deleteTree(versions);
     }
     Markdown t = new Markdown("wave", "facts so far", "chat recall (all)", "raw recall (all)", "chat recall (oldest wave)",
-        "chat recall (newest wave)", "known-fact chat recall", "PPL drift % vs base", "promoted", "MEMIT edits active", "facts at stage 3", "LoRA steps",
+        "chat recall (newest wave)", "known-fact chat recall after the wake → after the sleep", "PPL drift % vs base", "promoted", "MEMIT edits active", "facts at stage 3", "LoRA steps",
         "sleep s");
     List<Double> xs = new ArrayList<>();
     List<Spread> all = new ArrayList<>();
@@ -120,7 +121,8 @@ public final class LifetimeExperiment implements Experiment {
       oldest.add(o);
       t.row(w, Math.round(at.stream().mapToInt(WavePoint::factsSoFar).average().orElse(0)), a.format(2), Spread.of(at.stream().mapToDouble(WavePoint::rawAll).toArray()).format(2),
           o.format(2), Spread.of(at.stream().mapToDouble(WavePoint::chatNewest).toArray()).format(2),
-          Spread.of(at.stream().mapToDouble(WavePoint::known).toArray()).format(2),
+          Spread.of(at.stream().mapToDouble(WavePoint::knownAfterWake).toArray()).format(2) + " → "
+              + Spread.of(at.stream().mapToDouble(WavePoint::known).toArray()).format(2),
           Spread.of(at.stream().mapToDouble(WavePoint::pplDriftPct).toArray()).format(1),
           at.stream().filter(x -> x.status().equals("PROMOTED")).count() + "/" + at.size(),
           Spread.of(at.stream().mapToDouble(WavePoint::activeEdits).toArray()).format(1),

@@ -129,7 +129,7 @@ class ConsolidationGateTest {
       // Scripted recall: "advanced" without its edit, "held" with e1 at its scale, "restored" only with e2 at full
       // strength, "lost" never.
       ConsolidationGate.Result r = new ConsolidationGate((rt, f) -> f.equals(advanced) || f.equals(held) && m.scale("e1") > 0
-          || f.equals(restored) && m.scale("e2") >= 1f).run(m, table);
+          || f.equals(restored) && m.scale("e2") >= 1f, (rt, f) -> true).run(m, table);
       assertEquals(Map.of(held.id(), false, advanced.id(), true, restored.id(), false, lost.id(), false), r.passed());
       assertEquals(Set.of(held.id(), lost.id()), r.held());
       assertEquals(FactStage.CONSOLIDATING, r.table().stage(held), "recalled with its edit: holds");
@@ -140,6 +140,90 @@ class ConsolidationGateTest {
           "e1 and e3 keep the scale the adapters were trained at; only e2 gets stronger");
       assertEquals(1, r.transition().advanced());
       assertEquals(1, r.transition().retreated());
+    }
+  }
+
+  @Test
+  void anEditKeepsItsScaleWhenTheLowerOneLosesARawCompletionOrAChatAnswerItCarried() {
+    Fact rawOnly = SleepFixtures.FACTS.get(0);
+    Fact partner = SleepFixtures.FACTS.get(1);
+    Fact free = SleepFixtures.FACTS.get(2);
+    Fact fresh = SleepFixtures.FACTS.get(3);
+    // Gating asks a scripted predicate, never the model, so a fact outside the fixtures' questions will do.
+    Fact carried = new Fact("Ada Lind", "lives in", "Bergen");
+    MemitEdit e1 = SleepCycleTest.randomEdit("e1", List.of(rawOnly, partner), 1);
+    MemitEdit e2 = SleepCycleTest.randomEdit("e2", List.of(free), 2);
+    MemitEdit e3 = SleepCycleTest.randomEdit("e3", List.of(fresh, carried), 3);
+    List<MemitEdit> edits = List.of(e1, e2, e3);
+    FactStageTable table = FactStageTable.of(List.of(
+        new FactStageTable.Entry(rawOnly, "e1", FactStage.CONSOLIDATING),
+        new FactStageTable.Entry(partner, "e1", FactStage.CONSOLIDATING),
+        new FactStageTable.Entry(free, "e2", FactStage.CONSOLIDATING),
+        new FactStageTable.Entry(fresh, "e3", FactStage.WAKE),
+        new FactStageTable.Entry(carried, "e3", FactStage.CONSOLIDATING)));
+    Map<String, Float> before = table.scales(edits);
+    assertEquals(Map.of("e1", 0.5f, "e2", 0.5f, "e3", 1.0f), before);
+    try (ComposedModel m = ComposedModel.load(base, edits, before, Device.cpu())) {
+      // Chat: every fact without its edit except "carried", which needs e3 at full strength. Raw: every fact at any
+      // scale except "rawOnly", which needs e1 at 0.5 or more.
+      ConsolidationGate.Result r = new ConsolidationGate(
+          (rt, f) -> !f.equals(carried) || m.scale("e3") >= 1f,
+          (rt, f) -> !f.equals(rawOnly) || m.scale("e1") >= 0.5f).run(m, table);
+      assertEquals(Map.of(rawOnly.id(), true, partner.id(), true, free.id(), true, fresh.id(), true, carried.id(), false),
+          r.passed());
+      assertEquals(Set.of("e1", "e3"), r.keptScale(), "e2's fact keeps its answers at 0.1; e1's and e3's would not");
+      assertEquals(Set.of(rawOnly.id(), partner.id(), fresh.id(), carried.id()), r.held());
+      assertEquals(FactStage.CONSOLIDATING, r.table().stage(rawOnly), "its raw completion needs e1 at 0.5: holds");
+      assertEquals(FactStage.CONSOLIDATING, r.table().stage(partner), "advancing it alone would lower e1 too: holds");
+      assertEquals(FactStage.NEARLY_CONSOLIDATED, r.table().stage(free));
+      assertEquals(FactStage.WAKE, r.table().stage(fresh), "advancing it would take e3, which carries 'carried', to 0.5");
+      assertEquals(FactStage.CONSOLIDATING, r.table().stage(carried));
+      assertEquals(Map.of("e1", 0.5f, "e2", 0.1f, "e3", 1.0f), r.scales());
+      assertEquals(r.scales(), m.scales(), "the candidate is left at the new scales");
+      assertEquals(1, r.transition().advanced());
+    }
+  }
+
+  @Test
+  void loweringOneEditMayNotCostTheRawCompletionOfAFactUnderAnother() {
+    Fact older = SleepFixtures.FACTS.get(0);
+    Fact newer = SleepFixtures.FACTS.get(1);
+    MemitEdit e1 = SleepCycleTest.randomEdit("e1", List.of(older), 1);
+    // e2 was solved on top of e1 at 0.5: its fact's raw completion needs e1 there.
+    MemitEdit e2 = SleepCycleTest.randomEdit("e2", List.of(newer), 2);
+    List<MemitEdit> edits = List.of(e1, e2);
+    FactStageTable table = FactStageTable.of(List.of(
+        new FactStageTable.Entry(older, "e1", FactStage.CONSOLIDATING),
+        new FactStageTable.Entry(newer, "e2", FactStage.WAKE)));
+    try (ComposedModel m = ComposedModel.load(base, edits, table.scales(edits), Device.cpu())) {
+      ConsolidationGate.Result r = new ConsolidationGate((rt, f) -> true,
+          (rt, f) -> !f.equals(newer) || m.scale("e1") >= 0.5f).run(m, table);
+      assertEquals(Set.of("e1"), r.keptScale());
+      assertEquals(FactStage.CONSOLIDATING, r.table().stage(older), "passed, but lowering e1 would cost 'newer'");
+      assertEquals(FactStage.CONSOLIDATING, r.table().stage(newer), "e2's own lowering costs nothing");
+      assertEquals(Map.of("e1", 0.5f, "e2", 0.5f), r.scales());
+    }
+  }
+
+  @Test
+  void aStepBackMayNotCostTheRawCompletionOfAFactUnderAnotherEdit() {
+    Fact older = SleepFixtures.FACTS.get(0);
+    Fact newer = SleepFixtures.FACTS.get(1);
+    MemitEdit e1 = SleepCycleTest.randomEdit("e1", List.of(older), 1);
+    MemitEdit e2 = SleepCycleTest.randomEdit("e2", List.of(newer), 2);
+    List<MemitEdit> edits = List.of(e1, e2);
+    FactStageTable table = FactStageTable.of(List.of(
+        new FactStageTable.Entry(older, "e1", FactStage.CONSOLIDATING),
+        new FactStageTable.Entry(newer, "e2", FactStage.WAKE)));
+    try (ComposedModel m = ComposedModel.load(base, edits, table.scales(edits), Device.cpu())) {
+      // "older" comes back only with e1 at full strength; "newer" was written on top of e1 at 0.5 and needs it there
+      // (the wave-1 fact a wave-2 wake write overwrote, traced in the lifetime run).
+      ConsolidationGate.Result r = new ConsolidationGate((rt, f) -> f.equals(newer) || m.scale("e1") >= 1f,
+          (rt, f) -> !f.equals(newer) || m.scale("e1") == 0.5f).run(m, table);
+      assertEquals(Set.of("e1"), r.keptScale());
+      assertEquals(FactStage.CONSOLIDATING, r.table().stage(older), "a step back to 1.0 would cost 'newer': holds");
+      assertEquals(FactStage.CONSOLIDATING, r.table().stage(newer));
+      assertEquals(Map.of("e1", 0.5f, "e2", 0.5f), r.scales());
     }
   }
 }

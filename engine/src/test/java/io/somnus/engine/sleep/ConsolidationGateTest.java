@@ -6,11 +6,14 @@ import ai.djl.Device;
 import io.somnus.engine.memory.Fact;
 import io.somnus.engine.memory.FactStage;
 import io.somnus.engine.memory.MemitEdit;
+import io.somnus.engine.runtime.ModelRuntime;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.BiPredicate;
+import java.util.function.Function;
 import java.util.function.Predicate;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -185,45 +188,34 @@ class ConsolidationGateTest {
   }
 
   @Test
-  void loweringOneEditMayNotCostTheRawCompletionOfAFactUnderAnother() {
+  void movingOneEditMayNotCostTheRawCompletionOfAFactUnderAnother() {
     Fact older = SleepFixtures.FACTS.get(0);
     Fact newer = SleepFixtures.FACTS.get(1);
-    MemitEdit e1 = SleepCycleTest.randomEdit("e1", List.of(older), 1);
-    // e2 was solved on top of e1 at 0.5: its fact's raw completion needs e1 there.
-    MemitEdit e2 = SleepCycleTest.randomEdit("e2", List.of(newer), 2);
-    List<MemitEdit> edits = List.of(e1, e2);
-    FactStageTable table = FactStageTable.of(List.of(
-        new FactStageTable.Entry(older, "e1", FactStage.CONSOLIDATING),
-        new FactStageTable.Entry(newer, "e2", FactStage.WAKE)));
-    try (ComposedModel m = ComposedModel.load(base, edits, table.scales(edits), Device.cpu())) {
-      ConsolidationGate.Result r = new ConsolidationGate((rt, f) -> true,
-          (rt, f) -> !f.equals(newer) || m.scale("e1") >= 0.5f).run(m, table);
+    // Lowered: "older" passes without e1, but "newer" (e2 was solved on top of e1 at 0.5) needs e1 at 0.5 or more.
+    ConsolidationGate.Result lowered = gateTwoWaves(older, newer, m -> (rt, f) -> true,
+        m -> (rt, f) -> !f.equals(newer) || m.scale("e1") >= 0.5f);
+    // Raised: "older" comes back only with e1 at full strength (the wave-1 fact a wave-2 wake write overwrote, traced
+    // in the lifetime run), and "newer" needs e1 at exactly 0.5.
+    ConsolidationGate.Result raised = gateTwoWaves(older, newer, m -> (rt, f) -> f.equals(newer) || m.scale("e1") >= 1f,
+        m -> (rt, f) -> !f.equals(newer) || m.scale("e1") == 0.5f);
+    for (ConsolidationGate.Result r : List.of(lowered, raised)) {
       assertEquals(Set.of("e1"), r.keptScale());
-      assertEquals(FactStage.CONSOLIDATING, r.table().stage(older), "passed, but lowering e1 would cost 'newer'");
+      assertEquals(FactStage.CONSOLIDATING, r.table().stage(older), "moving e1 would cost 'newer': holds");
       assertEquals(FactStage.CONSOLIDATING, r.table().stage(newer), "e2's own lowering costs nothing");
       assertEquals(Map.of("e1", 0.5f, "e2", 0.5f), r.scales());
     }
   }
 
-  @Test
-  void aStepBackMayNotCostTheRawCompletionOfAFactUnderAnotherEdit() {
-    Fact older = SleepFixtures.FACTS.get(0);
-    Fact newer = SleepFixtures.FACTS.get(1);
-    MemitEdit e1 = SleepCycleTest.randomEdit("e1", List.of(older), 1);
-    MemitEdit e2 = SleepCycleTest.randomEdit("e2", List.of(newer), 2);
-    List<MemitEdit> edits = List.of(e1, e2);
+  /** The gate on {@code older} at stage 1 under e1 and {@code newer} at stage 0 under e2, with scripted recall. */
+  private static ConsolidationGate.Result gateTwoWaves(Fact older, Fact newer,
+      Function<ComposedModel, BiPredicate<ModelRuntime, Fact>> chat, Function<ComposedModel, BiPredicate<ModelRuntime, Fact>> raw) {
+    List<MemitEdit> edits = List.of(SleepCycleTest.randomEdit("e1", List.of(older), 1),
+        SleepCycleTest.randomEdit("e2", List.of(newer), 2));
     FactStageTable table = FactStageTable.of(List.of(
         new FactStageTable.Entry(older, "e1", FactStage.CONSOLIDATING),
         new FactStageTable.Entry(newer, "e2", FactStage.WAKE)));
     try (ComposedModel m = ComposedModel.load(base, edits, table.scales(edits), Device.cpu())) {
-      // "older" comes back only with e1 at full strength; "newer" was written on top of e1 at 0.5 and needs it there
-      // (the wave-1 fact a wave-2 wake write overwrote, traced in the lifetime run).
-      ConsolidationGate.Result r = new ConsolidationGate((rt, f) -> f.equals(newer) || m.scale("e1") >= 1f,
-          (rt, f) -> !f.equals(newer) || m.scale("e1") == 0.5f).run(m, table);
-      assertEquals(Set.of("e1"), r.keptScale());
-      assertEquals(FactStage.CONSOLIDATING, r.table().stage(older), "a step back to 1.0 would cost 'newer': holds");
-      assertEquals(FactStage.CONSOLIDATING, r.table().stage(newer));
-      assertEquals(Map.of("e1", 0.5f, "e2", 0.5f), r.scales());
+      return new ConsolidationGate(chat.apply(m), raw.apply(m)).run(m, table);
     }
   }
 }

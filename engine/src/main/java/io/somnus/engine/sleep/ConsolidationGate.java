@@ -94,10 +94,8 @@ public final class ConsolidationGate {
       List<Fact> missed = new ArrayList<>();
       candidate.setScale(e.id(), 0f);
       try {
-        for (Fact f : e.facts()) {
-          FactStageTable.Entry entry = table.entries().stream().filter(x -> x.fact().equals(f)).findFirst().orElse(null);
-          // A fact that a later edit re-wrote is gated with that edit, not this one.
-          if (entry == null || !entry.editId().equals(e.id())) continue;
+        // A fact that a later edit re-wrote is gated with that edit, not this one.
+        for (Fact f : table.factsOf(e)) {
           boolean hit = chat.test(candidate.runtime(), f);
           passed.put(f.id(), hit);
           if (!hit) missed.add(f);
@@ -135,7 +133,7 @@ public final class ConsolidationGate {
     }
     if (!changed.isEmpty()) {
       List<Fact> watched = new ArrayList<>();
-      for (MemitEdit e : candidate.edits()) if (current.get(e.id()) > 0f) watched.addAll(gatedBy(e, table));
+      for (MemitEdit e : candidate.edits()) if (current.get(e.id()) > 0f) watched.addAll(table.factsOf(e));
       candidate.setScales(current);
       Map<String, Boolean> rawBefore = new LinkedHashMap<>();
       for (Fact f : watched) rawBefore.put(f.id(), raw.test(candidate.runtime(), f));
@@ -148,7 +146,7 @@ public final class ConsolidationGate {
         // Its facts at its stage that would advance, and those that would step back, hold: the edit's least
         // consolidated stage, and with it its scale, stays as it was.
         FactStage min = table.minStage(e);
-        for (Fact f : gatedBy(e, table)) {
+        for (Fact f : table.factsOf(e)) {
           Boolean move = moves.get(f.id());
           if (move != null && (!move || table.stage(f) == min)) {
             moves.remove(f.id());
@@ -170,14 +168,5 @@ public final class ConsolidationGate {
       if (carried.contains(f.id()) && !chat.test(candidate.runtime(), f)) return true;
     }
     return false;
-  }
-
-  /** The facts the table attributes to {@code e}: a fact a later edit re-wrote is gated with that edit. */
-  private static List<Fact> gatedBy(MemitEdit e, FactStageTable table) {
-    List<Fact> out = new ArrayList<>();
-    for (FactStageTable.Entry x : table.entries()) {
-      if (x.editId().equals(e.id()) && e.facts().contains(x.fact())) out.add(x.fact());
-    }
-    return out;
   }
 }

@@ -116,13 +116,22 @@ public final class FactStageTable {
     return e.stage();
   }
 
+  /** The edit's facts, in its order, that the table still attributes to it: a later edit that re-wrote one owns it. */
+  public List<Fact> factsOf(MemitEdit edit) {
+    List<Fact> out = new ArrayList<>();
+    for (Fact f : edit.facts()) {
+      Entry e = entries.get(f.id());
+      if (e != null && e.editId().equals(edit.id())) out.add(f);
+    }
+    return out;
+  }
+
   /** The lowest stage among the edit's facts that the table still attributes to it. */
   public FactStage minStage(MemitEdit edit) {
     FactStage min = null;
-    for (Fact f : edit.facts()) {
-      Entry e = entries.get(f.id());
-      if (e == null || !e.editId().equals(edit.id())) continue;
-      if (min == null || e.stage().level() < min.level()) min = e.stage();
+    for (Fact f : factsOf(edit)) {
+      FactStage s = entries.get(f.id()).stage();
+      if (min == null || s.level() < min.level()) min = s;
     }
     // Every fact was re-written by later edits: this edit carries nothing the table needs.
     return min == null ? FactStage.CONSOLIDATED : min;

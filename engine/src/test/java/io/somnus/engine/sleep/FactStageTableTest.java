@@ -69,6 +69,8 @@ class FactStageTableTest {
     assertEquals(FactStage.WAKE, t.stage(B));
     assertEquals(0.5f, t.scale(e1), "e1 now answers only for A");
     assertEquals(1.0f, t.scale(e2));
+    assertEquals(List.of(A), t.factsOf(e1), "B belongs to the edit that re-wrote it");
+    assertEquals(List.of(B), t.factsOf(e2));
     assertThrows(IllegalArgumentException.class, () -> FactStageTable.empty().afterGate(Map.of(C.id(), true)));
     assertThrows(IllegalArgumentException.class, () -> FactStageTable.empty().stage(C));
   }

@@ -49,7 +49,7 @@ final class Sleeper implements AutoCloseable {
 
   private final SleepCycle.Settings settings;
   private final CandidateValidator meter;
-  private final List<Fact> knownSample = new ArrayList<>();
+  private final List<Fact> knownSample;
   private final FactRecall knownRecall;
   private MemoryState state;
   private ComposedModel live;
@@ -83,10 +83,8 @@ final class Sleeper implements AutoCloseable {
     List<List<ChatMessage>> asked = new ArrayList<>(behaviour);
     asked.addAll(replayPrompts);
     Map<String, WorldFact> knownById = new LinkedHashMap<>();
-    for (WorldFact k : knownSample(world, asked)) {
-      knownById.put(k.fact().id(), k);
-      knownSample.add(k.fact());
-    }
+    for (WorldFact k : knownSample(world, asked)) knownById.put(k.fact().id(), k);
+    this.knownSample = knownById.values().stream().map(WorldFact::fact).toList();
     this.knownRecall = new FactRecall(f -> questionsOf(knownById.get(f.id())), RECALL_TOKENS);
     ReplaySet replay = new ReplaySet(replayPrompts, refs.subList(20, refs.size()), 24)
         .withNeighbours(neighbourPool(world, behaviour), ReplaySet.NEIGHBOURS_PER_FACT);

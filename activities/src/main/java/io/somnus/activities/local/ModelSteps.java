@@ -199,13 +199,11 @@ final class ModelSteps {
       TrainLoraActivity.Settings s = in.settings();
       LoraConfig lora = settings.lora().withLearningRate(s.learningRate()).withSteps(s.minSteps(), s.stepsPerFact(), s.maxSteps()).withSeed(s.seed());
 
-      List<QaExample> rehearsal;
-      try (ComposedModel live = state.load(settings.device())) {
-        rehearsal = settings.replay().window(state.generation(), ReplaySet.TEXTS_PER_SLEEP).examples(live.runtime(),
-            facts.stream().sorted(java.util.Comparator.comparingInt(f -> state.stages().stage(f).level())).toList(),
-            settings.questions());
-      }
-      LoraTrainer.Result trained = SleepTraining.train(state, Checkpoint.load(state.fusedCheckpoint()), facts, rehearsal,
+      Checkpoint.Contents fused = Checkpoint.load(state.fusedCheckpoint());
+      List<QaExample> rehearsal = SleepTraining.rehearsal(settings.replay().window(state.generation(), ReplaySet.TEXTS_PER_SLEEP),
+          state, fused, facts.stream().sorted(java.util.Comparator.comparingInt(f -> state.stages().stage(f).level())).toList(),
+          settings.questions(), settings.device());
+      LoraTrainer.Result trained = SleepTraining.train(state, fused, facts, rehearsal,
           settings.questions(), settings.rawStatements(), lora, settings.device(),
           (step, total, loss) -> heartbeat(new Progress(step, total, loss)));
       Map<String, HostTensor> factors;

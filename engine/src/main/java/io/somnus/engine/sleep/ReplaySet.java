@@ -15,8 +15,9 @@ import java.util.Set;
 
 /**
  * What a sleep rehearses besides the facts, so that LoRA learns the facts without unlearning the
- * rest: the live model's own greedy answers to {@code prompts} (self-distillation: the adapters
- * are pulled towards answering as the live model already does) and plain language-model loss on
+ * rest: a teacher model's own greedy answers to {@code prompts} (self-distillation: the adapters
+ * are pulled towards answering as the model already did before the wake's edits, see
+ * {@code SleepCycle#rehearsal}) and plain language-model loss on
  * {@code texts}. Keep both disjoint from the validator's {@link ProbeSet}, or validation would
  * only test what was rehearsed.
  *
@@ -86,25 +87,32 @@ public record ReplaySet(List<List<ChatMessage>> prompts, List<String> texts, int
   }
 
   /**
-   * Training examples: the live model's greedy answers to the prompts and to the {@link #neighbours} of {@code facts}
+   * Training examples: {@code teacher}'s greedy answers to the prompts and to the {@link #neighbours} of {@code facts}
    * (with its stop token when it stopped on its own, so stopping is rehearsed too) and the texts under plain
-   * language-model loss.
+   * language-model loss. A prompt that names the subject of one of {@code facts} is left out: its answer is the
+   * teacher's, from before the fact was taught, and rehearsing it would teach against the fact.
    */
-  public List<QaExample> examples(ModelRuntime live, List<Fact> facts, FactQuestions questions) {
+  public List<QaExample> examples(ModelRuntime teacher, List<Fact> facts, FactQuestions questions) {
     List<QaExample> out = new ArrayList<>();
-    Long stop = live.tokenizer().specialTokenId(live.tokenizer().chatFormat().stopTokens().get(0));
-    List<List<ChatMessage>> all = new ArrayList<>(prompts);
+    Long stop = teacher.tokenizer().specialTokenId(teacher.tokenizer().chatFormat().stopTokens().get(0));
+    List<List<ChatMessage>> all = new ArrayList<>();
+    for (List<ChatMessage> p : prompts) if (facts.stream().noneMatch(f -> names(p, f))) all.add(p);
     all.addAll(neighbours(facts, questions));
     for (List<ChatMessage> p : all) {
-      long[] answer = live.generate(live.tokenizer().encodeChat(p, true), GenerationOptions.greedy(answerTokens));
+      long[] answer = teacher.generate(teacher.tokenizer().encodeChat(p, true), GenerationOptions.greedy(answerTokens));
       if (answer.length < answerTokens && stop != null) {
         answer = Arrays.copyOf(answer, answer.length + 1);
         answer[answer.length - 1] = stop;
       }
-      if (answer.length > 0) out.add(QaDataset.answerExample(live.tokenizer(), p, answer));
+      if (answer.length > 0) out.add(QaDataset.answerExample(teacher.tokenizer(), p, answer));
     }
-    for (String text : texts) out.add(QaDataset.textExample(live.tokenizer(), text));
+    for (String text : texts) out.add(QaDataset.textExample(teacher.tokenizer(), text));
     return out;
+  }
+
+  /** Whether the prompt's last message names the fact's subject. */
+  private static boolean names(List<ChatMessage> prompt, Fact fact) {
+    return prompt.get(prompt.size() - 1).content().contains(fact.subject());
   }
 
   /**
@@ -144,8 +152,8 @@ public record ReplaySet(List<List<ChatMessage>> prompts, List<String> texts, int
     record Scored(List<ChatMessage> prompt, int score, int tie) {}
     List<Scored> scored = new ArrayList<>();
     for (List<ChatMessage> p : neighbourPool) {
+      if (names(p, fact)) continue; // the fact's own subject: taught, not a neighbour
       String text = p.get(p.size() - 1).content();
-      if (text.contains(fact.subject())) continue; // the fact's own subject: taught, not a neighbour
       boolean sharesName = false;
       for (String w : words(text)) sharesName |= names.contains(w);
       boolean sameQuestion = before != null && text.startsWith(before) && text.endsWith(after)

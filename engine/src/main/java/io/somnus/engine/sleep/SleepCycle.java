@@ -117,9 +117,10 @@ public final class SleepCycle {
     l.step("audit");
     long t = System.nanoTime();
     if (audit == null) audit = validator.measure(live, facts);
-    List<QaExample> rehearsal = settings.replay().examples(live, state.stages().leastConsolidatedFirst(), settings.questions());
-    seconds.put("audit", since(t));
     Checkpoint.Contents parent = Checkpoint.load(state.fusedCheckpoint());
+    List<QaExample> rehearsal = SleepTraining.rehearsal(settings.replay(), state, parent,
+        state.stages().leastConsolidatedFirst(), settings.questions(), settings.device());
+    seconds.put("audit", since(t));
     List<String> refused = new ArrayList<>();
     LoraConfig lora = settings.lora();
     while (true) {

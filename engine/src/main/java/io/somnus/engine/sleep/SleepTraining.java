@@ -40,6 +40,22 @@ public final class SleepTraining {
     }
   }
 
+  /**
+   * What a sleep rehearses ({@link ReplaySet#examples}), answered by the state's fused weights without its MEMIT edits:
+   * the model as it was before the wake wrote what is not yet consolidated. The live model is the wrong teacher,
+   * because an edit also moves answers it was never meant to touch (somnus-tiny, after a first sleep: one wake write
+   * of 20 facts turned 11 of 100 known-fact answers wrong). Self-distilling from the live model taught the adapters
+   * those wrong answers, and they outlived the edits that caused them. The teacher's copy of the weights lives only
+   * while the answers are generated.
+   */
+  public static List<QaExample> rehearsal(ReplaySet replay, MemoryState state, Checkpoint.Contents fused, List<Fact> facts,
+      FactQuestions questions, Device device) {
+    try (ComposedModel teacher = ComposedModel.of(fused.config(), fused.tensors(), state.fusedCheckpoint(), List.of(),
+        Map.of(), device)) {
+      return replay.examples(teacher.runtime(), facts, questions);
+    }
+  }
+
   /** The scales the gate gives the state's edits when every fact passes: each fact one stage on. */
   static Map<String, Float> scalesAfterAllPass(MemoryState state) {
     Map<String, Boolean> allPass = new LinkedHashMap<>();

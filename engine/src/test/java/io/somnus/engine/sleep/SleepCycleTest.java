@@ -33,11 +33,15 @@ class SleepCycleTest {
 
 
   static MemitEdit randomEdit(String id, List<Fact> facts, long seed) {
+    return randomEdit(id, facts, seed, 0.05);
+  }
+
+  static MemitEdit randomEdit(String id, List<Fact> facts, long seed, double std) {
     SplittableRandom r = new SplittableRandom(seed);
     float[] u = new float[64 * 2];
     float[] v = new float[128 * 2];
-    for (int i = 0; i < u.length; i++) u[i] = (float) (r.nextGaussian() * 0.05);
-    for (int i = 0; i < v.length; i++) v[i] = (float) (r.nextGaussian() * 0.05);
+    for (int i = 0; i < u.length; i++) u[i] = (float) (r.nextGaussian() * std);
+    for (int i = 0; i < v.length; i++) v[i] = (float) (r.nextGaussian() * std);
     return new MemitEdit(id, facts, List.of(new LayerDelta("model.layers.1.mlp.down_proj.weight", 64, 128, 2, u, v)));
   }
 
@@ -120,6 +124,30 @@ class SleepCycleTest {
         assertEquals(recall.raw(first.promoted().runtime(), f), recall.raw(reloaded.runtime(), f));
       }
     }
+  }
+
+  @Test
+  void aSleepRehearsesWhatItsFusedWeightsAnswerNotWhatTheWakesEditsMadeOfIt() throws Exception {
+    // A loud edit moves the random model's answers, as a wake write moves some answers it was not meant to touch.
+    MemitEdit loud = randomEdit("loud", TAUGHT, 7, 1.0);
+    MemoryState state = new MemoryState(base, 0, List.of(loud), FactStageTable.of(List.of(loud)));
+    String aboutTaught = SleepFixtures.QUESTIONS.canonical(TAUGHT.get(0));
+    ReplaySet replay = new ReplaySet(List.of(List.of(ChatMessage.user("Who are you?")),
+        List.of(ChatMessage.user("Where is the river?")), List.of(ChatMessage.user(aboutTaught))), List.of(), 8);
+    try (ComposedModel live = state.load(Device.cpu());
+        ComposedModel fusedOnly = ComposedModel.load(base, List.of(), Map.of(), Device.cpu())) {
+      List<QaExample> got = SleepTraining.rehearsal(replay, state, Checkpoint.load(base), TAUGHT, SleepFixtures.QUESTIONS,
+          Device.cpu());
+      List<QaExample> fromFused = replay.examples(fusedOnly.runtime(), TAUGHT, SleepFixtures.QUESTIONS);
+      List<QaExample> fromLive = replay.examples(live.runtime(), TAUGHT, SleepFixtures.QUESTIONS);
+      assertEquals(2, got.size(), "the prompt about a taught subject is not rehearsed");
+      assertNotEquals(tokens(fromFused), tokens(fromLive), "precondition: the edit changes what the model answers");
+      assertEquals(tokens(fromFused), tokens(got));
+    }
+  }
+
+  private static List<List<Long>> tokens(List<QaExample> examples) {
+    return examples.stream().map(e -> java.util.Arrays.stream(e.tokens()).boxed().toList()).toList();
   }
 
   @Test

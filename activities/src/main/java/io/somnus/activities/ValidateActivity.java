@@ -37,14 +37,18 @@ public interface ValidateActivity {
    * @param facts every fact of the gated version with its new stage and measured recall
    * @param limits the bounds the worker judged the candidate by besides the request's {@link Thresholds} (its
    *     deployment's validation settings), named as tracking parameters; empty in histories recorded before it
+   * @param keptScaleEditIds edits the gate left at their scale because the new one would lose an answer (a raw
+   *     completion of any fact under an edit, or a chat answer the edit still carries): their facts hold their stage
+   *     for that reason, not for failing their own probe; empty in histories recorded before it
    */
   record Result(boolean approved, String gatedVersionId, double recallBefore, double recallAfter,
       double perplexityBefore, double perplexityAfter, int advanced, int retreated, List<String> reasons,
-      List<FactState> facts, Map<String, String> limits) {
+      List<FactState> facts, Map<String, String> limits, List<String> keptScaleEditIds) {
     public Result {
       reasons = List.copyOf(reasons);
       facts = List.copyOf(facts);
       limits = limits == null ? Map.of() : Map.copyOf(limits);
+      keptScaleEditIds = keptScaleEditIds == null ? List.of() : List.copyOf(keptScaleEditIds);
     }
   }
 

@@ -87,6 +87,9 @@ final class SleepCommand implements Callable<Integer> {
       System.out.printf("  recall      %.3f -> %.3f%n", r.recallBefore(), r.recallAfter());
       System.out.printf("  perplexity  %.3f -> %.3f%n", r.perplexityBefore(), r.perplexityAfter());
     }
+    for (String id : r.keptScaleEditIds()) {
+      System.out.println("  kept scale  " + id + " (a lower scale would lose an answer; its facts hold their stage)");
+    }
     for (String reason : r.reasons()) System.out.println("  reason      " + reason);
   }
 }

@@ -65,7 +65,7 @@ final class ScriptedSteps {
         List<FactState> after = new ArrayList<>();
         for (FactState f : facts) after.add(f.withStage(1, 0.5f));
         return new ValidateActivity.Result(true, in.candidateVersionId(), 0.85, 0.95, 10.0, 10.2, 2, 0, List.of(), after,
-            Map.of());
+            Map.of(), List.of());
       };
       PromoteActivity promote = in -> {
         previous = live;

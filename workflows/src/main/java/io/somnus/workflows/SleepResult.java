@@ -14,12 +14,13 @@ import java.util.List;
 public record SleepResult(String runId, String outcome, String liveBefore, String liveAfter,
     String candidateVersionId, int factsConsidered, int advanced, int retreated, int refreshed,
     double recallBefore, double recallAfter, double perplexityBefore, double perplexityAfter,
-    List<String> reasons) {
+    List<String> reasons, List<String> keptScaleEditIds) {
   public static final String PROMOTED = "promoted";
   public static final String KEPT_LIVE = "kept-live";
   public static final String SKIPPED = "skipped";
 
   public SleepResult {
     reasons = List.copyOf(reasons);
+    keptScaleEditIds = keptScaleEditIds == null ? List.of() : List.copyOf(keptScaleEditIds);
   }
 }

@@ -130,6 +130,7 @@ public class SleepWorkflowImpl implements SleepWorkflow {
     metrics.put("facts_retreated", (double) v.retreated());
     metrics.put("facts_refreshed", (double) refreshed);
     metrics.put("facts_degraded", (double) audited.degradedFactIds().size());
+    metrics.put("edits_kept_scale", (double) v.keptScaleEditIds().size());
     if (trained != null) {
       metrics.put("lora_steps", (double) trained.steps());
       metrics.put("lora_loss_first", trained.firstLoss());
@@ -137,6 +138,7 @@ public class SleepWorkflowImpl implements SleepWorkflow {
       metrics.put("attempts", (double) refused.size() + 1);
     }
     Map<String, String> params = params(request, live, candidate, factIds.size(), v.limits());
+    if (!v.keptScaleEditIds().isEmpty()) params.put("edits_kept_scale", String.join(",", v.keptScaleEditIds()));
     if (!refused.isEmpty()) {
       // The figures above are the last attempt's; say what it trained with and why the ones before it were refused.
       params.put("lora_lr_last_attempt", Float.toString(lora.learningRate()));
@@ -149,7 +151,7 @@ public class SleepWorkflowImpl implements SleepWorkflow {
     phase = outcome;
     return tellLifecycle(request, new SleepResult(runId, outcome, live, liveAfter, v.gatedVersionId(), factIds.size(),
         v.advanced(), v.retreated(), refreshed, v.recallBefore(), v.recallAfter(), v.perplexityBefore(),
-        v.perplexityAfter(), v.reasons()));
+        v.perplexityAfter(), v.reasons(), v.keptScaleEditIds()));
   }
 
   /**
@@ -179,7 +181,7 @@ public class SleepWorkflowImpl implements SleepWorkflow {
     finished = true;
     phase = SleepResult.SKIPPED;
     return tellLifecycle(request, new SleepResult(runId, SleepResult.SKIPPED, live, live, null, 0, 0, 0, 0, Double.NaN,
-        Double.NaN, h.referencePerplexity(), h.referencePerplexity(), reasons));
+        Double.NaN, h.referencePerplexity(), h.referencePerplexity(), reasons, List.of()));
   }
 
   /**

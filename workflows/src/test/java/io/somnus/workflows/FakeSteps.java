@@ -43,6 +43,8 @@ final class FakeSteps {
 
   volatile List<String> degraded = List.of();
   volatile boolean approve = true;
+  /** Edits Validate reports the gate kept at their scale. */
+  volatile List<String> keptScale = List.of();
   /** With {@code approve}: candidates Validate refuses before it approves one. */
   volatile int refusalsBeforeApproval;
   final AtomicInteger validations = new AtomicInteger();
@@ -196,7 +198,7 @@ final class FakeSteps {
       boolean approve = FakeSteps.this.approve && validations.getAndIncrement() >= refusalsBeforeApproval;
       return new Result(approve, gatedId, 0.9, approve ? 0.95 : 0.4, 12.5, approve ? 12.7 : 30.0,
           approve ? input.factIds().size() : 0, 0, approve ? List.of() : List.of("perplexity rose 140%"), gated,
-          Map.of("validation_max_perplexity_drift", "0.02"));
+          Map.of("validation_max_perplexity_drift", "0.02"), keptScale);
     }
   }
 

@@ -79,11 +79,26 @@ class SleepWorkflowTest {
     assertEquals(0.1, metrics.get("lora_loss_final"));
     assertEquals(1.0, metrics.get("attempts"));
     assertFalse(params.containsKey("lora_lr_last_attempt"), "one attempt: lora_lr is what it trained with");
+    assertEquals(0.0, metrics.get("edits_kept_scale"));
+    assertFalse(params.containsKey("edits_kept_scale"));
+    assertEquals(List.of(), r.keptScaleEditIds());
 
     SleepProgress p = client.newWorkflowStub(SleepWorkflow.class, SleepWorkflows.sleepId("m1")).progress();
     assertTrue(p.finished());
     assertEquals("run-1", p.runId());
     assertEquals(steps.calls, p.completed());
+  }
+
+  @Test
+  void editsTheGateKeptAtTheirScaleAreInTheResultAndTheTrackedRun() {
+    FakeSteps steps = new FakeSteps(3, 1);
+    steps.keptScale = List.of("edit-a", "edit-b");
+    start(steps, false);
+    SleepResult r = sleep(false);
+    assertEquals(SleepResult.PROMOTED, r.outcome());
+    assertEquals(List.of("edit-a", "edit-b"), r.keptScaleEditIds());
+    assertEquals("edit-a,edit-b", steps.reports.get(0).params().get("edits_kept_scale"));
+    assertEquals(2.0, steps.reports.get(0).metrics().get("edits_kept_scale"));
   }
 
   @Test

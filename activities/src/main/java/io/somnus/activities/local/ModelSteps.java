@@ -304,7 +304,7 @@ final class ModelSteps {
           List<FactState> states = VersionStates.factStates(gate.table(), null, gate.passed());
           return new Result(approved, gated, v.chatRecallBefore(), v.chatRecallAfter(), v.perplexityBefore(),
               v.perplexityAfter(), (int) gate.transition().advanced(), (int) gate.transition().retreated(), reasons, states,
-              limits(settings.validation()));
+              limits(settings.validation()), List.copyOf(gate.keptScale()));
         }
       });
     }

@@ -23,7 +23,8 @@ class ValidationLimitsTest {
   @Test
   void aResultRecordedBeforeTheLimitsExistedReadsAsNoLimits() {
     // histories recorded before the field existed deserialise it as null; the workflow must still replay them
-    var r = new ValidateActivity.Result(true, "mv-1", 0, 1, 2, 2, 1, 0, List.of(), List.of(), null);
+    var r = new ValidateActivity.Result(true, "mv-1", 0, 1, 2, 2, 1, 0, List.of(), List.of(), null, null);
     assertEquals(Map.of(), r.limits());
+    assertEquals(List.of(), r.keptScaleEditIds());
   }
 }

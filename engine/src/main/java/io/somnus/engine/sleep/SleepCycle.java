@@ -224,7 +224,8 @@ public final class SleepCycle {
         trained == null ? Double.NaN : trained.finalLoss(), gate == null ? 0 : gate.transition().advanced(),
         gate == null ? 0 : gate.transition().retreated(), from.stages().countByStage(), after.stages().countByStage(),
         after.edits().size(), after.scales(), audit, validation,
-        Collections.unmodifiableMap(new LinkedHashMap<>(seconds)), refused);
+        Collections.unmodifiableMap(new LinkedHashMap<>(seconds)), refused,
+        gate == null ? List.of() : List.copyOf(gate.keptScale()));
   }
 
   private static void add(Map<String, Double> seconds, String step, long t0) {

@@ -14,16 +14,19 @@ import java.util.Map;
  *     followed by training again at a lower learning rate, see {@link SleepCycle.Settings#retriesOnRefusal}); empty
  *     when the first candidate decided. The training figures and {@code validation} are the last attempt's;
  *     {@code seconds} adds up all attempts.
+ * @param keptScale edits of the last candidate the gate left at their scale because the new one would lose an answer
+ *     ({@link ConsolidationGate.Result#keptScale})
  */
 public record SleepReport(Status status, String reason, int generation, int facts, int trainingExamples,
     int trainingSteps, double firstLoss, double finalLoss, long advanced, long retreated, int[] stagesBefore,
     int[] stagesAfter, int activeEdits, Map<String, Float> scales, Measurement audit, ValidationReport validation,
-    Map<String, Double> seconds, List<String> refusedAttempts) {
+    Map<String, Double> seconds, List<String> refusedAttempts, List<String> keptScale) {
 
   public enum Status { PROMOTED, ROLLED_BACK, FAILED, SKIPPED }
 
   public SleepReport {
     refusedAttempts = List.copyOf(refusedAttempts);
+    keptScale = List.copyOf(keptScale);
   }
 
   /** Candidates trained: 0 when skipped, else one more than the refused attempts before the last. */

@@ -105,6 +105,7 @@ class SleepCycleTest {
     assertEquals(2, r.advanced());
     for (Fact f : TAUGHT) assertEquals(FactStage.CONSOLIDATING, first.state().stages().stage(f));
     assertEquals(Map.of("e1", 0.5f), first.state().scales());
+    assertEquals(List.of(), r.keptScale(), "the random edit carries no answer, so halving it loses none");
     assertEquals(0.5f, first.promoted().scale("e1"));
     assertEquals(1.0, r.validation().chatRecallAfter());
     assertEquals(1, first.state().generation());

@@ -17,7 +17,7 @@ import java.util.Set;
  * What a sleep rehearses besides the facts, so that LoRA learns the facts without unlearning the
  * rest: a teacher model's own greedy answers to {@code prompts} (self-distillation: the adapters
  * are pulled towards answering as the model already did before the wake's edits, see
- * {@code SleepCycle#rehearsal}) and plain language-model loss on
+ * {@link SleepTraining#rehearsal}) and plain language-model loss on
  * {@code texts}. Keep both disjoint from the validator's {@link ProbeSet}, or validation would
  * only test what was rehearsed.
  *

@@ -283,10 +283,15 @@ final class ModelSteps {
             return validator.measure(m.runtime(), facts);
           }
         });
+        MemoryState liveState = states.state(in.liveVersionId());
+        Measurement beforeEdits;
+        try (ComposedModel m = SleepTraining.withoutEdits(liveState, Checkpoint.load(liveState.fusedCheckpoint()), settings.device())) {
+          beforeEdits = validator.measure(m.runtime(), List.of());
+        }
         heartbeat("gating " + facts.size() + " facts");
         try (ComposedModel model = cand.load(settings.device())) {
           ConsolidationGate.Result gate = new ConsolidationGate(recall).run(model, cand.stages());
-          ValidationReport v = validator.validate(live, model.runtime(), facts);
+          ValidationReport v = validator.validate(live, beforeEdits, model.runtime(), facts);
           List<String> reasons = new ArrayList<>(v.reasons());
           double drift = v.perplexityDrift();
           if (drift > in.thresholds().maxPerplexityIncrease()) {

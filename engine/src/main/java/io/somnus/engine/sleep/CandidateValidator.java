@@ -12,7 +12,8 @@ import java.util.Map;
 /**
  * Decides whether a candidate may replace the live model: no fact the live model recalls may be
  * lost (per pathway, as configured), reference perplexity may not rise beyond the bound, and the
- * answers to fixed behaviour prompts may not shift. A failed check names what failed; the caller
+ * answers to fixed behaviour prompts may not shift, away from the live model's or from those the
+ * model gave before its MEMIT edits. A failed check names what failed; the caller
  * then discards the candidate and the live model stays.
  */
 public final class CandidateValidator {
@@ -41,6 +42,14 @@ public final class CandidateValidator {
   }
 
   public ValidationReport validate(Measurement live, ModelRuntime candidate, List<Fact> facts) {
+    return validate(live, null, candidate, facts);
+  }
+
+  /**
+   * @param beforeEdits a measurement of the live state's fused weights without its MEMIT edits (only its behaviour
+   *     answers are used), or null to judge behaviour against the live model alone
+   */
+  public ValidationReport validate(Measurement live, Measurement beforeEdits, ModelRuntime candidate, List<Fact> facts) {
     long t0 = System.nanoTime();
     Measurement after = measure(candidate, facts);
     List<String> reasons = new ArrayList<>();
@@ -57,16 +66,28 @@ public final class CandidateValidator {
       reasons.add(String.format("reference perplexity %.4f → %.4f (%+.2f %%, bound %.2f %%)", live.perplexity(),
           after.perplexity(), 100 * drift, 100 * config.maxPerplexityDrift()));
     }
-    // The candidate scores the live model's answers: a drop means it would now say something else.
+    // The candidate scores the live model's answers: a drop means it would now say something else. With beforeEdits
+    // it also scores the answers given without the MEMIT edits, and each prompt counts by the smaller drop: an edit
+    // moves some answers it should not, and a candidate that gives the old answer back has undone that, not drifted.
+    // Lifetime 3 x 5 on somnus-tiny, seed 3, wave 3: the wake had turned "Who are you?" into "... Ibarubarub" and
+    // Paula Nyberg's Lisbon into Munich; the first candidate answered both as before the wake and was refused at
+    // 0.147 nats/token, and the retry, which gave back only Lisbon, was promoted.
     double[] candidateLp = answerLogProbs(candidate, live.behaviourAnswers());
+    double[] candidateBeforeLp = beforeEdits == null ? null : answerLogProbs(candidate, beforeEdits.behaviourAnswers());
     double shift = 0;
     int scored = 0;
     int changed = 0;
     for (int i = 0; i < candidateLp.length; i++) {
       if (Double.isNaN(live.behaviourLogProb()[i])) continue;
-      shift += live.behaviourLogProb()[i] - candidateLp[i];
+      double drop = live.behaviourLogProb()[i] - candidateLp[i];
+      boolean same = Arrays.equals(live.behaviourAnswers().get(i), after.behaviourAnswers().get(i));
+      if (candidateBeforeLp != null && !Double.isNaN(beforeEdits.behaviourLogProb()[i])) {
+        drop = Math.min(drop, beforeEdits.behaviourLogProb()[i] - candidateBeforeLp[i]);
+        same |= Arrays.equals(beforeEdits.behaviourAnswers().get(i), after.behaviourAnswers().get(i));
+      }
+      shift += drop;
       scored++;
-      if (!Arrays.equals(live.behaviourAnswers().get(i), after.behaviourAnswers().get(i))) changed++;
+      if (!same) changed++;
     }
     shift = scored == 0 ? 0 : shift / scored;
     if (!(shift <= config.maxBehaviourShift())) {

@@ -118,13 +118,17 @@ public final class SleepCycle {
     long t = System.nanoTime();
     if (audit == null) audit = validator.measure(live, facts);
     Checkpoint.Contents parent = Checkpoint.load(state.fusedCheckpoint());
-    List<QaExample> rehearsal = SleepTraining.rehearsal(settings.replay(), state, parent,
-        state.stages().leastConsolidatedFirst(), settings.questions(), settings.device());
+    List<QaExample> rehearsal;
+    Measurement beforeEdits;
+    try (ComposedModel withoutEdits = SleepTraining.withoutEdits(state, parent, settings.device())) {
+      rehearsal = settings.replay().examples(withoutEdits.runtime(), state.stages().leastConsolidatedFirst(), settings.questions());
+      beforeEdits = validator.measure(withoutEdits.runtime(), List.of());
+    }
     seconds.put("audit", since(t));
     List<String> refused = new ArrayList<>();
     LoraConfig lora = settings.lora();
     while (true) {
-      Outcome out = attempt(state, parent, facts, rehearsal, audit, lora, l, seconds, refused);
+      Outcome out = attempt(state, parent, facts, rehearsal, audit, beforeEdits, lora, l, seconds, refused);
       if (out.report().status() != SleepReport.Status.ROLLED_BACK || refused.size() >= settings.retriesOnRefusal()) return out;
       refused.add(out.report().reason());
       lora = lora.forRetry();
@@ -133,7 +137,7 @@ public final class SleepCycle {
 
   /** Train → fuse → gate → validate → promote once, at {@code lora}'s settings; step times add up in {@code seconds}. */
   private Outcome attempt(MemoryState state, Checkpoint.Contents parent, List<Fact> facts, List<QaExample> rehearsal,
-      Measurement audit, LoraConfig lora, Listener l, Map<String, Double> seconds, List<String> refused) {
+      Measurement audit, Measurement beforeEdits, LoraConfig lora, Listener l, Map<String, Double> seconds, List<String> refused) {
     l.step("train");
     long t = System.nanoTime();
     LoraTrainer.Result trained;
@@ -169,7 +173,7 @@ public final class SleepCycle {
 
       l.step("validate");
       t = System.nanoTime();
-      ValidationReport validation = validator.validate(audit, candidate.runtime(), facts);
+      ValidationReport validation = validator.validate(audit, beforeEdits, candidate.runtime(), facts);
       add(seconds, "validate", t);
       if (!validation.passed()) {
         return new Outcome(report(SleepReport.Status.ROLLED_BACK, String.join("; ", validation.reasons()), state, facts,

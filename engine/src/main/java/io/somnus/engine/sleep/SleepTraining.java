@@ -41,17 +41,22 @@ public final class SleepTraining {
   }
 
   /**
-   * What a sleep rehearses ({@link ReplaySet#examples}), answered by the state's fused weights without its MEMIT edits:
-   * the model as it was before the wake wrote what is not yet consolidated. The live model is the wrong teacher,
-   * because an edit also moves answers it was never meant to touch (somnus-tiny, after a first sleep: one wake write
-   * of 20 facts turned 11 of 100 known-fact answers wrong). Self-distilling from the live model taught the adapters
-   * those wrong answers, and they outlived the edits that caused them. The teacher's copy of the weights lives only
-   * while the answers are generated.
+   * The state's fused weights without its MEMIT edits: the model as it was before the wake wrote what is not yet
+   * consolidated. A sleep rehearses its answers ({@link #rehearsal}) and validation accepts them back
+   * ({@link CandidateValidator#validate(Measurement, Measurement, io.somnus.engine.runtime.ModelRuntime, List)}). The
+   * live model is the wrong teacher, because an edit also moves answers it was never meant to touch (somnus-tiny,
+   * after a first sleep: one wake write of 20 facts turned 11 of 100 known-fact answers wrong). Self-distilling from
+   * the live model taught the adapters those wrong answers, and they outlived the edits that caused them. The caller
+   * closes it as soon as it has what it needs: it is a second copy of the weights.
    */
+  public static ComposedModel withoutEdits(MemoryState state, Checkpoint.Contents fused, Device device) {
+    return ComposedModel.of(fused.config(), fused.tensors(), state.fusedCheckpoint(), List.of(), Map.of(), device);
+  }
+
+  /** What a sleep rehearses ({@link ReplaySet#examples}), answered by the weights {@link #withoutEdits}. */
   public static List<QaExample> rehearsal(ReplaySet replay, MemoryState state, Checkpoint.Contents fused, List<Fact> facts,
       FactQuestions questions, Device device) {
-    try (ComposedModel teacher = ComposedModel.of(fused.config(), fused.tensors(), state.fusedCheckpoint(), List.of(),
-        Map.of(), device)) {
+    try (ComposedModel teacher = withoutEdits(state, fused, device)) {
       return replay.examples(teacher.runtime(), facts, questions);
     }
   }

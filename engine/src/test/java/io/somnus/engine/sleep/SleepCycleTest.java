@@ -147,6 +147,35 @@ class SleepCycleTest {
     }
   }
 
+  @Test
+  void validationTakesBackTheAnswersFromBeforeTheEditsButNotNewOnes() throws Exception {
+    MemoryState edited = new MemoryState(base, 0, List.of(randomEdit("loud", TAUGHT, 7, 1.0)),
+        FactStageTable.of(List.of(randomEdit("loud", TAUGHT, 7, 1.0))));
+    MemoryState elsewhere = new MemoryState(base, 0, List.of(randomEdit("other", TAUGHT, 8, 1.0)),
+        FactStageTable.of(List.of(randomEdit("other", TAUGHT, 8, 1.0))));
+    ProbeSet probes = new ProbeSet(List.of("The river was calm and bright."),
+        List.of(List.of(ChatMessage.user("Who are you?")), List.of(ChatMessage.user("Where is the river?"))), 8);
+    CandidateValidator v = new CandidateValidator(new ValidationConfig(10.0, 0.1, true, false), probes,
+        new FactRecall(SleepFixtures.QUESTIONS, 16));
+    try (ComposedModel live = edited.load(Device.cpu());
+        ComposedModel plain = ComposedModel.load(base, List.of(), Map.of(), Device.cpu());
+        ComposedModel other = elsewhere.load(Device.cpu())) {
+      Measurement atLive = v.measure(live.runtime(), List.of());
+      Measurement beforeEdits = v.measure(plain.runtime(), List.of());
+      // The candidate that answers exactly as the model did before the edit: refused against the live model alone.
+      ValidationReport liveOnly = v.validate(atLive, plain.runtime(), List.of());
+      assertFalse(liveOnly.passed(), "precondition: the edit moved the answers (shift " + liveOnly.behaviourShift() + ")");
+      ValidationReport back = v.validate(atLive, beforeEdits, plain.runtime(), List.of());
+      assertTrue(back.passed(), back.reasons().toString());
+      assertTrue(back.behaviourShift() <= 1e-6, "shift " + back.behaviourShift());
+      assertEquals(0, back.behaviourChanged());
+      // A candidate that says something else than both is still refused.
+      ValidationReport moved = v.validate(atLive, beforeEdits, other.runtime(), List.of());
+      assertFalse(moved.passed(), "shift " + moved.behaviourShift());
+      assertTrue(moved.behaviourChanged() > 0);
+    }
+  }
+
   private static List<List<Long>> tokens(List<QaExample> examples) {
     return examples.stream().map(e -> java.util.Arrays.stream(e.tokens()).boxed().toList()).toList();
   }

@@ -286,7 +286,7 @@ final class ModelSteps {
         MemoryState liveState = states.state(in.liveVersionId());
         Measurement beforeEdits;
         try (ComposedModel m = SleepTraining.withoutEdits(liveState, Checkpoint.load(liveState.fusedCheckpoint()), settings.device())) {
-          beforeEdits = validator.measure(m.runtime(), List.of());
+          beforeEdits = validator.measureBehaviour(m.runtime());
         }
         heartbeat("gating " + facts.size() + " facts");
         try (ComposedModel model = cand.load(settings.device())) {

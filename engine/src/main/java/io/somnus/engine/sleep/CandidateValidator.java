@@ -33,12 +33,27 @@ public final class CandidateValidator {
     Map<String, Boolean> chat = recall.chatAll(rt, facts);
     Map<String, Boolean> raw = recall.rawAll(rt, facts);
     double ppl = perplexity(rt);
+    List<long[]> answers = behaviourAnswers(rt);
+    double[] lp = answerLogProbs(rt, answers);
+    return new Measurement(chat, raw, ppl, answers, lp, (System.nanoTime() - t0) / 1e9);
+  }
+
+  /**
+   * The behaviour answers of {@code rt} and their likelihood, nothing else (no recall, perplexity NaN): the baseline
+   * {@code beforeEdits} of {@link #validate(Measurement, Measurement, ModelRuntime, List)}.
+   */
+  public Measurement measureBehaviour(ModelRuntime rt) {
+    long t0 = System.nanoTime();
+    List<long[]> answers = behaviourAnswers(rt);
+    return new Measurement(Map.of(), Map.of(), Double.NaN, answers, answerLogProbs(rt, answers), (System.nanoTime() - t0) / 1e9);
+  }
+
+  private List<long[]> behaviourAnswers(ModelRuntime rt) {
     List<long[]> answers = new ArrayList<>();
     for (List<ChatMessage> p : probes.behaviourPrompts()) {
       answers.add(rt.generate(rt.tokenizer().encodeChat(p, true), GenerationOptions.greedy(probes.behaviourTokens())));
     }
-    double[] lp = answerLogProbs(rt, answers);
-    return new Measurement(chat, raw, ppl, answers, lp, (System.nanoTime() - t0) / 1e9);
+    return answers;
   }
 
   public ValidationReport validate(Measurement live, ModelRuntime candidate, List<Fact> facts) {

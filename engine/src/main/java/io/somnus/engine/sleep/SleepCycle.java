@@ -122,7 +122,7 @@ public final class SleepCycle {
     Measurement beforeEdits;
     try (ComposedModel withoutEdits = SleepTraining.withoutEdits(state, parent, settings.device())) {
       rehearsal = settings.replay().examples(withoutEdits.runtime(), state.stages().leastConsolidatedFirst(), settings.questions());
-      beforeEdits = validator.measure(withoutEdits.runtime(), List.of());
+      beforeEdits = validator.measureBehaviour(withoutEdits.runtime());
     }
     seconds.put("audit", since(t));
     List<String> refused = new ArrayList<>();

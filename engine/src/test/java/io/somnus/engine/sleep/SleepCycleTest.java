@@ -161,7 +161,7 @@ class SleepCycleTest {
         ComposedModel plain = ComposedModel.load(base, List.of(), Map.of(), Device.cpu());
         ComposedModel other = elsewhere.load(Device.cpu())) {
       Measurement atLive = v.measure(live.runtime(), List.of());
-      Measurement beforeEdits = v.measure(plain.runtime(), List.of());
+      Measurement beforeEdits = v.measureBehaviour(plain.runtime());
       // The candidate that answers exactly as the model did before the edit: refused against the live model alone.
       ValidationReport liveOnly = v.validate(atLive, plain.runtime(), List.of());
       assertFalse(liveOnly.passed(), "precondition: the edit moved the answers (shift " + liveOnly.behaviourShift() + ")");

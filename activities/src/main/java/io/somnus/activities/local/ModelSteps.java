@@ -278,12 +278,12 @@ final class ModelSteps {
       return journal.once(in.runId(), attemptStep("validate", in.attempt()), Result.class, () -> {
         MemoryState cand = states.state(in.candidateVersionId());
         List<Fact> facts = cand.stages().facts();
+        MemoryState liveState = states.state(in.liveVersionId());
         Measurement live = journal.find(in.runId(), "audit-measurement", Measurement.class).orElseGet(() -> {
-          try (ComposedModel m = states.state(in.liveVersionId()).load(settings.device())) {
+          try (ComposedModel m = liveState.load(settings.device())) {
             return validator.measure(m.runtime(), facts);
           }
         });
-        MemoryState liveState = states.state(in.liveVersionId());
         Measurement beforeEdits;
         try (ComposedModel m = SleepTraining.withoutEdits(liveState, Checkpoint.load(liveState.fusedCheckpoint()), settings.device())) {
           beforeEdits = validator.measureBehaviour(m.runtime());

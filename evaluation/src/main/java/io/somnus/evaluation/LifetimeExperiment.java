@@ -98,8 +98,9 @@ public final class LifetimeExperiment implements Experiment {
               Measures.driftPercent(Models.meanPerplexity(s.live().runtime(), pplTexts), ppl0),
               rep.status().name(), rep.trainingSteps(), rep.totalSeconds(), rep.reason(), active, st.stages().countByStage()[3],
               rep.refusedAttempts()));
-          ctx.log("lifetime seed %d wave %d: %s, chat all %.2f oldest %.2f newest %.2f raw %.2f known %.2f (after the wake %.2f), %d LoRA steps %s%s%s",
-              seed, w + 1, rep.status(), m.chatRecall(), oldest, newest, m.rawRecall(), known, knownAfterWake, rep.trainingSteps(), rep.reason(),
+          ctx.log("lifetime seed %d wave %d: %s, chat all %.2f oldest %.2f newest %.2f raw %.2f known %.2f (after the wake %.2f), %d MEMIT edits active, %d facts at stage 3, %d LoRA steps, %.0f s %s%s%s",
+              seed, w + 1, rep.status(), m.chatRecall(), oldest, newest, m.rawRecall(), known, knownAfterWake, active,
+              st.stages().countByStage()[3], rep.trainingSteps(), rep.totalSeconds(), rep.reason(),
               rep.refusedAttempts().isEmpty() ? "" : " (" + rep.attempts() + " attempts, refused first: " + rep.refusedAttempts() + ")",
               rep.keptScale().isEmpty() ? "" : "; the gate kept the scale of " + rep.keptScale());
         }

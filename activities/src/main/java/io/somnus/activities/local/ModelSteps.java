@@ -284,10 +284,13 @@ final class ModelSteps {
             return validator.measure(m.runtime(), facts);
           }
         });
-        Measurement beforeEdits;
-        try (ComposedModel m = SleepTraining.withoutEdits(liveState, Checkpoint.load(liveState.fusedCheckpoint()), settings.device())) {
-          beforeEdits = validator.measureBehaviour(m.runtime());
-        }
+        // The live version is the same for every attempt of a sleep, so a retry reads the baseline its first attempt
+        // measured rather than composing the pre-edit model again.
+        Measurement beforeEdits = journal.once(in.runId(), "pre-edit-behaviour", Measurement.class, () -> {
+          try (ComposedModel m = SleepTraining.withoutEdits(liveState, Checkpoint.load(liveState.fusedCheckpoint()), settings.device())) {
+            return validator.measureBehaviour(m.runtime());
+          }
+        });
         heartbeat("gating " + facts.size() + " facts");
         try (ComposedModel model = cand.load(settings.device())) {
           ConsolidationGate.Result gate = new ConsolidationGate(recall).run(model, cand.stages());

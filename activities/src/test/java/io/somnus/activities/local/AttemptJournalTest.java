@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.*;
 import ai.djl.Device;
 import io.somnus.activities.BadStepInputException;
 import io.somnus.activities.TrainLoraActivity;
+import io.somnus.engine.sleep.Measurement;
 import io.somnus.engine.tiny.SomnusTiny;
 import io.somnus.store.EmbeddedS3Server;
 import io.somnus.store.FactLedger;
@@ -13,6 +14,7 @@ import io.somnus.store.S3ObjectStore;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -56,6 +58,27 @@ class AttemptJournalTest {
       assertEquals(second, r1.adapterKey());
       assertEquals(140, r1.steps());
       assertTrue(r1.reused());
+    }
+  }
+
+  @Test
+  void aBehaviourBaselineWithoutPerplexityReadsBackAsWritten() {
+    try (EmbeddedS3Server s3 = EmbeddedS3Server.start(dir.resolve("s3"));
+        S3ObjectStore store = S3ObjectStore.open(s3.settings("baseline"))) {
+      StepJournal journal = new StepJournal(store);
+      // what CandidateValidator.measureBehaviour returns: no recall, no perplexity, only the answers
+      Measurement behaviour = new Measurement(Map.of(), Map.of(), Double.NaN, List.of(new long[] {5, 9, 2}, new long[] {7}),
+          new double[] {-0.25, Double.NEGATIVE_INFINITY}, 1.5);
+      journal.record("sleep-2", "pre-edit-behaviour", behaviour);
+
+      Measurement back = journal.once("sleep-2", "pre-edit-behaviour", Measurement.class,
+          () -> fail("a recorded baseline must not be measured again"));
+      assertTrue(Double.isNaN(back.perplexity()));
+      assertEquals(2, back.behaviourAnswers().size());
+      assertArrayEquals(new long[] {5, 9, 2}, back.behaviourAnswers().get(0));
+      assertArrayEquals(new long[] {7}, back.behaviourAnswers().get(1));
+      assertArrayEquals(behaviour.behaviourLogProb(), back.behaviourLogProb());
+      assertTrue(back.chat().isEmpty());
     }
   }
 }

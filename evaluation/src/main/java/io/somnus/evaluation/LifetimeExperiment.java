@@ -4,6 +4,7 @@ import ai.djl.Device;
 import io.somnus.engine.memory.CovarianceStats;
 import io.somnus.engine.memory.EditResult;
 import io.somnus.engine.memory.Fact;
+import io.somnus.engine.memory.FactStage;
 import io.somnus.engine.memory.MemitConfig;
 import io.somnus.engine.memory.MemitEditor;
 import io.somnus.engine.model.Runtimes;
@@ -17,10 +18,12 @@ import io.somnus.engine.sleep.WakeWrite;
 import io.somnus.engine.tiny.WorldFact;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.stream.Collectors;
 
 /**
  * Lifetime (reference §4 phase 2 "longevity"): waves of new facts, each written on the live state as the product's
@@ -31,7 +34,7 @@ import java.util.Map;
 public final class LifetimeExperiment implements Experiment {
   record WavePoint(long seed, int wave, int factsSoFar, double chatAll, double rawAll, double chatOldest, double chatNewest,
       double knownAfterWake, double known, double pplDriftPct, String status, int trainingSteps, double sleepSeconds, String reason, int activeEdits,
-      int factsAtStage3, List<String> refusedAttempts) {}
+      int factsAtStage3, List<String> refusedAttempts, int[] activeEditsByScale, int[] factsByStage) {}
 
   @Override
   public String name() {
@@ -93,14 +96,16 @@ public final class LifetimeExperiment implements Experiment {
           double newest = rate(m.chat(), waves.get(waves.size() - 1));
           MemoryState st = s.state();
           int active = (int) st.edits().stream().filter(e -> !st.stages().dissolved(e)).count();
+          int[] byScale = activeEditsByScale(st);
+          int[] byStage = st.stages().countByStage();
           double known = s.knownRecall();
           points.add(new WavePoint(seed, w + 1, all.size(), m.chatRecall(), m.rawRecall(), oldest, newest, knownAfterWake, known,
               Measures.driftPercent(Models.meanPerplexity(s.live().runtime(), pplTexts), ppl0),
-              rep.status().name(), rep.trainingSteps(), rep.totalSeconds(), rep.reason(), active, st.stages().countByStage()[3],
-              rep.refusedAttempts()));
-          ctx.log("lifetime seed %d wave %d: %s, chat all %.2f oldest %.2f newest %.2f raw %.2f known %.2f (after the wake %.2f), %d MEMIT edits active, %d facts at stage 3, %d LoRA steps, %.0f s %s%s%s",
+              rep.status().name(), rep.trainingSteps(), rep.totalSeconds(), rep.reason(), active, byStage[3],
+              rep.refusedAttempts(), byScale, byStage));
+          ctx.log("lifetime seed %d wave %d: %s, chat all %.2f oldest %.2f newest %.2f raw %.2f known %.2f (after the wake %.2f), %d MEMIT edits active (at scale 1.0/0.5/0.1: %s), facts at stage 0/1/2/3: %s, %d LoRA steps, %.0f s %s%s%s",
               seed, w + 1, rep.status(), m.chatRecall(), oldest, newest, m.rawRecall(), known, knownAfterWake, active,
-              st.stages().countByStage()[3], rep.trainingSteps(), rep.totalSeconds(), rep.reason(),
+              slashed(byScale), slashed(byStage), rep.trainingSteps(), rep.totalSeconds(), rep.reason(),
               rep.refusedAttempts().isEmpty() ? "" : " (" + rep.attempts() + " attempts, refused first: " + rep.refusedAttempts() + ")",
               rep.keptScale().isEmpty() ? "" : "; the gate kept the scale of " + rep.keptScale());
         }
@@ -108,7 +113,7 @@ public final class LifetimeExperiment implements Experiment {
       Sweeps.deleteTree(versions);
     }
     Markdown t = new Markdown("wave", "facts so far", "chat recall (all)", "raw recall (all)", "chat recall (oldest wave)",
-        "chat recall (newest wave)", "known-fact chat recall after the wake → after the sleep", "PPL drift % vs base", "promoted", "MEMIT edits active", "facts at stage 3", "LoRA steps",
+        "chat recall (newest wave)", "known-fact chat recall after the wake → after the sleep", "PPL drift % vs base", "promoted", "MEMIT edits active", "of which at scale 1.0/0.5/0.1", "facts at stage 3", "LoRA steps",
         "sleep s");
     List<Double> xs = new ArrayList<>();
     List<Spread> all = new ArrayList<>();
@@ -129,6 +134,7 @@ public final class LifetimeExperiment implements Experiment {
           Spread.of(at.stream().mapToDouble(WavePoint::pplDriftPct).toArray()).format(1),
           at.stream().filter(x -> x.status().equals("PROMOTED")).count() + "/" + at.size(),
           Spread.of(at.stream().mapToDouble(WavePoint::activeEdits).toArray()).format(1),
+          meanSlashed(at.stream().map(WavePoint::activeEditsByScale).toList()),
           Spread.of(at.stream().mapToDouble(WavePoint::factsAtStage3).toArray()).format(1),
           Spread.of(at.stream().mapToDouble(WavePoint::trainingSteps).toArray()).format(0),
           Spread.of(at.stream().mapToDouble(WavePoint::sleepSeconds).toArray()).format(0));
@@ -170,6 +176,35 @@ public final class LifetimeExperiment implements Experiment {
     CovarianceStats stats = CovarianceStats.loadOrCollect(live.model(), live.tokenizer(), config.layers(), refs,
         Runtimes.somnusHome().resolve("cache"));
     return new MemitEditor(live, config, stats).compute(wave, preserve, null);
+  }
+
+  /**
+   * Active edits by the stage of their least consolidated fact (0, 1, 2), that is by scale 1.0, 0.5, 0.1: an edit
+   * held at 0.1 by one slow fact costs far less MEMIT capacity than a new one.
+   */
+  static int[] activeEditsByScale(MemoryState st) {
+    int[] n = new int[FactStage.CONSOLIDATED.level()];
+    for (var e : st.edits()) {
+      if (!st.stages().dissolved(e)) n[st.stages().minStage(e).level()]++;
+    }
+    return n;
+  }
+
+  private static String slashed(int[] counts) {
+    return Arrays.stream(counts).mapToObj(Integer::toString).collect(Collectors.joining("/"));
+  }
+
+  /** Per-position means over seeds, as {@code a/b/c} with one decimal when the seeds disagree. */
+  static String meanSlashed(List<int[]> perSeed) {
+    if (perSeed.isEmpty()) return "–";
+    int k = perSeed.get(0).length;
+    List<String> parts = new ArrayList<>();
+    for (int i = 0; i < k; i++) {
+      int ii = i;
+      double mean = perSeed.stream().mapToInt(a -> a[ii]).average().orElse(0);
+      parts.add(mean == Math.rint(mean) ? Long.toString(Math.round(mean)) : String.format(Locale.ROOT, "%.1f", mean));
+    }
+    return String.join("/", parts);
   }
 
   private static double rate(Map<String, Boolean> hits, List<Fact> facts) {

@@ -34,7 +34,7 @@ import java.util.stream.Collectors;
 public final class LifetimeExperiment implements Experiment {
   record WavePoint(long seed, int wave, int factsSoFar, double chatAll, double rawAll, double chatOldest, double chatNewest,
       double knownAfterWake, double known, double pplDriftPct, String status, int trainingSteps, double sleepSeconds, String reason, int activeEdits,
-      int factsAtStage3, List<String> refusedAttempts, int[] activeEditsByScale, int[] factsByStage) {}
+      int factsAtStage3, List<String> refusedAttempts, int[] activeEditsByScale, int[] factsByStage, double chatAfterWake) {}
 
   @Override
   public String name() {
@@ -102,17 +102,20 @@ public final class LifetimeExperiment implements Experiment {
           points.add(new WavePoint(seed, w + 1, all.size(), m.chatRecall(), m.rawRecall(), oldest, newest, knownAfterWake, known,
               Measures.driftPercent(Models.meanPerplexity(s.live().runtime(), pplTexts), ppl0),
               rep.status().name(), rep.trainingSteps(), rep.totalSeconds(), rep.reason(), active, byStage[3],
-              rep.refusedAttempts(), byScale, byStage));
-          ctx.log("lifetime seed %d wave %d: %s, chat all %.2f oldest %.2f newest %.2f raw %.2f known %.2f (after the wake %.2f), %d MEMIT edits active (at scale 1.0/0.5/0.1: %s), facts at stage 0/1/2/3: %s, %d LoRA steps, %.0f s %s%s%s",
-              seed, w + 1, rep.status(), m.chatRecall(), oldest, newest, m.rawRecall(), known, knownAfterWake, active,
-              slashed(byScale), slashed(byStage), rep.trainingSteps(), rep.totalSeconds(), rep.reason(),
+              rep.refusedAttempts(), byScale, byStage, rep.audit() == null ? Double.NaN : rep.audit().chatRecall()));
+          // The audit is the live model after the wake: a sleep that ends with low recall started from it or caused it.
+          String beforeSleep = rep.audit() == null ? "" : String.format(Locale.ROOT, " (before the sleep %.2f / %.2f)",
+              rep.audit().chatRecall(), rep.audit().rawRecall());
+          ctx.log("lifetime seed %d wave %d: %s, chat all %.2f oldest %.2f newest %.2f raw %.2f%s known %.2f (after the wake %.2f), %d MEMIT edits active (at scale 1.0/0.5/0.1: %s), facts at stage 0/1/2/3: %s, %d LoRA steps (loss %.3f → %.3f), %.0f s %s%s%s",
+              seed, w + 1, rep.status(), m.chatRecall(), oldest, newest, m.rawRecall(), beforeSleep, known, knownAfterWake, active,
+              slashed(byScale), slashed(byStage), rep.trainingSteps(), rep.firstLoss(), rep.finalLoss(), rep.totalSeconds(), rep.reason(),
               rep.refusedAttempts().isEmpty() ? "" : " (" + rep.attempts() + " attempts, refused first: " + rep.refusedAttempts() + ")",
               rep.keptScale().isEmpty() ? "" : "; the gate kept the scale of " + rep.keptScale());
         }
       }
       Sweeps.deleteTree(versions);
     }
-    Markdown t = new Markdown("wave", "facts so far", "chat recall (all)", "raw recall (all)", "chat recall (oldest wave)",
+    Markdown t = new Markdown("wave", "facts so far", "chat recall (all) after the wake → after the sleep", "raw recall (all)", "chat recall (oldest wave)",
         "chat recall (newest wave)", "known-fact chat recall after the wake → after the sleep", "PPL drift % vs base", "promoted", "MEMIT edits active", "of which at scale 1.0/0.5/0.1", "facts at stage 3", "LoRA steps",
         "sleep s");
     List<Double> xs = new ArrayList<>();
@@ -127,7 +130,8 @@ public final class LifetimeExperiment implements Experiment {
       xs.add((double) w);
       all.add(a);
       oldest.add(o);
-      t.row(w, Math.round(at.stream().mapToInt(WavePoint::factsSoFar).average().orElse(0)), a.format(2), Spread.of(at.stream().mapToDouble(WavePoint::rawAll).toArray()).format(2),
+      t.row(w, Math.round(at.stream().mapToInt(WavePoint::factsSoFar).average().orElse(0)),
+          Spread.of(at.stream().mapToDouble(WavePoint::chatAfterWake).toArray()).format(2) + " → " + a.format(2), Spread.of(at.stream().mapToDouble(WavePoint::rawAll).toArray()).format(2),
           o.format(2), Spread.of(at.stream().mapToDouble(WavePoint::chatNewest).toArray()).format(2),
           Spread.of(at.stream().mapToDouble(WavePoint::knownAfterWake).toArray()).format(2) + " → "
               + Spread.of(at.stream().mapToDouble(WavePoint::known).toArray()).format(2),

@@ -106,9 +106,9 @@ public final class LifetimeExperiment implements Experiment {
           // The audit is the live model after the wake: a sleep that ends with low recall started from it or caused it.
           String beforeSleep = rep.audit() == null ? "" : String.format(Locale.ROOT, " (before the sleep %.2f / %.2f)",
               rep.audit().chatRecall(), rep.audit().rawRecall());
-          ctx.log("lifetime seed %d wave %d: %s, chat all %.2f oldest %.2f newest %.2f raw %.2f%s known %.2f (after the wake %.2f), %d MEMIT edits active (at scale 1.0/0.5/0.1: %s), facts at stage 0/1/2/3: %s, %d LoRA steps (loss %.3f → %.3f), %.0f s %s%s%s",
+          ctx.log("lifetime seed %d wave %d: %s, chat all %.2f oldest %.2f newest %.2f raw %.2f%s known %.2f (after the wake %.2f), %d MEMIT edits active (at scale 1.0/0.5/0.1: %s), facts at stage 0/1/2/3: %s, %d LoRA steps%s (loss %.3f → %.3f), %.0f s %s%s%s",
               seed, w + 1, rep.status(), m.chatRecall(), oldest, newest, m.rawRecall(), beforeSleep, known, knownAfterWake, active,
-              slashed(byScale), slashed(byStage), rep.trainingSteps(), rep.firstLoss(), rep.finalLoss(), rep.totalSeconds(), rep.reason(),
+              slashed(byScale), slashed(byStage), rep.trainingSteps(), keptStep(rep), rep.firstLoss(), rep.finalLoss(), rep.totalSeconds(), rep.reason(),
               rep.refusedAttempts().isEmpty() ? "" : " (" + rep.attempts() + " attempts, refused first: " + rep.refusedAttempts() + ")",
               rep.keptScale().isEmpty() ? "" : "; the gate kept the scale of " + rep.keptScale());
         }
@@ -192,6 +192,13 @@ public final class LifetimeExperiment implements Experiment {
       if (!st.stages().dissolved(e)) n[st.stages().minStage(e).level()]++;
     }
     return n;
+  }
+
+  /** Empty when the candidate was fused from the last step's adapters; else which step's it was fused from. */
+  static String keptStep(SleepReport rep) {
+    if (rep.trainingKeptStep() == rep.trainingSteps()) return "";
+    return rep.trainingKeptStep() == 0 ? " (kept none: the candidate's fused weights are the live ones)"
+        : " (kept step " + rep.trainingKeptStep() + "'s adapters)";
   }
 
   private static String slashed(int[] counts) {

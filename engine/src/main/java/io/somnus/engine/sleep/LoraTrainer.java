@@ -88,11 +88,18 @@ public final class LoraTrainer {
    * @param unrecalled recall checks the returned adapters do not pass (-1 if never checked). Out of budget with checks
    *     still missed, the returned adapters are those of the check with the fewest misses that lost no check passed
    *     before training, when the last step's adapters lost one or miss more
+   * @param keptStep the step whose adapters are returned: {@code steps}, or the earlier check's they were restored to
+   *     (0: the untrained adapters, which change nothing)
    */
   public record Result(TrainedAdapters adapters, int steps, int budget, int examples, double[] losses, double initialLoss,
-      int unrecalled, double seconds) {
+      int unrecalled, double seconds, int keptStep) {
     public boolean stoppedEarly() {
       return steps < budget;
+    }
+
+    /** Trained, but handed back the untrained adapters: no check after the first kept every answer known before. */
+    public boolean keptUntrained() {
+      return steps > 0 && keptStep == 0;
     }
 
     public double firstLoss() {
@@ -285,7 +292,7 @@ public final class LoraTrainer {
       if (restore) best.forEach((name, values) -> params.get(name).set(values));
       if (listener != null) listener.onReturn(restore ? bestStep : steps);
       return new Result(adapters, steps, budget, examples.size(), Arrays.copyOf(losses, steps), initialMean,
-          unrecalled, (System.nanoTime() - started) / 1e9);
+          unrecalled, (System.nanoTime() - started) / 1e9, restore ? bestStep : steps);
     } catch (RuntimeException e) {
       adapters.close();
       throw e;

@@ -224,7 +224,8 @@ public final class SleepCycle {
       LoraTrainer.Result trained, Measurement audit, ValidationReport validation, MemoryState after,
       ConsolidationGate.Result gate, Map<String, Double> seconds, List<String> refused) {
     return new SleepReport(status, reason, after.generation(), facts.size(), trained == null ? 0 : trained.examples(),
-        trained == null ? 0 : trained.steps(), trained == null ? Double.NaN : trained.firstLoss(),
+        trained == null ? 0 : trained.steps(), trained == null ? 0 : trained.keptStep(),
+        trained == null ? Double.NaN : trained.firstLoss(),
         trained == null ? Double.NaN : trained.finalLoss(), gate == null ? 0 : gate.transition().advanced(),
         gate == null ? 0 : gate.transition().retreated(), from.stages().countByStage(), after.stages().countByStage(),
         after.edits().size(), after.scales(), audit, validation,

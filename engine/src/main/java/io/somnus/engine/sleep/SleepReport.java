@@ -14,11 +14,14 @@ import java.util.Map;
  *     followed by training again at a lower learning rate, see {@link SleepCycle.Settings#retriesOnRefusal}); empty
  *     when the first candidate decided. The training figures and {@code validation} are the last attempt's;
  *     {@code seconds} adds up all attempts.
+ * @param trainingKeptStep the step whose adapters the last candidate was fused from ({@link LoraTrainer.Result#keptStep}):
+ *     {@code trainingSteps}, an earlier check's, or 0 when training handed back its untrained adapters and the
+ *     candidate's fused weights are the live ones
  * @param keptScale edits of the last candidate the gate left at their scale because the new one would lose an answer
  *     ({@link ConsolidationGate.Result#keptScale})
  */
 public record SleepReport(Status status, String reason, int generation, int facts, int trainingExamples,
-    int trainingSteps, double firstLoss, double finalLoss, long advanced, long retreated, int[] stagesBefore,
+    int trainingSteps, int trainingKeptStep, double firstLoss, double finalLoss, long advanced, long retreated, int[] stagesBefore,
     int[] stagesAfter, int activeEdits, Map<String, Float> scales, Measurement audit, ValidationReport validation,
     Map<String, Double> seconds, List<String> refusedAttempts, List<String> keptScale) {
 

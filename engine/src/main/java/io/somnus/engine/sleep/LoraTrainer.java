@@ -97,11 +97,6 @@ public final class LoraTrainer {
       return steps < budget;
     }
 
-    /** Trained, but handed back the untrained adapters: no check after the first kept every answer known before. */
-    public boolean keptUntrained() {
-      return steps > 0 && keptStep == 0;
-    }
-
     public double firstLoss() {
       return losses.length == 0 ? initialLoss : losses[0];
     }

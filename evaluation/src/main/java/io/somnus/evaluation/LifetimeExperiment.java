@@ -95,8 +95,8 @@ public final class LifetimeExperiment implements Experiment {
           double oldest = rate(m.chat(), waves.get(0));
           double newest = rate(m.chat(), waves.get(waves.size() - 1));
           MemoryState st = s.state();
-          int active = (int) st.edits().stream().filter(e -> !st.stages().dissolved(e)).count();
           int[] byScale = activeEditsByScale(st);
+          int active = Arrays.stream(byScale).sum();
           int[] byStage = st.stages().countByStage();
           double known = s.knownRecall();
           points.add(new WavePoint(seed, w + 1, all.size(), m.chatRecall(), m.rawRecall(), oldest, newest, knownAfterWake, known,

@@ -50,8 +50,8 @@ final class CheckTrace implements SleepCycle.Listener, AutoCloseable {
 
   @Override
   public void recallCheck(LoraTrainer.RecallCheck c) {
-    out.printf(Locale.ROOT, "%s %s attempt %d step %d: %d of %d missed, %d lost%n", run, sleep, attempt, c.step(),
-        c.misses().size(), c.checks(), c.lost());
+    out.printf(Locale.ROOT, "%s %s attempt %d step %d: %d of %d missed, %d lost, %d recovered%n", run, sleep,
+        attempt, c.step(), c.misses().size(), c.checks(), c.lost(), c.recovered());
     for (LoraTrainer.Miss m : c.misses()) {
       out.printf(Locale.ROOT, "  %-6s check %3d %-24s state %d: \"%s\"%n", m.lost() ? "lost" : "missed", m.index(),
           m.key(), m.state(), m.answer().replace("\n", "\\n"));

@@ -17,7 +17,7 @@ class CheckTraceTest {
     Path file = tmp.resolve("run").resolve("checks-lifetime.txt");
     LoraTrainer.RecallCheck check = new LoraTrainer.RecallCheck(20, 4, List.of(
         new LoraTrainer.Miss(0, "Nairobi", true, 0, "Rafael Tango."),
-        new LoraTrainer.Miss(3, "a chemist", false, 2, "Gustav works as\na baker")));
+        new LoraTrainer.Miss(3, "a chemist", false, 2, "Gustav works as\na baker")), 1);
     try (CheckTrace t = new CheckTrace(file, "seed 1")) {
       t.sleep("sleep 2");
       t.step("audit");
@@ -25,19 +25,19 @@ class CheckTraceTest {
       t.recallCheck(check);
       t.adaptersOf(0);
       t.step("train");
-      t.recallCheck(new LoraTrainer.RecallCheck(0, 4, List.of()));
+      t.recallCheck(new LoraTrainer.RecallCheck(0, 4, List.of(), 0));
     }
     try (CheckTrace t = new CheckTrace(file, "seed 2")) {
       t.sleep("sleep 1");
       t.step("train");
-      t.recallCheck(new LoraTrainer.RecallCheck(0, 4, List.of()));
+      t.recallCheck(new LoraTrainer.RecallCheck(0, 4, List.of(), 0));
     }
     assertEquals(List.of(
-        "seed 1 sleep 2 attempt 1 step 20: 2 of 4 missed, 1 lost",
+        "seed 1 sleep 2 attempt 1 step 20: 2 of 4 missed, 1 lost, 1 recovered",
         "  lost   check   0 Nairobi                  state 0: \"Rafael Tango.\"",
         "  missed check   3 a chemist                state 2: \"Gustav works as\\na baker\"",
         "seed 1 sleep 2 attempt 1: training returns the adapters of step 0 (untrained: they change nothing)",
-        "seed 1 sleep 2 attempt 2 step 0: 0 of 4 missed, 0 lost",
-        "seed 2 sleep 1 attempt 1 step 0: 0 of 4 missed, 0 lost"), Files.readAllLines(file));
+        "seed 1 sleep 2 attempt 2 step 0: 0 of 4 missed, 0 lost, 0 recovered",
+        "seed 2 sleep 1 attempt 1 step 0: 0 of 4 missed, 0 lost, 0 recovered"), Files.readAllLines(file));
   }
 }

@@ -204,7 +204,7 @@ final class ModelSteps {
           state, fused, facts.stream().sorted(java.util.Comparator.comparingInt(f -> state.stages().stage(f).level())).toList(),
           settings.questions(), settings.device());
       LoraTrainer.Result trained = SleepTraining.train(state, fused, facts, rehearsal,
-          settings.questions(), settings.rawStatements(), lora, settings.device(),
+          settings.questions(), settings.rawStatements(), lora, settings.validation(), settings.device(),
           (step, total, loss) -> heartbeat(new Progress(step, total, loss)));
       Map<String, HostTensor> factors;
       float scale;
@@ -334,6 +334,7 @@ final class ModelSteps {
     m.put("validation_max_behaviour_shift", Double.toString(v.maxBehaviourShift()));
     m.put("validation_require_chat_recall", Boolean.toString(v.requireChatRecall()));
     m.put("validation_require_raw_recall", Boolean.toString(v.requireRawRecall()));
+    m.put("validation_recovered_per_loss", Integer.toString(v.recoveredPerLoss()));
     return m;
   }
 

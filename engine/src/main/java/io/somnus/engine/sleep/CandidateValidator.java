@@ -11,7 +11,8 @@ import java.util.Map;
 
 /**
  * Decides whether a candidate may replace the live model: no fact the live model recalls may be
- * lost (per pathway, as configured), reference perplexity may not rise beyond the bound, and the
+ * lost (per pathway, as configured) unless the candidate recovers enough facts the live model misses
+ * ({@link ValidationConfig#recoveredPerLoss}), reference perplexity may not rise beyond the bound, and the
  * answers to fixed behaviour prompts may not shift, away from the live model's or from those the
  * model gave before its MEMIT edits. A failed check names what failed; the caller
  * then discards the candidate and the live model stays.
@@ -70,11 +71,19 @@ public final class CandidateValidator {
     List<String> reasons = new ArrayList<>();
     List<Fact> lostChat = lost(facts, live.chat(), after.chat());
     List<Fact> lostRaw = lost(facts, live.raw(), after.raw());
-    if (config.requireChatRecall() && !lostChat.isEmpty()) {
-      reasons.add(lostChat.size() + " fact(s) recalled in chat before are lost, e.g. '" + lostChat.get(0).sentence() + "'");
-    }
-    if (config.requireRawRecall() && !lostRaw.isEmpty()) {
-      reasons.add(lostRaw.size() + " fact(s) recalled by raw completion before are lost, e.g. '" + lostRaw.get(0).sentence() + "'");
+    List<Fact> recoveredChat = lost(facts, after.chat(), live.chat());
+    List<Fact> recoveredRaw = lost(facts, after.raw(), live.raw());
+    int lost = (config.requireChatRecall() ? lostChat.size() : 0) + (config.requireRawRecall() ? lostRaw.size() : 0);
+    int recovered = (config.requireChatRecall() ? recoveredChat.size() : 0) + (config.requireRawRecall() ? recoveredRaw.size() : 0);
+    if (!config.allows(lost, recovered)) {
+      String tradeOff = config.recoveredPerLoss() == 0 ? ""
+          : String.format(" while %d missed before are recalled (at least %d per loss needed)", recovered, config.recoveredPerLoss());
+      if (config.requireChatRecall() && !lostChat.isEmpty()) {
+        reasons.add(lostChat.size() + " fact(s) recalled in chat before are lost, e.g. '" + lostChat.get(0).sentence() + "'" + tradeOff);
+      }
+      if (config.requireRawRecall() && !lostRaw.isEmpty()) {
+        reasons.add(lostRaw.size() + " fact(s) recalled by raw completion before are lost, e.g. '" + lostRaw.get(0).sentence() + "'" + tradeOff);
+      }
     }
     double drift = after.perplexity() / live.perplexity() - 1;
     if (!Double.isFinite(after.perplexity()) || drift > config.maxPerplexityDrift()) {
@@ -110,7 +119,7 @@ public final class CandidateValidator {
           shift, config.maxBehaviourShift(), changed, scored));
     }
     return new ValidationReport(reasons.isEmpty(), reasons, live.chatRecall(), after.chatRecall(), live.rawRecall(),
-        after.rawRecall(), lostChat, lostRaw, live.perplexity(), after.perplexity(), shift, changed, scored,
+        after.rawRecall(), lostChat, lostRaw, recoveredChat, recoveredRaw, live.perplexity(), after.perplexity(), shift, changed, scored,
         (System.nanoTime() - t0) / 1e9);
   }
 

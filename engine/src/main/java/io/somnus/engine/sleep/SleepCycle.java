@@ -143,7 +143,7 @@ public final class SleepCycle {
     LoraTrainer.Result trained;
     try {
       trained = SleepTraining.train(state, parent, facts, rehearsal, settings.questions(), settings.rawStatements(),
-          lora, settings.device(), trainingListener(l));
+          lora, settings.validation(), settings.device(), trainingListener(l));
     } catch (TrainingDivergedException e) {
       add(seconds, "train", t);
       return new Outcome(report(SleepReport.Status.FAILED, e.getMessage(), state, facts, null, audit, null, state, null,

@@ -25,8 +25,8 @@ public final class SleepTraining {
   private SleepTraining() {}
 
   public static LoraTrainer.Result train(MemoryState state, Checkpoint.Contents fused, List<Fact> facts,
-      List<QaExample> rehearsal, FactQuestions questions, boolean rawStatements, LoraConfig lora, Device device,
-      LoraTrainer.Listener listener) {
+      List<QaExample> rehearsal, FactQuestions questions, boolean rawStatements, LoraConfig lora,
+      ValidationConfig validation, Device device, LoraTrainer.Listener listener) {
     boolean aroundEdits = lora.trainAroundEdits() && !state.edits().isEmpty();
     Map<String, Float> scales = state.scales();
     try (ComposedModel model = ComposedModel.of(fused.config(), fused.tensors(), state.fusedCheckpoint(),
@@ -36,7 +36,7 @@ public final class SleepTraining {
       LoraTrainer.Conditions conditions = aroundEdits ? editStates(model, scales, scalesAfterAllPass(state))
           : LoraTrainer.Conditions.none();
       return LoraTrainer.train(model.model(), conditions, model.tokenizer(), examples, checks, rehearsal, facts.size(), lora,
-          listener);
+          validation, listener);
     }
   }
 
@@ -68,7 +68,12 @@ public final class SleepTraining {
     return state.stages().afterGate(allPass).table().scales(state.edits());
   }
 
-  /** State 0: the edits at their scales; state 1: at the scales after a full pass of the gate; state 2: removed. */
+  /**
+   * State 0: the edits at their scales; state 1: at the scales after a full pass of the gate; state 2: removed. The
+   * candidate is validated with its edits at the scales the gate gives them, between states 0 and 1, so those two are
+   * the judged ones: a check missed only without the edits is a fact not yet carried by the weights alone, which the
+   * gate holds back, not an answer the live model loses.
+   */
   static LoraTrainer.Conditions editStates(ComposedModel model, Map<String, Float> scales, Map<String, Float> next) {
     Map<String, Float> off = new LinkedHashMap<>();
     for (String id : scales.keySet()) off.put(id, 0f);
@@ -77,6 +82,11 @@ public final class SleepTraining {
       @Override
       public int count() {
         return states.size();
+      }
+
+      @Override
+      public int judged() {
+        return 2;
       }
 
       @Override

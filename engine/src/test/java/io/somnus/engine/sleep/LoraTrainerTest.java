@@ -103,7 +103,8 @@ class LoraTrainerTest {
       }
     };
     LoraConfig untilRecalled = fast().withSteps(600, 0).withStopWhenRecalled(true);
-    LoraTrainer.Result r = LoraTrainer.train(model, states, tok, examples, examples, List.of(), facts.size(), untilRecalled, null);
+    LoraTrainer.Result r = LoraTrainer.train(model, states, tok, examples, examples, List.of(), facts.size(), untilRecalled,
+        ValidationConfig.defaults(), null);
     try (TrainedAdapters a = r.adapters()) {
       assertTrue(applied[0] > 1 && applied[1] > 1, "states applied " + java.util.Arrays.toString(applied));
       assertArrayEquals(original, model.weight(name).toFloatArray(), 0f, "the model is handed back in state 0");
@@ -227,25 +228,45 @@ class LoraTrainerTest {
   }
 
   @Test
-  void aCheckReportMarksAsLostTheMissesOfChecksRecalledBeforeTraining() {
-    LoraTrainer.Miss[] misses = {new LoraTrainer.Miss(0, "Lisbon", false, 0, "Mara lives in Porto."), null,
-        new LoraTrainer.Miss(2, "Porto", false, 1, "Ana lives in")};
-    LoraTrainer.RecallCheck c = LoraTrainer.report(40, misses, new boolean[] {true, false, false});
+  void aCheckReportCountsAsLostOnlyWhatAJudgedStateForgotAndAsRecoveredWhatTheLiveStateMissed() {
+    // Five checks, states 0 and 1 judged, state 2 not. Before training: check 0 recalled everywhere, check 1 missed by
+    // the live state, check 2 missed only in state 1, check 3 missed only in state 2, check 4 recalled everywhere.
+    LoraTrainer.Miss[] atStart = {null, new LoraTrainer.Miss(1, "Porto", false, 0, "Ana lives in Faro."),
+        new LoraTrainer.Miss(2, "Oslo", false, 1, "Ivo lives in Bergen."), new LoraTrainer.Miss(3, "Rome", false, 2, "-"),
+        null};
+    // Now: check 0 missed in state 0 (lost), check 1 recalled (recovered), check 2 missed in state 0 (missed before in
+    // a judged state: not lost), check 3 recalled, check 4 missed only in state 2 (not judged: not lost).
+    LoraTrainer.Miss[] now = {new LoraTrainer.Miss(0, "Lisbon", false, 0, "Mara lives in Porto."), null,
+        new LoraTrainer.Miss(2, "Oslo", false, 0, "Ivo lives in Bergen."), null,
+        new LoraTrainer.Miss(4, "Paris", false, 2, "Lea lives in")};
+    LoraTrainer.RecallCheck c = LoraTrainer.report(40, now, atStart, 2);
     assertEquals(40, c.step());
-    assertEquals(3, c.checks());
-    assertEquals(List.of(0, 2), c.misses().stream().map(LoraTrainer.Miss::index).toList(), "only the misses, in order");
-    assertEquals(List.of(false, true), c.misses().stream().map(LoraTrainer.Miss::lost).toList());
+    assertEquals(5, c.checks());
+    assertEquals(List.of(0, 2, 4), c.misses().stream().map(LoraTrainer.Miss::index).toList(), "only the misses, in order");
+    assertEquals(List.of(true, false, false), c.misses().stream().map(LoraTrainer.Miss::lost).toList());
     assertEquals(1, c.lost());
-    assertEquals(1, c.misses().get(1).state());
-    assertArrayEquals(new boolean[] {true, false, true}, LoraTrainer.flags(misses));
+    assertEquals(1, c.recovered());
+    assertEquals(2, c.misses().get(2).state());
+    assertArrayEquals(new boolean[] {true, false, true, false, true}, LoraTrainer.flags(now));
+    // With every state judged, the miss in state 2 is lost too.
+    assertEquals(2, LoraTrainer.report(40, now, atStart, 3).lost());
+    LoraTrainer.RecallCheck start = LoraTrainer.report(0, atStart, atStart, 2);
+    assertEquals(0, start.lost(), "nothing is lost before the first step");
+    assertEquals(0, start.recovered());
   }
 
   @Test
-  void aCheckpointLosesNothingWhenEveryCheckItMissesWasMissedBeforeTraining() {
-    boolean[] atStart = {true, false, true, false};
-    assertTrue(LoraTrainer.noneLost(atStart, new boolean[] {false, false, true, false}), "fewer misses, none new");
-    assertTrue(LoraTrainer.noneLost(atStart, atStart.clone()), "the start itself");
-    assertFalse(LoraTrainer.noneLost(atStart, new boolean[] {false, true, false, false}), "one answer known before is lost");
+  void adaptersAreAcceptableWhenTheyRecoverEnoughForWhatTheyLose() {
+    ValidationConfig strict = new ValidationConfig(0.02, 0.1, true, true, 0);
+    ValidationConfig twoPerLoss = new ValidationConfig(0.02, 0.1, true, true, 2);
+    LoraTrainer.Miss lost = new LoraTrainer.Miss(0, "Lisbon", true, 0, "Porto");
+    assertTrue(new LoraTrainer.RecallCheck(20, 9, List.of(), 0).acceptable(strict), "nothing lost");
+    assertFalse(new LoraTrainer.RecallCheck(20, 9, List.of(lost), 8).acceptable(strict), "strict: no loss at any gain");
+    assertTrue(new LoraTrainer.RecallCheck(20, 9, List.of(lost), 2).acceptable(twoPerLoss));
+    assertFalse(new LoraTrainer.RecallCheck(20, 9, List.of(lost), 1).acceptable(twoPerLoss));
+    assertTrue(twoPerLoss.allows(3, 6));
+    assertFalse(twoPerLoss.allows(3, 5));
+    assertThrows(IllegalArgumentException.class, () -> new ValidationConfig(0.02, 0.1, true, true, -1));
   }
 
   @Test

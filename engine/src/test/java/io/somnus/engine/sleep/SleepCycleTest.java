@@ -10,6 +10,7 @@ import io.somnus.engine.memory.MemitEdit;
 import io.somnus.engine.model.ChatMessage;
 import io.somnus.engine.model.Checkpoint;
 import io.somnus.engine.model.LlamaModel;
+import io.somnus.engine.runtime.ModelRuntime;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -173,6 +174,28 @@ class SleepCycleTest {
       ValidationReport moved = v.validate(atLive, beforeEdits, other.runtime(), List.of());
       assertFalse(moved.passed(), "shift " + moved.behaviourShift());
       assertTrue(moved.behaviourChanged() > 0);
+    }
+  }
+
+  @Test
+  void validationTradesALostAnswerOnlyForEnoughRecoveredOnes() {
+    List<Fact> facts = List.of(TAUGHT.get(0), TAUGHT.get(1), SleepFixtures.FACTS.get(2));
+    ProbeSet probes = new ProbeSet(List.of("The river was calm and bright."), List.of(), 8);
+    FactRecall recall = new FactRecall(SleepFixtures.QUESTIONS, 16);
+    ModelRuntime candidate = first.promoted().runtime();
+    Measurement now = new CandidateValidator(new ValidationConfig(0.5, 1.0, true, false), probes, recall).measure(candidate, facts);
+    assertEquals(Map.of(facts.get(0).id(), true, facts.get(1).id(), true, facts.get(2).id(), false), now.chat(),
+        "precondition: the candidate recalls the two taught facts in chat and not the third");
+    // A live model that recalled only the third: the candidate loses one answer and gives back two.
+    Map<String, Boolean> liveChat = Map.of(facts.get(0).id(), false, facts.get(1).id(), false, facts.get(2).id(), true);
+    Measurement live = new Measurement(liveChat, now.raw(), now.perplexity(), now.behaviourAnswers(), now.behaviourLogProb(), 0);
+    for (int perLoss : new int[] {0, 1, 2, 3}) {
+      ValidationReport r = new CandidateValidator(new ValidationConfig(0.5, 1.0, true, false, perLoss), probes, recall)
+          .validate(live, candidate, facts);
+      assertEquals(List.of(facts.get(2)), r.lostInChat());
+      assertEquals(TAUGHT, r.recoveredInChat());
+      assertEquals(perLoss == 1 || perLoss == 2, r.passed(), perLoss + " per loss: " + r.reasons());
+      if (!r.passed()) assertTrue(r.reasons().get(0).startsWith("1 fact(s) recalled in chat before are lost"), r.reasons().toString());
     }
   }
 

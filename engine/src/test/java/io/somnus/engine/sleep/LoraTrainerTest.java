@@ -189,6 +189,20 @@ class LoraTrainerTest {
   }
 
   @Test
+  void promptsDecodedSideBySideGetTheAnswersTheyGetAlone() {
+    List<QaExample> examples = QaDataset.build(tok, SleepFixtures.FACTS, SleepFixtures.QUESTIONS, true);
+    long lengths = examples.stream().mapToInt(QaExample::answerStart).distinct().count();
+    assertTrue(lengths > 1 && lengths < examples.size(), "precondition: prompts of shared and of different lengths, "
+        + lengths + " lengths among " + examples.size());
+    String[] together = LoraTrainer.answers(model, Map.of(), tok, examples);
+    for (int i = 0; i < examples.size(); i++) {
+      String alone = LoraTrainer.answers(model, Map.of(), tok, List.of(examples.get(i)))[0];
+      assertEquals(alone, together[i], "example " + i);
+      assertFalse(alone.isEmpty(), "example " + i + " decodes at least one token");
+    }
+  }
+
+  @Test
   void theStepBudgetGrowsWithTheFactsToLearnBetweenItsFloorAndCeiling() {
     LoraConfig c = LoraConfig.defaults().withSteps(300, 120, 1000);
     assertEquals(300, c.steps(1), "the floor");

@@ -5,6 +5,9 @@ import io.somnus.engine.memory.MemitEdit;
 import io.somnus.engine.model.ChatMessage;
 import io.somnus.engine.runtime.DjlModelRuntime;
 import io.somnus.engine.runtime.GenerationOptions;
+import io.somnus.engine.sleep.LoraTrainer;
+import io.somnus.engine.sleep.QaDataset;
+import io.somnus.engine.sleep.QaExample;
 import io.somnus.engine.sleep.SleepReport;
 import io.somnus.engine.tiny.WorldFact;
 import java.io.IOException;
@@ -72,6 +75,19 @@ public final class BenchExperiment implements Experiment {
       timings.add(log(ctx, new Timing("greedy decode (prefill + up to 32 tokens), per generated token", "ms", perToken)));
       timings.add(time(ctx, "one chat answer (24 tokens max)", "ms", reps,
           () -> rt.chat(List.of(ChatMessage.user(held.get(1).question())), GenerationOptions.greedy(24))));
+      // A sleep's training checks recall every fact (chat question and raw statement) every 20 steps, in up to three
+      // weight states: at 160 facts this is the sleep's largest cost after the steps themselves.
+      List<WorldFact> pool = Probes.sample(models.world(), Math.min(160, models.world().heldOutFacts().size()), 7);
+      Map<String, WorldFact> byId = new LinkedHashMap<>();
+      for (WorldFact w : pool) byId.put(w.fact().id(), w);
+      List<QaExample> checks = QaDataset.recallChecks(rt.tokenizer(), pool.stream().map(WorldFact::fact).toList(),
+          f -> Sleeper.questionsOf(byId.get(f.id())), true);
+      String checking = "training recall check, " + pool.size() + " facts (" + checks.size() + " greedy answers), ";
+      timings.add(time(ctx, checking + "one prompt at a time", "s", reps, () -> {
+        for (QaExample e : checks) LoraTrainer.answers(rt.model(), Map.of(), rt.tokenizer(), List.of(e));
+      }));
+      timings.add(time(ctx, checking + "batched by prompt length", "s", reps,
+          () -> LoraTrainer.answers(rt.model(), Map.of(), rt.tokenizer(), checks)));
       try (Wake wake = new Wake(rt, refs, models.memit(rt))) {
         double[] edit = new double[reps];
         double[] vStar = new double[reps];

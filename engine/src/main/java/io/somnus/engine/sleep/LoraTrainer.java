@@ -365,7 +365,7 @@ public final class LoraTrainer {
    * needed and each row's tokens are those it would get alone. One prompt at a time, the recall checks of a lifetime
    * holding 160 facts (320 checks in 3 weight states, every 20 steps) took most of a 1700 s sleep on two cores.
    */
-  static String[] answers(LlamaModel model, Map<String, LowRankAdapter> adapters, TextTokenizer tokenizer,
+  public static String[] answers(LlamaModel model, Map<String, LowRankAdapter> adapters, TextTokenizer tokenizer,
       List<QaExample> examples) {
     Map<Integer, List<Integer>> byPromptLength = new TreeMap<>();
     for (int i = 0; i < examples.size(); i++) {

@@ -362,8 +362,9 @@ public final class LoraTrainer {
   /**
    * The greedy answer to each example's prompt, as many tokens as its answer has and a few more, up to a stop token.
    * Prompts of equal length are decoded as one batch: every row is at the same position, so no padding or mask is
-   * needed and each row's tokens are those it would get alone. One prompt at a time, the recall checks of a lifetime
-   * holding 160 facts (320 checks in 3 weight states, every 20 steps) took most of a 1700 s sleep on two cores.
+   * needed and each row's tokens are those it would get alone. Measured on somnus-tiny, one thread, 160 facts (320
+   * checks, 21 prompt lengths) in one weight state: 2.6 s one prompt at a time, 0.85 s batched, the same answers. A
+   * 2000-step sleep asks them in up to three states every 20 steps, so that is about 780 s of checking against 255 s.
    */
   public static String[] answers(LlamaModel model, Map<String, LowRankAdapter> adapters, TextTokenizer tokenizer,
       List<QaExample> examples) {

@@ -29,8 +29,9 @@ import java.util.function.BiPredicate;
  * <p>Each edit whose scale the new stages change is then tried at that scale: if any fact still under an edit loses a
  * raw completion it gave at the current scales, or a fact that held its stage because its edit still carried it loses
  * its chat answer, the edit keeps its scale (the facts that would move it hold their stage, see
- * {@link Result#keptScale}). Validation refuses a candidate that loses a recalled fact, so changing the scale anyway
- * would throw away everything else the sleep learned. Chat recall says nothing about raw completion, which MEMIT
+ * {@link Result#keptScale}). Validation refuses a candidate that loses recalled facts unless it recovers enough others
+ * ({@link ValidationConfig#recoveredPerLoss}), so changing the scale anyway could throw away everything else the sleep
+ * learned. Chat recall says nothing about raw completion, which MEMIT
  * wrote and the adapters may not yet carry, and a wake write is solved against the edits before it at their scales:
  * lifetime seed 1, wave 2, a retry whose adapters had learned nothing still moved the wave-1 edit, and 6 raw answers
  * were lost, so the whole sleep was rolled back.

@@ -18,7 +18,7 @@ import java.util.Map;
  * weights learn answers that a still-active edit then breaks: on somnus-tiny, a new wave's edit at scale 1.0 on the
  * candidate took chat recall of its five facts from 5/5 to 2/5. Adapters trained with the edits always applied learn
  * to lean on them and fail the gate, which removes them. The third state is there because the candidate is validated
- * at the gate's new scales, which neither of the other two is, and one fact recalled before but lost there rolls the
+ * at the gate's new scales, which neither of the other two is, and facts recalled before but lost there can roll the
  * whole sleep back.
  */
 public final class SleepTraining {

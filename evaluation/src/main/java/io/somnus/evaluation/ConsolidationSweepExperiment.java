@@ -214,7 +214,7 @@ public final class ConsolidationSweepExperiment implements Experiment {
         writes one turn's facts (a batch solve, then a repair round that tops up the facts it did not write; a fact
         whose object the model cannot produce is skipped and replaced by the next candidate), then %d LoRA sleeps
         with the engine's SleepCycle (LoRA defaults with a seed per sleep, rehearsal, per-fact chat gate, validation: perplexity drift
-        ≤ 2 %%, behaviour shift ≤ 0.1 nats, no recall lost; a rejected candidate is rolled back). Recall is
+        ≤ 2 %%, behaviour shift ≤ 0.1 nats, a recalled answer lost only against two recovered; a rejected candidate is rolled back). Recall is
         measured on the live model after each sleep with the validator's probes (greedy, %d tokens). Known-fact chat
         recall: the same probe on %d facts of the world the model learned in pretraining, none of them a fixed
         rehearsal prompt or behaviour probe, against the world's truth: what the wake and the sleeps cost the rest

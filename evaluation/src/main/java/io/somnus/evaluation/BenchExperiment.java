@@ -78,10 +78,8 @@ public final class BenchExperiment implements Experiment {
       // A sleep's training checks recall every fact (chat question and raw statement) every 20 steps, in up to three
       // weight states: at 160 facts this is the sleep's largest cost after the steps themselves.
       List<WorldFact> pool = Probes.sample(models.world(), Math.min(160, models.world().heldOutFacts().size()), 7);
-      Map<String, WorldFact> byId = new LinkedHashMap<>();
-      for (WorldFact w : pool) byId.put(w.fact().id(), w);
       List<QaExample> checks = QaDataset.recallChecks(rt.tokenizer(), pool.stream().map(WorldFact::fact).toList(),
-          f -> Sleeper.questionsOf(byId.get(f.id())), true);
+          Sleeper.heldOutQuestions(models.world()), true);
       String checking = "training recall check, " + pool.size() + " facts (" + checks.size() + " greedy answers), ";
       timings.add(time(ctx, checking + "one prompt at a time", "s", reps, () -> {
         for (QaExample e : checks) LoraTrainer.answers(rt.model(), Map.of(), rt.tokenizer(), List.of(e));

@@ -64,9 +64,7 @@ final class Sleeper implements AutoCloseable {
   Sleeper(Models models, Profile profile, long seed, Path versionsDir, MemoryState initial, CheckTrace trace) {
     this.trace = trace;
     SyntheticWorld world = models.world();
-    Map<String, WorldFact> byId = new LinkedHashMap<>();
-    for (WorldFact w : world.heldOutFacts()) byId.put(w.fact().id(), w);
-    FactQuestions questions = f -> questionsOf(byId.get(f.id()));
+    FactQuestions questions = heldOutQuestions(world);
     // Rehearsal texts and the validator's perplexity texts both lie outside MEMIT's key statistics, and apart.
     List<String> refs = models.heldOutTexts(profile, 20 + ReplaySet.TEXTS_PER_SLEEP * REPLAY_WINDOWS);
     List<List<ChatMessage>> behaviour = new ArrayList<>();
@@ -125,6 +123,13 @@ final class Sleeper implements AutoCloseable {
   /** A state on the base checkpoint holding one edit. */
   static MemoryState initial(Path base, MemitEdit edit) {
     return new MemoryState(base, 0, List.of(edit), FactStageTable.of(List.of(edit)));
+  }
+
+  /** The chat questions of the world's held-out facts, the pool every experiment teaches from. */
+  static FactQuestions heldOutQuestions(SyntheticWorld world) {
+    Map<String, WorldFact> byId = new LinkedHashMap<>();
+    for (WorldFact w : world.heldOutFacts()) byId.put(w.fact().id(), w);
+    return f -> questionsOf(byId.get(f.id()));
   }
 
   static List<String> questionsOf(WorldFact w) {

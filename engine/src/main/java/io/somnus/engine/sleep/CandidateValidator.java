@@ -69,10 +69,10 @@ public final class CandidateValidator {
     long t0 = System.nanoTime();
     Measurement after = measure(candidate, facts);
     List<String> reasons = new ArrayList<>();
-    List<Fact> lostChat = lost(facts, live.chat(), after.chat());
-    List<Fact> lostRaw = lost(facts, live.raw(), after.raw());
-    List<Fact> recoveredChat = lost(facts, after.chat(), live.chat());
-    List<Fact> recoveredRaw = lost(facts, after.raw(), live.raw());
+    List<Fact> lostChat = recalledOnlyBy(facts, live.chat(), after.chat());
+    List<Fact> lostRaw = recalledOnlyBy(facts, live.raw(), after.raw());
+    List<Fact> recoveredChat = recalledOnlyBy(facts, after.chat(), live.chat());
+    List<Fact> recoveredRaw = recalledOnlyBy(facts, after.raw(), live.raw());
     int lost = (config.requireChatRecall() ? lostChat.size() : 0) + (config.requireRawRecall() ? lostRaw.size() : 0);
     int recovered = (config.requireChatRecall() ? recoveredChat.size() : 0) + (config.requireRawRecall() ? recoveredRaw.size() : 0);
     if (!config.allows(lost, recovered)) {
@@ -123,10 +123,11 @@ public final class CandidateValidator {
         (System.nanoTime() - t0) / 1e9);
   }
 
-  private static List<Fact> lost(List<Fact> facts, Map<String, Boolean> before, Map<String, Boolean> after) {
+  /** The facts {@code one} recalls and {@code other} does not: lost, or with the two swapped, recovered. */
+  private static List<Fact> recalledOnlyBy(List<Fact> facts, Map<String, Boolean> one, Map<String, Boolean> other) {
     List<Fact> out = new ArrayList<>();
     for (Fact f : facts) {
-      if (Boolean.TRUE.equals(before.get(f.id())) && !Boolean.TRUE.equals(after.get(f.id()))) out.add(f);
+      if (Boolean.TRUE.equals(one.get(f.id())) && !Boolean.TRUE.equals(other.get(f.id()))) out.add(f);
     }
     return out;
   }

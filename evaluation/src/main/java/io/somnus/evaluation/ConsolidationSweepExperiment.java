@@ -214,7 +214,7 @@ public final class ConsolidationSweepExperiment implements Experiment {
         writes one turn's facts (a batch solve, then a repair round that tops up the facts it did not write; a fact
         whose object the model cannot produce is skipped and replaced by the next candidate), then %d LoRA sleeps
         with the engine's SleepCycle (LoRA defaults with a seed per sleep, rehearsal, per-fact chat gate, validation: perplexity drift
-        ≤ 2 %%, behaviour shift ≤ 0.1 nats, a recalled answer lost only against two recovered; a rejected candidate is rolled back). Recall is
+        ≤ 2 %%, behaviour shift ≤ 0.1 nats, %s; a rejected candidate is rolled back). Recall is
         measured on the live model after each sleep with the validator's probes (greedy, %d tokens). Known-fact chat
         recall: the same probe on %d facts of the world the model learned in pretraining, none of them a fixed
         rehearsal prompt or behaviour probe, against the world's truth: what the wake and the sleeps cost the rest
@@ -222,7 +222,7 @@ public final class ConsolidationSweepExperiment implements Experiment {
         is against the model right after the wake edit. LoRA steps: optimiser steps the sleep took; training stops
         once greedy decoding recalls every fact's canonical question and raw statement, so a sleep whose facts the
         fused weights already carry takes none.""", p.consolidationSizes(), p.variant().name(), p.sleepCycles(),
-        Sleeper.RECALL_TOKENS, Sleeper.KNOWN_SAMPLE);
+        p.recallRule(), Sleeper.RECALL_TOKENS, Sleeper.KNOWN_SAMPLE);
     String cmp = """
         Reference §5.1–5.2 (Llama-3.1-8B, one edit of N facts, 3 cycles, single runs):
 

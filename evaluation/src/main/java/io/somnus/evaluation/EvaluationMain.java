@@ -1,5 +1,6 @@
 package io.somnus.evaluation;
 
+import io.somnus.engine.sleep.ValidationConfig;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -76,9 +77,16 @@ public final class EvaluationMain implements Callable<Integer> {
     @Option(names = "--trace-checks", description = "write every recall check of the sleeps' training (what was missed, "
         + "what was forgotten, the answer given) to checks-<experiment>.txt in the run folder") boolean traceChecks;
 
+    @Option(names = "--recovered-per-loss", description = "validation: answers a candidate must give back for each recalled "
+        + "one it loses (default: the product's, " + ValidationConfig.RECOVERED_PER_LOSS + "; 0: no recalled answer may be lost)")
+    Integer recoveredPerLoss;
+
     Profile profile() {
-      Profile p = profile != null && profile.standard ? Profile.STANDARD : Profile.QUICK;
-      return p.with(seeds, sizes, waves, waveSize);
+      Profile p = (profile != null && profile.standard ? Profile.STANDARD : Profile.QUICK).with(seeds, sizes, waves, waveSize);
+      if (recoveredPerLoss == null) return p;
+      ValidationConfig v = p.validation();
+      return p.with(new ValidationConfig(v.maxPerplexityDrift(), v.maxBehaviourShift(), v.requireChatRecall(),
+          v.requireRawRecall(), recoveredPerLoss));
     }
 
     Path resultsRoot() {

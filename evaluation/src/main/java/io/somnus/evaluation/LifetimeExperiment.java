@@ -157,12 +157,12 @@ public final class LifetimeExperiment implements Experiment {
         sleep on the live model. Known-fact chat recall: %d facts of the world the model learned in pretraining
         (as in the consolidation sweep), against the world's truth.""", p.lifetimeWaves(),
         p.lifetimeWaveSize(), Sleeper.KNOWN_SAMPLE);
-    String cmp = """
+    String cmp = String.format(Locale.ROOT, """
         Reference §4 phase 2 (Llama-3.1-70B, 16 layers, 10 facts per cycle, single run): cumulative, oldest and
         newest recall 1.00 for cycles 1–3, refPPL-3 5.08–5.10 (baseline 5.096); cycle 4 ran out of GPU memory.
         Reference §6.2 (8B): after a LoRA nap, batch A recall fell from 1.00 to 0.20 — the forgetting our
-        validation gate (no recalled answer lost unless two missed ones are recovered for it) is there to refuse.
-        """;
+        validation gate (%s) is there to refuse.
+        """, p.recallRule());
     Map<String, Object> data = new LinkedHashMap<>();
     data.put("points", points);
     data.put("baseKnownRecall", baseKnown);

@@ -1,5 +1,6 @@
 package io.somnus.evaluation;
 
+import io.somnus.engine.sleep.ValidationConfig;
 import io.somnus.engine.tiny.SomnusTiny;
 import java.util.List;
 
@@ -23,11 +24,12 @@ import java.util.List;
  *     (1000 was no better): 30 texts' second moment protected those texts and little else
  * @param benchReps repetitions per benchmark after warm-up
  * @param benchGrowth active-fact counts for cost growth
+ * @param validation when the experiments' sleeps promote a candidate (the product's default unless overridden)
  */
 public record Profile(String name, SomnusTiny.Variant variant, List<Long> seeds, List<Integer> wakeCheckpoints,
     int retrievalFacts, int retrievalTopK, int paraphrases, int sleepFacts, int sleepCycles, List<Integer> consolidationSizes,
     int lifetimeWaves, int lifetimeWaveSize, List<Integer> driftCheckpoints, int referenceTexts, int benchReps,
-    List<Integer> benchGrowth) {
+    List<Integer> benchGrowth, ValidationConfig validation) {
 
   public Profile {
     seeds = List.copyOf(seeds);
@@ -45,11 +47,26 @@ public record Profile(String name, SomnusTiny.Variant variant, List<Long> seeds,
     return new Profile(name, variant, seeds != null ? seeds : this.seeds, wakeCheckpoints, retrievalFacts, retrievalTopK,
         paraphrases, sleepFacts, sleepCycles, consolidationSizes != null ? consolidationSizes : this.consolidationSizes,
         lifetimeWaves != null ? lifetimeWaves : this.lifetimeWaves, lifetimeWaveSize != null ? lifetimeWaveSize : this.lifetimeWaveSize,
-        driftCheckpoints, referenceTexts, benchReps, benchGrowth);
+        driftCheckpoints, referenceTexts, benchReps, benchGrowth, validation);
+  }
+
+  /** This profile with its sleeps validated by another rule, e.g. the strict one to compare against the default. */
+  public Profile with(ValidationConfig validation) {
+    return new Profile(name, variant, seeds, wakeCheckpoints, retrievalFacts, retrievalTopK, paraphrases, sleepFacts,
+        sleepCycles, consolidationSizes, lifetimeWaves, lifetimeWaveSize, driftCheckpoints, referenceTexts, benchReps,
+        benchGrowth, validation);
+  }
+
+  /** The recall rule of {@link #validation} as the method texts state it. */
+  String recallRule() {
+    int k = validation.recoveredPerLoss();
+    return k == 0 ? "no recalled answer may be lost"
+        : "no recalled answer lost unless " + (k == 1 ? "one missed one is" : k + " missed ones are") + " recovered for it";
   }
 
   public static final Profile QUICK = new Profile("quick", SomnusTiny.Variant.TEST, List.of(1L, 2L, 3L),
-      List.of(1, 2, 4, 6), 6, 3, 1, 6, 2, List.of(4), 2, 3, List.of(3, 6), 60, 3, List.of(2, 4, 8));
+      List.of(1, 2, 4, 6), 6, 3, 1, 6, 2, List.of(4), 2, 3, List.of(3, 6), 60, 3, List.of(2, 4, 8),
+      ValidationConfig.defaults());
 
   /**
    * Sized from the quick run's CPU time (a LoRA sleep is the unit of cost: about 30 s for 5 facts on the
@@ -57,5 +74,5 @@ public record Profile(String name, SomnusTiny.Variant variant, List<Long> seeds,
    */
   public static final Profile STANDARD = new Profile("standard", SomnusTiny.Variant.DEFAULT, List.of(1L, 2L, 3L),
       List.of(1, 5, 10, 15, 20, 30), 30, 3, 2, 16, 3, List.of(5, 10), 3, 5, List.of(5, 10, 20, 30), 300, 5,
-      List.of(10, 30, 100));
+      List.of(10, 30, 100), ValidationConfig.defaults());
 }

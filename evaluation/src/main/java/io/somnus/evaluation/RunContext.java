@@ -89,6 +89,7 @@ public final class RunContext {
         if (models != null) doc.put("weights", models.weightsDigest());
       }
       doc.put("seeds", profile.seeds());
+      doc.put("validation", profile.validation());
       doc.put("result", r);
       AtomicFiles.write(file(r.name() + ".json"), JSON.writeValueAsBytes(doc));
       AtomicFiles.write(file(r.name() + ".md"), r.markdown(""));

@@ -15,7 +15,6 @@ import io.somnus.engine.sleep.MemoryState;
 import io.somnus.engine.sleep.ProbeSet;
 import io.somnus.engine.sleep.ReplaySet;
 import io.somnus.engine.sleep.SleepCycle;
-import io.somnus.engine.sleep.ValidationConfig;
 import io.somnus.engine.tiny.SyntheticWorld;
 import io.somnus.engine.tiny.WorldFact;
 import java.io.IOException;
@@ -92,7 +91,7 @@ final class Sleeper implements AutoCloseable {
     } catch (IOException e) {
       throw new UncheckedIOException("cannot create " + versionsDir, e);
     }
-    this.settings = new SleepCycle.Settings(lora, ValidationConfig.defaults(), probes, replay, questions, RECALL_TOKENS, true,
+    this.settings = new SleepCycle.Settings(lora, profile.validation(), probes, replay, questions, RECALL_TOKENS, true,
         versionsDir, Device.cpu(), SleepCycle.Settings.RETRIES_ON_REFUSAL);
     this.meter = new CandidateValidator(settings.validation(), probes, new FactRecall(questions, RECALL_TOKENS));
     this.state = initial;

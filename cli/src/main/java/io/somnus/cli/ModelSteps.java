@@ -33,7 +33,8 @@ final class ModelSteps {
   }
 
   private static io.somnus.activities.StepImplementations local(SomnusServices services) {
-    LocalStepSettings settings = LocalStepSettings.forWorld(SomnusTiny.Variant.DEFAULT.world(), Devices.of(services.config()));
+    LocalStepSettings settings = LocalStepSettings.forWorld(SomnusTiny.Variant.DEFAULT.world(), Devices.of(services.config()))
+        .withValidation(services.config().validation().rule());
     return LocalSteps.create(services.registry(), services.ledger(), services.tracking(), services.experiment(),
         workDir(services), settings);
   }

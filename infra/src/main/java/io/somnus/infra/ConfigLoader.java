@@ -57,6 +57,9 @@ public final class ConfigLoader {
     m.put("SOMNUS_S3_BUCKET", "s3.bucket");
     m.put("SOMNUS_S3_DEV_PORT", "s3.devPort");
     m.put("SOMNUS_MLFLOW_URI", "tracking.mlflowUri");
+    m.put("SOMNUS_VALIDATION_MAX_PERPLEXITY_DRIFT", "validation.maxPerplexityDrift");
+    m.put("SOMNUS_VALIDATION_MAX_BEHAVIOUR_SHIFT", "validation.maxBehaviourShift");
+    m.put("SOMNUS_VALIDATION_RECOVERED_PER_LOSS", "validation.recoveredPerLoss");
     ENV_KEYS = Map.copyOf(m);
   }
 

@@ -1,6 +1,7 @@
 package io.somnus.infra;
 
 import com.fasterxml.jackson.annotation.JsonIgnore;
+import io.somnus.engine.sleep.ValidationConfig;
 import java.net.URI;
 import java.nio.file.Path;
 import java.util.Objects;
@@ -18,9 +19,10 @@ import java.util.Objects;
  * @param gpuWorkers whether heavy steps are scheduled on the "gpu" task queue (a GPU worker must be
  *     polling it) instead of "cpu"
  * @param device "cpu", "gpu" or "auto": what this process's engine should run on
+ * @param validation when a sleep's candidate may replace the live model (a worker setting: the sleeps it runs use it)
  */
 public record SomnusConfig(String modelId, Path dataDir, Temporal temporal, S3 s3, Tracking tracking,
-    boolean gpuWorkers, String device) {
+    boolean gpuWorkers, String device, Validation validation) {
 
   public static final String DEFAULT_MODEL_ID = "somnus-tiny";
   public static final String DEFAULT_NAMESPACE = "default";
@@ -95,6 +97,34 @@ public record SomnusConfig(String modelId, Path dataDir, Temporal temporal, S3 s
     }
   }
 
+  /**
+   * The validation bounds a deployment may change; an unset one keeps the engine's default
+   * ({@link ValidationConfig#defaults()}). Recall is always required in chat and by raw completion.
+   *
+   * @param maxPerplexityDrift largest allowed relative rise of reference perplexity (0.02 = 2 %)
+   * @param maxBehaviourShift largest allowed drop, in nats per token, of the likelihood of the live model's own
+   *     answers to the behaviour prompts
+   * @param recoveredPerLoss answers the live model misses that a candidate must give back for each recalled one it
+   *     loses; 0: no recalled answer may be lost
+   */
+  public record Validation(Double maxPerplexityDrift, Double maxBehaviourShift, Integer recoveredPerLoss) {
+    public Validation {
+      ValidationConfig d = ValidationConfig.defaults();
+      if (maxPerplexityDrift == null) maxPerplexityDrift = d.maxPerplexityDrift();
+      if (maxBehaviourShift == null) maxBehaviourShift = d.maxBehaviourShift();
+      if (recoveredPerLoss == null) recoveredPerLoss = d.recoveredPerLoss();
+      if (!(maxPerplexityDrift >= 0)) throw new IllegalArgumentException("validation.maxPerplexityDrift must be >= 0, got " + maxPerplexityDrift);
+      if (!(maxBehaviourShift >= 0)) throw new IllegalArgumentException("validation.maxBehaviourShift must be >= 0, got " + maxBehaviourShift);
+      if (recoveredPerLoss < 0) throw new IllegalArgumentException("validation.recoveredPerLoss must be >= 0, got " + recoveredPerLoss);
+    }
+
+    /** The engine's validation rule with these bounds. */
+    public ValidationConfig rule() {
+      ValidationConfig d = ValidationConfig.defaults();
+      return new ValidationConfig(maxPerplexityDrift, maxBehaviourShift, d.requireChatRecall(), d.requireRawRecall(), recoveredPerLoss);
+    }
+  }
+
   public SomnusConfig {
     if (blank(modelId)) modelId = DEFAULT_MODEL_ID;
     if (!modelId.matches("[A-Za-z0-9][A-Za-z0-9._-]{0,99}")) {
@@ -104,6 +134,7 @@ public record SomnusConfig(String modelId, Path dataDir, Temporal temporal, S3 s
     if (temporal == null) temporal = new Temporal(null, null, null);
     if (s3 == null) s3 = new S3(null, null, null, null, null);
     if (tracking == null) tracking = new Tracking(null);
+    if (validation == null) validation = new Validation(null, null, null);
     if (blank(device)) device = "auto";
     if (!(device.equals("cpu") || device.equals("gpu") || device.equals("auto"))) {
       throw new IllegalArgumentException("device must be cpu, gpu or auto, got '" + device + "'");
@@ -112,7 +143,7 @@ public record SomnusConfig(String modelId, Path dataDir, Temporal temporal, S3 s
 
   /** Every setting at its default: the embedded stack under {@code ~/.somnus/data}. */
   public static SomnusConfig defaults() {
-    return new SomnusConfig(null, null, null, null, null, false, null);
+    return new SomnusConfig(null, null, null, null, null, false, null, null);
   }
 
   /** True when some service is embedded, i.e. this process needs the dev stack's coordinates. */
@@ -122,23 +153,23 @@ public record SomnusConfig(String modelId, Path dataDir, Temporal temporal, S3 s
   }
 
   public SomnusConfig withDataDir(Path dir) {
-    return new SomnusConfig(modelId, Objects.requireNonNull(dir, "dir"), temporal, s3, tracking, gpuWorkers, device);
+    return new SomnusConfig(modelId, Objects.requireNonNull(dir, "dir"), temporal, s3, tracking, gpuWorkers, device, validation);
   }
 
   public SomnusConfig withModelId(String id) {
-    return new SomnusConfig(id, dataDir, temporal, s3, tracking, gpuWorkers, device);
+    return new SomnusConfig(id, dataDir, temporal, s3, tracking, gpuWorkers, device, validation);
   }
 
   public SomnusConfig withGpuWorkers(boolean gpu) {
-    return new SomnusConfig(modelId, dataDir, temporal, s3, tracking, gpu, device);
+    return new SomnusConfig(modelId, dataDir, temporal, s3, tracking, gpu, device, validation);
   }
 
   public SomnusConfig withTemporal(Temporal t) {
-    return new SomnusConfig(modelId, dataDir, t, s3, tracking, gpuWorkers, device);
+    return new SomnusConfig(modelId, dataDir, t, s3, tracking, gpuWorkers, device, validation);
   }
 
   public SomnusConfig withS3(S3 s) {
-    return new SomnusConfig(modelId, dataDir, temporal, s, tracking, gpuWorkers, device);
+    return new SomnusConfig(modelId, dataDir, temporal, s, tracking, gpuWorkers, device, validation);
   }
 
   /** Folder of the embedded S3 server's buckets. */

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.somnus.engine.sleep.ValidationConfig;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -101,6 +102,28 @@ class ConfigLoaderTest {
     ConfigException port = assertThrows(ConfigException.class,
         () -> ConfigLoader.load(null, Map.of("SOMNUS_TEMPORAL_DEV_PORT", "seventy")));
     assertTrue(port.getMessage().contains("devPort"), port.getMessage());
+  }
+
+  @Test
+  void validationBoundsComeFromTheFileAndEnvironmentOverTheEngineDefaults() throws Exception {
+    ValidationConfig engine = ValidationConfig.defaults();
+    assertEquals(engine, ConfigLoader.load(null, Map.of()).validation().rule());
+    Path f = Files.writeString(dir.resolve("v.yaml"), """
+        validation:
+          maxPerplexityDrift: 0.05
+          recoveredPerLoss: 3
+        """);
+    ValidationConfig fromFile = ConfigLoader.load(f, Map.of()).validation().rule();
+    assertEquals(0.05, fromFile.maxPerplexityDrift());
+    assertEquals(engine.maxBehaviourShift(), fromFile.maxBehaviourShift());
+    assertEquals(3, fromFile.recoveredPerLoss());
+    ValidationConfig strict = ConfigLoader.load(f, Map.of("SOMNUS_VALIDATION_RECOVERED_PER_LOSS", "0")).validation().rule();
+    assertEquals(0, strict.recoveredPerLoss());
+    assertFalse(strict.allows(1, 100), "the strict rule trades no loss");
+    assertTrue(strict.requireChatRecall() && strict.requireRawRecall());
+    ConfigException negative = assertThrows(ConfigException.class,
+        () -> ConfigLoader.load(null, Map.of("SOMNUS_VALIDATION_RECOVERED_PER_LOSS", "-1")));
+    assertTrue(negative.getMessage().contains("validation.recoveredPerLoss"), negative.getMessage());
   }
 
   @Test

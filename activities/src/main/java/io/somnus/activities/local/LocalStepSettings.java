@@ -35,6 +35,11 @@ public record LocalStepSettings(LoraConfig lora, ValidationConfig validation, Pr
     if (keyStatisticsTexts.isEmpty()) throw new IllegalArgumentException("MEMIT's key statistics need reference texts");
   }
 
+  /** These settings with another validation rule (a deployment's, from its configuration). */
+  public LocalStepSettings withValidation(ValidationConfig rule) {
+    return new LocalStepSettings(lora, rule, probes, replay, questions, recallTokens, rawStatements, keyStatisticsTexts, device);
+  }
+
   /** Reference texts of MEMIT's key statistics: the wake's (somnus wake/chat), so both share one cached file. */
   public static final int KEY_STATISTICS_TEXTS = 300;
 

@@ -4,13 +4,14 @@ import io.temporal.api.enums.v1.ParentClosePolicy;
 import io.temporal.failure.ChildWorkflowFailure;
 import io.temporal.workflow.ChildWorkflowOptions;
 import io.temporal.workflow.Workflow;
+import io.temporal.workflow.WorkflowInit;
 import org.slf4j.Logger;
 
 public class MemoryLifecycleWorkflowImpl implements MemoryLifecycleWorkflow {
   private static final Logger log = Workflow.getLogger(MemoryLifecycleWorkflowImpl.class);
 
-  private String modelId;
-  private LifecycleSettings settings;
+  private final String modelId;
+  private final LifecycleSettings settings;
   private int newFacts;
   private long awakeSince;
   private int sleepsCompleted;
@@ -23,8 +24,13 @@ public class MemoryLifecycleWorkflowImpl implements MemoryLifecycleWorkflow {
   private String currentRunId;
   private long notBefore;
 
-  @Override
-  public void run(State state) {
+  /**
+   * The state is taken over here, not in {@link #run}: a signal that arrives with the start (signal-with-start, or a
+   * wake's signal racing {@code ensureLifecycle} on a busy worker) is handled before the workflow method runs, and
+   * {@code run} would then overwrite the facts it counted.
+   */
+  @WorkflowInit
+  public MemoryLifecycleWorkflowImpl(State state) {
     modelId = state.modelId();
     settings = state.settings();
     newFacts = state.newFacts();
@@ -33,7 +39,11 @@ public class MemoryLifecycleWorkflowImpl implements MemoryLifecycleWorkflow {
     lastOutcome = state.lastOutcome();
     lastRunId = state.lastRunId();
     liveVersionId = state.liveVersionId();
-    sleepRequested = sleepRequested || state.sleepRequested();
+    sleepRequested = state.sleepRequested();
+  }
+
+  @Override
+  public void run(State state) {
     int sleepsThisRun = 0;
 
     while (true) {
@@ -143,7 +153,7 @@ public class MemoryLifecycleWorkflowImpl implements MemoryLifecycleWorkflow {
 
   @Override
   public Status status() {
-    return new Status(modelId, settings == null ? 0 : pressure(), newFacts, sleeping, currentRunId,
+    return new Status(modelId, pressure(), newFacts, sleeping, currentRunId,
         sleeping && sleepRequested, sleepsCompleted, lastOutcome, lastRunId, liveVersionId);
   }
 }

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.somnus.activities.StepQueues;
+import io.temporal.client.BatchRequest;
 import io.temporal.client.WorkflowClient;
 import io.temporal.testing.TestWorkflowEnvironment;
 import java.time.Duration;
@@ -122,6 +123,26 @@ class MemoryLifecycleWorkflowTest {
     // time contributes at most 0.3, below the 0.6 threshold
     assertTrue(Math.abs(s.pressure() - 0.3) < 1e-9, "pressure " + s.pressure());
     assertEquals(0, s.sleepsCompleted());
+    entity.stop();
+  }
+
+  @Test
+  void aSignalHandledBeforeTheWorkflowMethodRunsIsNotOverwrittenByTheStartingState() throws Exception {
+    start(new FakeSteps(3, 0));
+    // Start and signal in one request put both events ahead of the first workflow task, so the SDK delivers the signal
+    // before the workflow method has run: what happens by chance when `ensureLifecycle` and a wake's signal race on a
+    // loaded worker. The entity must count the facts all the same.
+    MemoryLifecycleWorkflow starter = client.newWorkflowStub(MemoryLifecycleWorkflow.class,
+        SleepWorkflows.options(SleepWorkflows.lifecycleId("m1")));
+    BatchRequest request = client.newSignalWithStartRequest();
+    request.add(starter::run, MemoryLifecycleWorkflow.State.initial("m1", settings(20)));
+    request.add(starter::factsLearned, new MemoryLifecycleWorkflow.FactsLearned(4, "mv-after-wake"));
+    client.signalWithStart(request);
+    MemoryLifecycleWorkflow entity = client.newWorkflowStub(MemoryLifecycleWorkflow.class, SleepWorkflows.lifecycleId("m1"));
+    // The query is answered once the first workflow task (start and signal) has completed.
+    MemoryLifecycleWorkflow.Status s = entity.status();
+    assertEquals(4, s.newFacts());
+    assertEquals("mv-after-wake", s.liveVersionId());
     entity.stop();
   }
 

@@ -51,8 +51,13 @@ public interface TrainLoraActivity {
     }
   }
 
-  /** @param reused true when an earlier attempt of this run had already stored the adapter */
-  record Result(String adapterKey, int steps, double firstLoss, double finalLoss, boolean reused) {}
+  /**
+   * @param reused true when an earlier attempt of this run had already stored the adapter
+   * @param keptStep the step whose adapters were stored: {@code steps}, or an earlier check's that training went back
+   *     to when it ran out of budget (0: the untrained adapters, which change nothing); null in histories recorded
+   *     before it
+   */
+  record Result(String adapterKey, int steps, double firstLoss, double finalLoss, boolean reused, Integer keptStep) {}
 
   /** Heartbeat details: how far training got. */
   record Progress(int step, int totalSteps, double loss) {}

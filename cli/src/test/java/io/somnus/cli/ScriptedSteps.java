@@ -58,7 +58,7 @@ final class ScriptedSteps {
           Thread.currentThread().interrupt();
           throw new IllegalStateException("interrupted", e);
         }
-        return new TrainLoraActivity.Result("sha256/" + "ab".repeat(32), 20, 2.0, 0.5, false);
+        return new TrainLoraActivity.Result("sha256/" + "ab".repeat(32), 20, 2.0, 0.5, false, 20);
       };
       FuseToTempActivity fuse = in -> new FuseToTempActivity.Result(CANDIDATE);
       ValidateActivity validate = in -> {

@@ -133,6 +133,8 @@ public class SleepWorkflowImpl implements SleepWorkflow {
     metrics.put("edits_kept_scale", (double) v.keptScaleEditIds().size());
     if (trained != null) {
       metrics.put("lora_steps", (double) trained.steps());
+      // Out of budget, training may hand back an earlier check's adapters: the candidate is fused from those.
+      if (trained.keptStep() != null) metrics.put("lora_kept_step", (double) trained.keptStep());
       metrics.put("lora_loss_first", trained.firstLoss());
       metrics.put("lora_loss_final", trained.finalLoss());
       metrics.put("attempts", (double) refused.size() + 1);

@@ -143,7 +143,7 @@ final class FakeSteps {
       if (trainBadInput) throw new BadStepInputException("fact ids not in version " + input.versionId());
       String run = ofAttempt(input.runId(), input.attempt());
       String stored = adaptersByRun.get(run);
-      if (stored != null) return new Result(stored, 30, 2.0, 0.1, true);
+      if (stored != null) return new Result(stored, 30, 2.0, 0.1, true, 20);
       if (trainFailuresBeforeSuccess > 0) {
         trainFailuresBeforeSuccess--;
         throw new IllegalStateException("CUDA out of memory (simulated)");
@@ -172,7 +172,7 @@ final class FakeSteps {
           throw new IllegalStateException("worker stopped before reporting the trained adapter", e);
         }
       }
-      return new Result(key, 30, 2.0, 0.1, false);
+      return new Result(key, 30, 2.0, 0.1, false, 20);
     }
   }
 

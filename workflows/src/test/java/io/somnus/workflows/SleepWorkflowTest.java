@@ -75,6 +75,7 @@ class SleepWorkflowTest {
     assertEquals("0.02", params.get("validation_max_perplexity_drift"));
     var metrics = steps.reports.get(0).metrics();
     assertEquals(30.0, metrics.get("lora_steps"));
+    assertEquals(20.0, metrics.get("lora_kept_step"), "the step whose adapters the candidate was fused from");
     assertEquals(2.0, metrics.get("lora_loss_first"));
     assertEquals(0.1, metrics.get("lora_loss_final"));
     assertEquals(1.0, metrics.get("attempts"));

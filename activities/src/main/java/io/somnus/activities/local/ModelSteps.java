@@ -191,7 +191,7 @@ final class ModelSteps {
       var done = journal.find(in.runId(), attemptStep("train-lora", in.attempt()), Result.class);
       if (done.isPresent() && store.exists(done.get().adapterKey())) {
         Result r = done.get();
-        return new Result(r.adapterKey(), r.steps(), r.firstLoss(), r.finalLoss(), true);
+        return new Result(r.adapterKey(), r.steps(), r.firstLoss(), r.finalLoss(), true, r.keptStep());
       }
       MemoryState state = states.state(in.versionId());
       List<Fact> facts = select(state.stages(), in.factIds());
@@ -213,7 +213,7 @@ final class ModelSteps {
         scale = a.scale();
       }
       String key = storeAdapter(factors, scale);
-      Result r = new Result(key, trained.steps(), trained.firstLoss(), trained.finalLoss(), false);
+      Result r = new Result(key, trained.steps(), trained.firstLoss(), trained.finalLoss(), false, trained.keptStep());
       journal.record(in.runId(), attemptStep("train-lora", in.attempt()), r);
       return r;
     }

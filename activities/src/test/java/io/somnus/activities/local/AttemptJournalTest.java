@@ -46,8 +46,8 @@ class AttemptJournalTest {
       String first = store.put("adapter of attempt 1".getBytes(StandardCharsets.UTF_8));
       String second = store.put("adapter of attempt 2".getBytes(StandardCharsets.UTF_8));
       // as a crashed worker left them: both attempts trained and stored, neither reported back
-      journal.record("sleep-1", "train-lora", new TrainLoraActivity.Result(first, 300, 2.5, 0.4, false));
-      journal.record("sleep-1", "train-lora-attempt-2", new TrainLoraActivity.Result(second, 140, 2.5, 0.6, false));
+      journal.record("sleep-1", "train-lora", new TrainLoraActivity.Result(first, 300, 2.5, 0.4, false, 300));
+      journal.record("sleep-1", "train-lora-attempt-2", new TrainLoraActivity.Result(second, 140, 2.5, 0.6, false, 120));
 
       TrainLoraActivity.Settings lora = TrainLoraActivity.Settings.defaults();
       var r0 = steps.new Train().trainLora(new TrainLoraActivity.Input("sleep-1", "mv-unused", List.of("f"), lora, 0));
@@ -57,6 +57,7 @@ class AttemptJournalTest {
       assertTrue(r0.reused());
       assertEquals(second, r1.adapterKey());
       assertEquals(140, r1.steps());
+      assertEquals(120, r1.keptStep(), "the step whose adapters were stored comes back with them");
       assertTrue(r1.reused());
     }
   }

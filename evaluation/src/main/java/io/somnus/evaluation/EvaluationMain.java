@@ -83,10 +83,7 @@ public final class EvaluationMain implements Callable<Integer> {
 
     Profile profile() {
       Profile p = (profile != null && profile.standard ? Profile.STANDARD : Profile.QUICK).with(seeds, sizes, waves, waveSize);
-      if (recoveredPerLoss == null) return p;
-      ValidationConfig v = p.validation();
-      return p.with(new ValidationConfig(v.maxPerplexityDrift(), v.maxBehaviourShift(), v.requireChatRecall(),
-          v.requireRawRecall(), recoveredPerLoss));
+      return recoveredPerLoss == null ? p : p.with(p.validation().withRecoveredPerLoss(recoveredPerLoss));
     }
 
     Path resultsRoot() {

@@ -44,6 +44,11 @@ public record ValidationConfig(double maxPerplexityDrift, double maxBehaviourShi
     return new ValidationConfig(0.02, 0.10, true, true, RECOVERED_PER_LOSS);
   }
 
+  /** This rule with another number of answers recovered per loss (0: strict). */
+  public ValidationConfig withRecoveredPerLoss(int perLoss) {
+    return new ValidationConfig(maxPerplexityDrift, maxBehaviourShift, requireChatRecall, requireRawRecall, perLoss);
+  }
+
   /** Whether a candidate that loses {@code lost} recalled answers and gives back {@code recovered} missed ones passes on recall. */
   public boolean allows(int lost, int recovered) {
     return lost == 0 || recoveredPerLoss > 0 && (long) lost * recoveredPerLoss <= recovered;

@@ -135,4 +135,44 @@ class WakeMemoryTest {
       }
     }
   }
+
+  /**
+   * A sleep's ledger snapshot measures chat recall only (raw recall null): the next teach on the version it promoted
+   * carries those rows over and must not unbox the missing raw recall.
+   */
+  @Test
+  void aTeachAfterASleepsSnapshotWithoutRawRecallWritesTheNewFact() {
+    SyntheticWorld world = SomnusTiny.Variant.TEST.world();
+    Path base = SomnusTiny.ensure(SomnusTiny.Variant.TEST);
+    try (EmbeddedS3Server s3 = EmbeddedS3Server.start(dir.resolve("s3"));
+        S3ObjectStore store = S3ObjectStore.open(s3.settings("wake-after-sleep"))) {
+      ModelRegistry registry = new ModelRegistry(store);
+      FactLedger ledger = new FactLedger(store);
+      WakeMemory.importBase(registry, ledger, base, "import-1");
+      List<Fact> facts = world.heldOutFacts().subList(0, 3).stream().map(WorldFact::fact).toList();
+      try (WakeMemory memory = new WakeMemory(registry, ledger, dir.resolve("work"), Device.cpu(), world.referenceTexts(20), dir.resolve("cache"))) {
+        WakeMemory.Taught first = memory.teach(facts.subList(0, 2), "wake-1");
+        ModelVersion taught = registry.version(first.versionId());
+        // what a promoted sleep leaves: a version of its own whose snapshot carries chat recall and no raw recall
+        ModelVersion slept = registry.create(new io.somnus.store.NewVersion(taught.id(), base,
+            taught.loraHistory(), taught.memitEdits(), "sleep-1", java.util.Map.of()));
+        List<FactRow> sleptRows = ledger.tableOfVersion(taught.id()).orElseThrow().stream()
+            .map(r -> new FactRow(r.factId(), r.subject(), r.relation(), r.object(), null, r.editId(), 1, 0.5f, null, 1.0,
+                "sleep-1", slept.id(), java.time.Instant.now()))
+            .toList();
+        ledger.write("sleep-1", slept.id(), sleptRows);
+        registry.promote(slept.id(), "sleep-1");
+
+        WakeMemory.Taught second = memory.teach(facts.subList(2, 3), "wake-2");
+        assertEquals(List.of(facts.get(2)), second.written(), second.skipped().toString());
+        List<FactRow> rows = ledger.tableOfVersion(second.versionId()).orElseThrow();
+        assertEquals(first.written().size() + 1, rows.size(), "every fact taught is in the new table: " + rows);
+        for (FactRow r : rows) {
+          if (second.recalledRightAfter().containsKey(r.factId())) continue;
+          assertNull(r.rawRecall(), "a fact the teach did not measure keeps its unmeasured raw recall: " + r);
+          assertEquals(1.0, r.chatRecall(), r.toString());
+        }
+      }
+    }
+  }
 }

@@ -3,6 +3,8 @@ package io.somnus.cli;
 import io.somnus.activities.local.LocalStepSettings;
 import io.somnus.activities.local.LocalSteps;
 import io.somnus.engine.tiny.SomnusTiny;
+import io.somnus.engine.tiny.SyntheticWorld;
+import io.somnus.infra.SomnusConfig;
 import io.somnus.infra.SomnusServices;
 import io.somnus.infra.StepsFactory;
 import java.nio.file.Path;
@@ -32,8 +34,16 @@ final class ModelSteps {
     return services.config().dataDir().resolve("work");
   }
 
+  /**
+   * The synthetic world whose questions, probes and rehearsal texts the steps use: the built-in variant the model id
+   * names, else somnus-tiny's (its templates are generic English about people).
+   */
+  static SyntheticWorld world(SomnusConfig config) {
+    return SomnusTiny.Variant.named(config.modelId()).orElse(SomnusTiny.Variant.DEFAULT).world();
+  }
+
   private static io.somnus.activities.StepImplementations local(SomnusServices services) {
-    LocalStepSettings settings = LocalStepSettings.forWorld(SomnusTiny.Variant.DEFAULT.world(), Devices.of(services.config()))
+    LocalStepSettings settings = LocalStepSettings.forWorld(world(services.config()), Devices.of(services.config()))
         .withValidation(services.config().validation().rule());
     return LocalSteps.create(services.registry(), services.ledger(), services.tracking(), services.experiment(),
         workDir(services), settings);

@@ -28,7 +28,7 @@ final class Wake {
   /** The live model of the services' registry, writing new facts with MEMIT. */
   static WakeMemory memory(SomnusServices services) {
     // 300 texts: a second moment from 30 protected those texts and little else (evaluation, wake capacity).
-    var texts = SomnusTiny.Variant.DEFAULT.world().referenceTexts(io.somnus.activities.local.LocalStepSettings.KEY_STATISTICS_TEXTS);
+    var texts = ModelSteps.world(services.config()).referenceTexts(io.somnus.activities.local.LocalStepSettings.KEY_STATISTICS_TEXTS);
     return new WakeMemory(services.registry(), services.ledger(), ModelSteps.workDir(services), Devices.of(services.config()),
         texts, Runtimes.somnusHome().resolve("cache"));
   }
@@ -74,10 +74,9 @@ final class Wake {
     if (services.registry().aliases().live() != null) return services.registry().aliases().live();
     Path base = baseCheckpoint;
     if (base == null) {
-      if (!model.equals(SomnusTiny.Variant.DEFAULT.name())) {
-        throw new CliException("model " + model + " has no live version; give its Hugging Face checkpoint folder with --base DIR");
-      }
-      base = SomnusTiny.ensure(SomnusTiny.Variant.DEFAULT);
+      SomnusTiny.Variant builtIn = SomnusTiny.Variant.named(model).orElseThrow(() -> new CliException(
+          "model " + model + " has no live version; give its Hugging Face checkpoint folder with --base DIR"));
+      base = SomnusTiny.ensure(builtIn);
     }
     return WakeMemory.importBase(services.registry(), services.ledger(), base, RunIds.fresh("import", model, System.currentTimeMillis()));
   }

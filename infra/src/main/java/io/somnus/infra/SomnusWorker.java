@@ -7,6 +7,7 @@ import io.temporal.common.interceptors.ActivityInboundCallsInterceptorBase;
 import io.temporal.common.interceptors.WorkerInterceptorBase;
 import io.temporal.worker.WorkerFactory;
 import io.temporal.worker.WorkerFactoryOptions;
+import io.temporal.worker.WorkerOptions;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -41,7 +42,8 @@ public final class SomnusWorker implements AutoCloseable {
     WorkerFactory factory = WorkerFactory.newInstance(services.workflowClient(),
         WorkerFactoryOptions.newBuilder().setWorkerInterceptors(new ModelThreadInterceptor()).build());
     try {
-      WorkerSetup.register(factory, q, steps.create(services), !services.config().gpuWorkers());
+      WorkerOptions options = services.config().temporal().embedded() ? WorkerSetup.withoutStickyQueue() : WorkerOptions.getDefaultInstance();
+      WorkerSetup.register(factory, q, steps.create(services), !services.config().gpuWorkers(), options);
       factory.start();
     } catch (RuntimeException e) {
       factory.shutdownNow();

@@ -86,6 +86,49 @@ class EmbeddedStackTest {
     assertFalse(listening(temporalPort), "Temporal port released");
   }
 
+  /**
+   * A worker that stops while a step runs: the step is retried on a worker started later, and the workflow tasks that
+   * follow reach that worker too. The in-memory service never times out a task held for the stopped worker's sticky
+   * queue (a Temporal cluster falls back after 5 s), so workers on the embedded service must not ask for one.
+   */
+  @Test
+  void aNapWhoseWorkerStoppedMidStepFinishesOnTheWorkerStartedAfterIt() throws Exception {
+    List<FactState> facts = List.of(new FactState("f1", "Ada", "lives in", "Paris", "e1", 1, 0.5f, 0.9, null));
+    java.util.concurrent.CountDownLatch auditStarted = new java.util.concurrent.CountDownLatch(1);
+    java.util.concurrent.atomic.AtomicInteger audits = new java.util.concurrent.atomic.AtomicInteger();
+    StepsFactory firstAuditHangs = services -> {
+      var real = StubSteps.factory(facts).create(services);
+      io.somnus.activities.AuditActivity audit = in -> {
+        if (audits.incrementAndGet() == 1) {
+          auditStarted.countDown();
+          try {
+            Thread.sleep(Long.MAX_VALUE); // the worker dies here; its heartbeat stops
+          } catch (InterruptedException stopped) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("worker stopped");
+          }
+        }
+        return real.audit().audit(in);
+      };
+      return new io.somnus.activities.StepImplementations(real.healthCheck(), real.curate(), audit, real.refresh(),
+          real.trainLora(), real.fuseToTemp(), real.validate(), real.promote(), real.rollback(), real.report());
+    };
+    StepTimeouts timeouts = new StepTimeouts(Duration.ofMinutes(1), Duration.ofMinutes(1), Duration.ofSeconds(2),
+        Duration.ofMinutes(1), 3, Duration.ofMillis(100), Duration.ofSeconds(1));
+    try (EmbeddedStack stack = EmbeddedStack.start(config(), null)) {
+      SomnusWorker first = SomnusWorker.start(stack.services(), "cpu", firstAuditHangs);
+      var nap = java.util.concurrent.CompletableFuture.supplyAsync(() -> SleepWorkflows.nap(stack.services().workflowClient(),
+          new NapWorkflow.Request("stack-test", "nap-restart-1", false, 0.5, timeouts)));
+      assertTrue(auditStarted.await(120, java.util.concurrent.TimeUnit.SECONDS), "the first worker began the audit");
+      first.close();
+      try (SomnusWorker second = SomnusWorker.start(stack.services(), "cpu", firstAuditHangs)) {
+        NapWorkflow.Result result = nap.get(120, java.util.concurrent.TimeUnit.SECONDS);
+        assertEquals(1, result.audited());
+        assertEquals(2, audits.get(), "the audit ran again on the second worker");
+      }
+    }
+  }
+
   @Test
   void aSecondStackOnTheSameDataFolderIsRefused() {
     SomnusConfig config = config();

@@ -59,6 +59,11 @@ public final class SomnusTiny {
     public static final Variant TEST = new Variant("somnus-tiny-test", 7, 60, 60, 6, 1024,
         96, 256, 4, 2, 16, 96, 400, 8e-3f, 3e-4f, 20, 0);
 
+    /** The built-in variant a model id names ({@code somnus-tiny}, {@code somnus-tiny-test}), if it names one. */
+    public static java.util.Optional<Variant> named(String modelId) {
+      return java.util.stream.Stream.of(DEFAULT, TEST).filter(v -> v.name().equals(modelId)).findFirst();
+    }
+
     public SyntheticWorld world() {
       return new SyntheticWorld(new SyntheticWorld.Settings(seed, people, heldOutPeople));
     }

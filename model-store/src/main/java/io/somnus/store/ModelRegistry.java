@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -34,6 +35,8 @@ import java.util.stream.Stream;
 public final class ModelRegistry {
   static final String VERSIONS = "registry/versions/";
   static final String ALIASES = "registry/aliases.json";
+  /** The version manifest written into a materialised checkpoint folder. */
+  static final String MANIFEST_FILE = "somnus-version.json";
 
   private final ObjectStore store;
   private final Clock clock;
@@ -145,33 +148,54 @@ public final class ModelRegistry {
   }
 
   /**
-   * Downloads a version's checkpoint files into {@code dir} (which must not exist or be empty),
-   * verified, via a sibling temp folder renamed into place; writes the manifest beside them as
-   * {@code somnus-version.json}. MEMIT edits are not applied: load them with
-   * {@link EditArtifacts#read} and apply them with the engine.
+   * Downloads a version's checkpoint files into {@code dir} (which must not exist, be empty, or already hold this
+   * version), verified, via a sibling temp folder renamed into place; writes the manifest beside them as
+   * {@code somnus-version.json}. Processes materialising the same version at once all get the one folder. MEMIT edits
+   * are not applied: load them with {@link EditArtifacts#read} and apply them with the engine.
    */
   public Path materialise(String versionId, Path dir) {
     ModelVersion v = version(versionId);
     Path target = dir.toAbsolutePath().normalize();
     try {
+      if (holds(target, versionId)) return target;
       if (Files.exists(target)) {
         try (Stream<Path> s = Files.list(target)) {
-          if (s.findAny().isPresent()) throw new IllegalArgumentException("cannot materialise " + versionId + " into " + target + ": folder is not empty");
+          if (s.findAny().isPresent()) {
+            throw new IllegalArgumentException("cannot materialise " + versionId + " into " + target + ": the folder holds "
+                + heldVersion(target).map(id -> "model version " + id).orElse("other files") + "; give an empty or new folder");
+          }
         }
-        Files.delete(target);
+        Files.deleteIfExists(target);
       }
       Files.createDirectories(target.getParent());
       Path tmp = Files.createTempDirectory(target.getParent(), "." + target.getFileName() + ".");
       try {
         for (CheckpointFile f : v.checkpoint()) store.get(f.key(), tmp.resolve(f.path()));
-        Files.write(tmp.resolve("somnus-version.json"), Json.write(v));
+        Files.write(tmp.resolve(MANIFEST_FILE), Json.write(v));
         Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
+      } catch (FileSystemException raced) { // rename onto a folder another process filled first: ENOTEMPTY
+        if (!holds(target, versionId)) throw raced; // it won the rename with the same content
       } finally {
         deleteRecursively(tmp);
       }
       return target;
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot materialise " + versionId + " into " + target, e);
+      throw new UncheckedIOException("cannot materialise " + versionId + " into " + target + ": " + e, e);
+    }
+  }
+
+  private static boolean holds(Path dir, String versionId) {
+    return heldVersion(dir).filter(versionId::equals).isPresent();
+  }
+
+  /** The version a materialised folder holds (its manifest is written last, inside the folder renamed into place). */
+  private static Optional<String> heldVersion(Path dir) {
+    Path manifest = dir.resolve(MANIFEST_FILE);
+    if (!Files.isRegularFile(manifest)) return Optional.empty();
+    try {
+      return Optional.ofNullable(Json.MAPPER.readTree(Files.readAllBytes(manifest)).path("id").asText(null));
+    } catch (IOException e) {
+      return Optional.empty();
     }
   }
 
@@ -203,7 +227,7 @@ public final class ModelRegistry {
     try (Stream<Path> s = Files.walk(dir)) {
       files = s.filter(Files::isRegularFile)
           .filter(p -> !p.getFileName().toString().startsWith("."))
-          .filter(p -> !p.getFileName().toString().equals("somnus-version.json"))
+          .filter(p -> !p.getFileName().toString().equals(MANIFEST_FILE))
           .sorted().toList();
     } catch (IOException e) {
       throw new UncheckedIOException("cannot list checkpoint folder " + dir, e);

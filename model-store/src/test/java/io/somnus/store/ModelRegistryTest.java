@@ -149,7 +149,10 @@ class ModelRegistryTest {
       assertArrayEquals(Files.readAllBytes(ck.resolve(f.path())), Files.readAllBytes(out.resolve(f.path())), f.path());
     }
     assertTrue(Files.readString(out.resolve("somnus-version.json")).contains(v.id()));
-    assertThrows(IllegalArgumentException.class, () -> registry.materialise(v.id(), out), "non-empty target");
+    assertEquals(out, registry.materialise(v.id(), out), "already materialised: reused as it is");
+    ModelVersion other = registry.create(NewVersion.base(StoreFixture.checkpoint(root.resolve("src2"), 7, 8), "import-2"));
+    IllegalArgumentException taken = assertThrows(IllegalArgumentException.class, () -> registry.materialise(other.id(), out));
+    assertTrue(taken.getMessage().contains(v.id()), "says which version holds the folder: " + taken.getMessage());
 
     // A corrupt shard fails the download and leaves no half-filled folder behind.
     Path blob = blobFile(v.checkpoint().get(1).key());
@@ -161,6 +164,43 @@ class ModelRegistryTest {
     assertTrue(Files.notExists(target));
     try (var s = Files.list(root.resolve("out"))) {
       assertEquals(List.of("model"), s.map(p -> p.getFileName().toString()).toList());
+    }
+  }
+
+  /** Two processes (a wake and a sleep step) loading the same new version at once both get the one folder. */
+  @Test
+  void concurrentMaterialisationsOfOneVersionBothSucceed() throws Exception {
+    ModelVersion v = registry.create(NewVersion.base(StoreFixture.checkpoint(root.resolve("same"), 3, 4), "import"));
+    java.util.concurrent.CyclicBarrier bothDownloading = new java.util.concurrent.CyclicBarrier(2);
+    ObjectStore slow = new ObjectStore() {
+      @Override public String put(Path file) { return fx.store.put(file); }
+      @Override public String put(byte[] content) { return fx.store.put(content); }
+      @Override public void get(String key, Path target) {
+        try {
+          bothDownloading.await(30, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (Exception e) {
+          // the other download is past the barrier already
+        }
+        fx.store.get(key, target);
+      }
+      @Override public byte[] getBytes(String key) { return fx.store.getBytes(key); }
+      @Override public boolean exists(String key) { return fx.store.exists(key); }
+      @Override public List<StoredObject> list(String prefix) { return fx.store.list(prefix); }
+      @Override public void delete(String key) { fx.store.delete(key); }
+      @Override public java.util.Optional<Document> readDocument(String name) { return fx.store.readDocument(name); }
+      @Override public String writeDocument(String name, byte[] content, WriteCondition c) { return fx.store.writeDocument(name, content, c); }
+      @Override public String describe() { return fx.store.describe(); }
+      @Override public void close() {}
+    };
+    ModelRegistry second = new ModelRegistry(slow);
+    Path target = root.resolve("cache/" + v.id());
+    var a = java.util.concurrent.CompletableFuture.supplyAsync(() -> second.materialise(v.id(), target));
+    var b = java.util.concurrent.CompletableFuture.supplyAsync(() -> second.materialise(v.id(), target));
+    assertEquals(target, a.get(60, java.util.concurrent.TimeUnit.SECONDS));
+    assertEquals(target, b.get(60, java.util.concurrent.TimeUnit.SECONDS));
+    assertTrue(Files.readString(target.resolve("somnus-version.json")).contains(v.id()));
+    try (var s = Files.list(target.getParent())) {
+      assertEquals(List.of(v.id()), s.map(p -> p.getFileName().toString()).toList(), "no temp folder left behind");
     }
   }
 

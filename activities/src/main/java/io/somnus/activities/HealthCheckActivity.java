@@ -1,12 +1,21 @@
 package io.somnus.activities;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.temporal.activity.ActivityInterface;
 import io.temporal.activity.ActivityMethod;
 
 /** Step 1: what the live model is and how it is doing before anything changes. */
 @ActivityInterface
 public interface HealthCheckActivity {
-  record Input(String runId, String modelId) {}
+  /**
+   * @param sleepRequest the sleep's own request as JSON, journaled so that a sleep cut off by a restart of the service
+   *     can be started again with the same run id (its finished steps are then read back, not redone); null for naps
+   */
+  record Input(String runId, String modelId, JsonNode sleepRequest) {
+    public Input(String runId, String modelId) {
+      this(runId, modelId, null);
+    }
+  }
 
   /**
    * @param liveVersionId the version every later step starts from (read once, so a promote by

@@ -10,7 +10,8 @@ import java.util.Objects;
  */
 public record StepImplementations(HealthCheckActivity healthCheck, CurateActivity curate, AuditActivity audit,
     NullSpaceRefreshActivity refresh, TrainLoraActivity trainLora, FuseToTempActivity fuseToTemp,
-    ValidateActivity validate, PromoteActivity promote, RollbackActivity rollback, ReportActivity report) {
+    ValidateActivity validate, RebaseActivity rebase, PromoteActivity promote, RollbackActivity rollback,
+    ReportActivity report) {
 
   public StepImplementations {
     Objects.requireNonNull(healthCheck, "healthCheck");
@@ -20,6 +21,7 @@ public record StepImplementations(HealthCheckActivity healthCheck, CurateActivit
     Objects.requireNonNull(trainLora, "trainLora");
     Objects.requireNonNull(fuseToTemp, "fuseToTemp");
     Objects.requireNonNull(validate, "validate");
+    Objects.requireNonNull(rebase, "rebase");
     Objects.requireNonNull(promote, "promote");
     Objects.requireNonNull(rollback, "rollback");
     Objects.requireNonNull(report, "report");
@@ -27,7 +29,7 @@ public record StepImplementations(HealthCheckActivity healthCheck, CurateActivit
 
   /** Steps that load the model: scheduled on {@link StepQueues#heavy(boolean)}. */
   public List<Object> heavy() {
-    return List.of(healthCheck, audit, refresh, trainLora, fuseToTemp, validate);
+    return List.of(healthCheck, audit, refresh, trainLora, fuseToTemp, validate, rebase);
   }
 
   /** Bookkeeping steps: always on {@link StepQueues#CPU}. */

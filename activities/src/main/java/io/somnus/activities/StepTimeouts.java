@@ -28,10 +28,20 @@ public record StepTimeouts(Duration heavyStartToClose, Duration lightStartToClos
     if (maxAttempts < 1) throw new IllegalArgumentException("maxAttempts must be ≥ 1, got " + maxAttempts);
   }
 
-  /** Production defaults: a CPU LoRA run on the default model takes minutes, on a big model hours. */
+  /**
+   * Production defaults: a CPU LoRA run on the default model takes minutes, on a big model hours. Heavy steps report
+   * progress from inside their loops, so a minute of silence means a dead worker (loading a large checkpoint reports
+   * before it starts).
+   */
   public static StepTimeouts defaults() {
-    return new StepTimeouts(Duration.ofHours(6), Duration.ofMinutes(10), Duration.ofMinutes(2),
+    return new StepTimeouts(Duration.ofHours(6), Duration.ofMinutes(10), Duration.ofMinutes(1),
         Duration.ofHours(1), 5, Duration.ofSeconds(2), Duration.ofMinutes(1));
+  }
+
+  /** These timeouts with another heartbeat timeout. */
+  public StepTimeouts withHeartbeat(Duration d) {
+    return new StepTimeouts(heavyStartToClose, lightStartToClose, d, scheduleToStart, maxAttempts, initialRetryInterval,
+        maxRetryInterval);
   }
 
   private static void requirePositive(String name, Duration d) {

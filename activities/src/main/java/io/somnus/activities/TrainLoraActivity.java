@@ -33,10 +33,13 @@ public interface TrainLoraActivity {
       return new Settings(d.rank(), d.alpha(), d.learningRate(), d.stepsPerFact(), d.minSteps(), d.maxSteps(), 7);
     }
 
-    /** The settings a sleep trains again with after validation refused its candidate ({@link LoraConfig#forRetry}). */
+    /**
+     * The settings a sleep trains again with after validation refused its candidate: a gentler rate
+     * ({@link LoraConfig#forRetry}) and another seed, so the retry does not start from the refused attempt's draw.
+     */
     public Settings forRetry() {
       return new Settings(rank, alpha, learningRate * LoraConfig.RETRY_LEARNING_RATE_FACTOR, stepsPerFact, minSteps,
-          maxSteps, seed);
+          maxSteps, seed + 1);
     }
   }
 
@@ -58,9 +61,6 @@ public interface TrainLoraActivity {
    *     before it
    */
   record Result(String adapterKey, int steps, double firstLoss, double finalLoss, boolean reused, Integer keptStep) {}
-
-  /** Heartbeat details: how far training got. */
-  record Progress(int step, int totalSteps, double loss) {}
 
   @ActivityMethod(name = "TrainLora")
   Result trainLora(Input input);

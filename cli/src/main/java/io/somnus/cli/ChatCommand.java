@@ -80,7 +80,8 @@ final class ChatCommand implements Runnable {
       case "/sleep" -> {
         try {
           var stub = SleepWorkflows.startSleep(services.workflowClient(), new SleepRequest(model,
-              RunIds.fresh("sleep", model, System.currentTimeMillis()), services.config().gpuWorkers(), SleepPolicy.defaults()));
+              RunIds.fresh("sleep", model, System.currentTimeMillis()), services.config().gpuWorkers(),
+              SleepPolicy.defaults().withTimeouts(services.config().steps().timeouts())));
           SleepCommand.print(new SleepWatch(stub, System.out, Duration.ofMillis(500)).await());
         } catch (WorkflowExecutionAlreadyStarted e) {
           System.out.println("already asleep; see /status");

@@ -89,7 +89,8 @@ final class DemoCommand implements Runnable {
       table(lessons, before, afterWake, null);
       if (noSleep) return;
       String runId = RunIds.fresh("sleep", c.modelId(), System.currentTimeMillis());
-      var stub = SleepWorkflows.startSleep(services.workflowClient(), new SleepRequest(c.modelId(), runId, false, SleepPolicy.defaults()));
+      var stub = SleepWorkflows.startSleep(services.workflowClient(), new SleepRequest(c.modelId(), runId, false,
+          SleepPolicy.defaults().withTimeouts(c.steps().timeouts())));
       SleepResult slept;
       try {
         slept = new SleepWatch(stub, System.out, Duration.ofMillis(500)).await();
@@ -108,7 +109,7 @@ final class DemoCommand implements Runnable {
       System.out.println("everything above is recorded in " + dir + "; to look around:");
       System.out.println("  ./somnus --data-dir " + dir + " dev up        # then, in another terminal:");
       System.out.println("  ./somnus --data-dir " + dir + " runs --metrics");
-      System.out.println("  ./somnus --data-dir " + dir + " lineage version " + slept.liveAfter());
+      System.out.println("  ./somnus --data-dir " + dir + " lineage version " + slept.versions().liveAfter());
     }
   }
 
@@ -119,8 +120,8 @@ final class DemoCommand implements Runnable {
     System.out.println("lineage of the first fact taught (somnus lineage fact " + factIds.get(0) + "):");
     LineageCommand.printFact(services, factIds.get(0));
     System.out.println();
-    System.out.println("lineage of the live version (somnus lineage version " + slept.liveAfter() + "):");
-    LineageCommand.printVersion(services, slept.liveAfter());
+    System.out.println("lineage of the live version (somnus lineage version " + slept.versions().liveAfter() + "):");
+    LineageCommand.printVersion(services, slept.versions().liveAfter());
   }
 
   private static Map<WorldFact, Recall> measure(ModelRuntime rt, List<WorldFact> lessons) {

@@ -2,7 +2,11 @@ package io.somnus.cli;
 
 import io.somnus.infra.DevStackInfo;
 import io.somnus.infra.EmbeddedStack;
+import io.somnus.infra.SleepRecovery;
 import io.somnus.infra.SomnusConfig;
+import io.somnus.workflows.MemoryLifecycleWorkflow;
+import io.somnus.workflows.SleepPolicy;
+import java.util.Optional;
 import io.somnus.workflows.LifecycleSettings;
 import io.somnus.workflows.SleepWorkflows;
 import java.nio.file.Path;
@@ -49,11 +53,21 @@ final class DevCommand {
       }
       EmbeddedStack stack = EmbeddedStack.start(c, noWorker ? null : ModelSteps.factory());
       String live;
+      Optional<String> resumed;
       try {
+        String existing = stack.services().registry().aliases().live();
+        if (existing != null && base != null) {
+          System.out.println("note: model " + c.modelId() + " already has a live version (" + existing + "); --base " + base
+              + " is only imported into an empty registry, so it is not used");
+        }
         live = Wake.ensureBase(stack.services(), base);
         if (!noLifecycle) {
-          SleepWorkflows.ensureLifecycle(stack.services().workflowClient(), c.modelId(), LifecycleSettings.defaults(c.gpuWorkers()));
+          MemoryLifecycleWorkflow.State initial = MemoryLifecycleWorkflow.State.initial(c.modelId(),
+              LifecycleSettings.defaults(c.gpuWorkers()).withSleepPolicy(SleepPolicy.defaults().withTimeouts(c.steps().timeouts())),
+              Wake.factsNotYetSlept(stack.services()), live);
+          SleepWorkflows.ensureLifecycle(stack.services().workflowClient(), initial);
         }
+        resumed = SleepRecovery.resumeUnfinished(stack.services());
       } catch (RuntimeException e) {
         stack.close();
         throw e;
@@ -74,6 +88,8 @@ final class DevCommand {
       System.out.println("  tracking   " + (c.tracking().local() ? "local files under " + info.trackingDir() : c.tracking().mlflowUri()));
       System.out.println("  worker     " + (stack.hasWorker() ? "in-process, task queue cpu" + (c.gpuWorkers() ? " (heavy steps on gpu)" : " (all steps)") : "none"));
       System.out.println("  coordinates for other commands: " + DevStackInfo.file(c.dataDir()));
+      resumed.ifPresent(run -> System.out.println("  resumed    sleep " + run + ", cut off when the stack last stopped"
+          + " (its finished steps are read back, not redone; follow it with `somnus sleep --wait`)"));
       System.out.flush();
       try {
         stopped.await();

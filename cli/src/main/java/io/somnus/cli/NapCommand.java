@@ -23,7 +23,7 @@ final class NapCommand implements Runnable {
     try (SomnusServices services = SomnusServices.connect(c)) {
       String runId = RunIds.fresh("nap", c.modelId(), System.currentTimeMillis());
       NapWorkflow.Result r = SleepWorkflows.nap(services.workflowClient(),
-          new NapWorkflow.Request(c.modelId(), runId, c.gpuWorkers(), recallThreshold, null));
+          new NapWorkflow.Request(c.modelId(), runId, c.gpuWorkers(), recallThreshold, c.steps().timeouts()));
       System.out.printf("run %s on %s: %d facts audited, %d healthy, mean raw recall %.3f%n", r.runId(), r.liveVersionId(),
           r.audited(), r.healthy(), r.meanRawRecall());
       if (!r.degradedFactIds().isEmpty()) System.out.println("  degraded: " + String.join(", ", r.degradedFactIds()));

@@ -26,7 +26,7 @@ final class RollbackCommand implements Runnable {
     try (SomnusServices services = SomnusServices.connect(c)) {
       String runId = RunIds.fresh("rollback", c.modelId(), System.currentTimeMillis());
       RollbackWorkflow.Result r = SleepWorkflows.rollback(services.workflowClient(),
-          new RollbackWorkflow.Request(c.modelId(), runId, target, reason, null));
+          new RollbackWorkflow.Request(c.modelId(), runId, target, reason, c.steps().timeouts()));
       System.out.println("run " + r.runId() + ": live " + r.fromVersionId() + " -> " + r.toVersionId());
     }
   }

@@ -46,7 +46,7 @@ final class SleepCommand implements Callable<Integer> {
     // Bad options are refused before any service is started.
     SleepPolicy defaults = SleepPolicy.defaults();
     SleepPolicy policy = new SleepPolicy(maxFacts, defaults.recallThreshold(), defaults.lora(), defaults.thresholds(),
-        defaults.timeouts(), retries);
+        c.steps().timeouts(), retries);
     try (SomnusServices services = SomnusServices.connect(c)) {
       WorkflowClient client = services.workflowClient();
       String id = runId != null ? runId : RunIds.fresh("sleep", c.modelId(), System.currentTimeMillis());
@@ -78,14 +78,18 @@ final class SleepCommand implements Callable<Integer> {
   }
 
   static void print(SleepResult r) {
+    SleepResult.Versions v = r.versions();
     System.out.println("run " + r.runId() + ": " + r.outcome());
-    System.out.println("  live        " + r.liveBefore() + (r.liveAfter().equals(r.liveBefore()) ? " (unchanged)" : " -> " + r.liveAfter()));
-    if (r.candidateVersionId() != null) System.out.println("  candidate   " + r.candidateVersionId());
-    System.out.printf("  facts       %d considered, %d advanced, %d retreated, %d refreshed%n", r.factsConsidered(), r.advanced(),
-        r.retreated(), r.refreshed());
-    if (!SleepResult.SKIPPED.equals(r.outcome())) {
-      System.out.printf("  recall      %.3f -> %.3f%n", r.recallBefore(), r.recallAfter());
-      System.out.printf("  perplexity  %.3f -> %.3f%n", r.perplexityBefore(), r.perplexityAfter());
+    System.out.println("  live        " + v.liveBefore() + (v.liveAfter().equals(v.liveBefore()) ? " (unchanged)" : " -> " + v.liveAfter()));
+    if (v.validated() != null && !r.promoted()) System.out.println("  candidate   " + v.validated() + " (not promoted)");
+    SleepResult.FactCounts f = r.facts();
+    System.out.printf("  facts       %d considered, %d advanced, %d retreated, %d refreshed%s%n", f.considered(), f.advanced(),
+        f.retreated(), f.refreshed(), f.carried() > 0 ? ", " + f.carried() + " taught meanwhile carried over" : "");
+    SleepResult.Quality q = r.quality();
+    if (v.validated() != null) {
+      String after = r.promoted() ? "" : " (candidate)";
+      System.out.printf("  recall      %.3f -> %.3f%s%n", q.recallBefore(), q.recallAfter(), after);
+      System.out.printf("  perplexity  %.3f -> %.3f%s%n", q.perplexityBefore(), q.perplexityAfter(), after);
     }
     for (String id : r.keptScaleEditIds()) {
       System.out.println("  kept scale  " + id + " (a lower scale would lose an answer; its facts hold their stage)");

@@ -25,6 +25,9 @@ final class SleepWatch {
   private final WorkflowStub stub;
   private final PrintStream out;
   private final Duration poll;
+  /** How long the watch goes without an answer from the service before it checks whether the service is gone. */
+  static final Duration LOST_AFTER = Duration.ofSeconds(20);
+  private long lastContact = System.nanoTime();
 
   SleepWatch(WorkflowStub stub, PrintStream out, Duration poll) {
     this.stub = stub;
@@ -105,9 +108,25 @@ final class SleepWatch {
 
   private Optional<SleepProgress> query() {
     try {
-      return Optional.of(stub.query("progress", SleepProgress.class));
+      Optional<SleepProgress> p = Optional.of(stub.query("progress", SleepProgress.class));
+      lastContact = System.nanoTime();
+      return p;
     } catch (RuntimeException notAnswerable) {
-      return Optional.empty(); // no worker has picked the workflow up yet, or a transient error: keep the last state
+      // no worker has picked the workflow up yet, or a transient error: keep the last state, unless the service is gone
+      if (System.nanoTime() - lastContact > LOST_AFTER.toNanos()) checkServiceReachable();
+      return Optional.empty();
+    }
+  }
+
+  /** The service answers (no worker needed to describe a workflow); a watch that cannot reach it says so and ends. */
+  private void checkServiceReachable() {
+    try {
+      stub.describe();
+      lastContact = System.nanoTime();
+    } catch (RuntimeException unreachable) {
+      throw new CliException("lost contact with the Temporal service for " + LOST_AFTER.toSeconds() + " s ("
+          + rootMessage(unreachable) + "); is `somnus dev up` still running? A sleep it was running is started again"
+          + " from its journal when the stack comes back: follow it then with `somnus sleep --wait`");
     }
   }
 

@@ -1,5 +1,6 @@
 package io.somnus.cli;
 
+import io.somnus.engine.model.CheckpointException;
 import io.somnus.infra.ConfigException;
 import io.somnus.infra.ConfigLoader;
 import io.somnus.infra.ServiceUnavailableException;
@@ -62,7 +63,7 @@ public final class SomnusCli {
       err.println("somnus: " + describe(e));
       if (root.verbose) e.printStackTrace(err);
       err.flush();
-      return e instanceof ConfigException || e instanceof IllegalArgumentException ? 2 : 1;
+      return e instanceof ConfigException || e instanceof IllegalArgumentException || e instanceof CheckpointException ? 2 : 1;
     });
     return cl;
   }
@@ -70,7 +71,7 @@ public final class SomnusCli {
   /** Known failures print as one line; anything else keeps its type so it can be reported. */
   static String describe(Throwable e) {
     if (e instanceof ConfigException || e instanceof ServiceUnavailableException || e instanceof IllegalArgumentException
-        || e instanceof IllegalStateException || e instanceof CliException) {
+        || e instanceof IllegalStateException || e instanceof CliException || e instanceof CheckpointException) {
       return e.getMessage();
     }
     if (e instanceof WorkflowException wf) {

@@ -9,7 +9,9 @@ import io.somnus.cli.wake.WakeMemory;
 import io.somnus.engine.model.Runtimes;
 import io.somnus.engine.runtime.GenerationOptions;
 import io.somnus.engine.tiny.SomnusTiny;
+import io.somnus.engine.sleep.FactStageTable;
 import io.somnus.infra.SomnusServices;
+import io.somnus.store.VersionStates;
 import io.somnus.workflows.MemoryLifecycleWorkflow;
 import io.somnus.workflows.RunIds;
 import io.somnus.workflows.SleepWorkflows;
@@ -66,6 +68,14 @@ final class Wake {
     } catch (RuntimeException e) {
       log.warn("could not tell the lifecycle entity about {} new facts: {}", taught.written().size(), e.getMessage());
     }
+  }
+
+  /** Facts of the live version no sleep has taken a stage further yet (stage 0): what presses for the next sleep. */
+  static int factsNotYetSlept(SomnusServices services) {
+    String live = services.registry().aliases().live();
+    if (live == null) return 0;
+    FactStageTable table = new VersionStates(services.registry(), services.ledger(), ModelSteps.workDir(services)).stages(live);
+    return (int) table.entries().stream().filter(e -> e.stage().level() == 0).count();
   }
 
   /** Imports the base checkpoint as the first live version when nothing is live yet; returns the live version. */

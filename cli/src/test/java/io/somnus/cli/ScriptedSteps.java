@@ -53,7 +53,7 @@ final class ScriptedSteps {
         trainStarted.countDown();
         try {
           int step = 0;
-          while (!trainGate.await(100, TimeUnit.MILLISECONDS)) Activity.getExecutionContext().heartbeat(new TrainLoraActivity.Progress(++step, 100, 1.0));
+          while (!trainGate.await(100, TimeUnit.MILLISECONDS)) Activity.getExecutionContext().heartbeat(new io.somnus.activities.StepProgress("training", ++step, 100, 1.0));
         } catch (InterruptedException e) {
           Thread.currentThread().interrupt();
           throw new IllegalStateException("interrupted", e);
@@ -70,7 +70,7 @@ final class ScriptedSteps {
       PromoteActivity promote = in -> {
         previous = live;
         live = in.versionId();
-        return new PromoteActivity.Result(live, previous, false);
+        return new PromoteActivity.Result(PromoteActivity.Status.PROMOTED, live, previous, null);
       };
       RollbackActivity rollback = in -> {
         String from = live;
@@ -87,7 +87,8 @@ final class ScriptedSteps {
         t.endRun(run, RunStatus.FINISHED);
         return new ReportActivity.Result(run, in.facts().size());
       };
-      return new StepImplementations(health, curate, audit, refresh, train, fuse, validate, promote, rollback, report);
+      io.somnus.activities.RebaseActivity rebase = in -> { throw new IllegalStateException("nothing is taught during this script's sleep"); };
+      return new StepImplementations(health, curate, audit, refresh, train, fuse, validate, rebase, promote, rollback, report);
     };
   }
 }

@@ -60,6 +60,7 @@ public final class ConfigLoader {
     m.put("SOMNUS_VALIDATION_MAX_PERPLEXITY_DRIFT", "validation.maxPerplexityDrift");
     m.put("SOMNUS_VALIDATION_MAX_BEHAVIOUR_SHIFT", "validation.maxBehaviourShift");
     m.put("SOMNUS_VALIDATION_RECOVERED_PER_LOSS", "validation.recoveredPerLoss");
+    m.put("SOMNUS_STEP_HEARTBEAT_SECONDS", "steps.heartbeatSeconds");
     ENV_KEYS = Map.copyOf(m);
   }
 

@@ -1,9 +1,11 @@
 package io.somnus.infra;
 
 import com.fasterxml.jackson.annotation.JsonIgnore;
+import io.somnus.activities.StepTimeouts;
 import io.somnus.engine.sleep.ValidationConfig;
 import java.net.URI;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Objects;
 
 /**
@@ -20,9 +22,10 @@ import java.util.Objects;
  *     polling it) instead of "cpu"
  * @param device "cpu", "gpu" or "auto": what this process's engine should run on
  * @param validation when a sleep's candidate may replace the live model (a worker setting: the sleeps it runs use it)
+ * @param steps how the workflows this process starts time their steps
  */
 public record SomnusConfig(String modelId, Path dataDir, Temporal temporal, S3 s3, Tracking tracking,
-    boolean gpuWorkers, String device, Validation validation) {
+    boolean gpuWorkers, String device, Validation validation, Steps steps) {
 
   public static final String DEFAULT_MODEL_ID = "somnus-tiny";
   public static final String DEFAULT_NAMESPACE = "default";
@@ -125,6 +128,23 @@ public record SomnusConfig(String modelId, Path dataDir, Temporal temporal, S3 s
     }
   }
 
+  /**
+   * Step timing of the workflows a process starts (sleeps, naps, rollbacks); unset keeps {@link StepTimeouts#defaults()}.
+   *
+   * @param heartbeatSeconds a heavy step that has not reported progress for this long is presumed dead (its worker
+   *     killed) and run again on another worker
+   */
+  public record Steps(Integer heartbeatSeconds) {
+    public Steps {
+      if (heartbeatSeconds == null) heartbeatSeconds = (int) StepTimeouts.defaults().heartbeat().toSeconds();
+      if (heartbeatSeconds < 1) throw new IllegalArgumentException("steps.heartbeatSeconds must be >= 1, got " + heartbeatSeconds);
+    }
+
+    public StepTimeouts timeouts() {
+      return StepTimeouts.defaults().withHeartbeat(Duration.ofSeconds(heartbeatSeconds));
+    }
+  }
+
   public SomnusConfig {
     if (blank(modelId)) modelId = DEFAULT_MODEL_ID;
     if (!modelId.matches("[A-Za-z0-9][A-Za-z0-9._-]{0,99}")) {
@@ -135,6 +155,7 @@ public record SomnusConfig(String modelId, Path dataDir, Temporal temporal, S3 s
     if (s3 == null) s3 = new S3(null, null, null, null, null);
     if (tracking == null) tracking = new Tracking(null);
     if (validation == null) validation = new Validation(null, null, null);
+    if (steps == null) steps = new Steps(null);
     if (blank(device)) device = "auto";
     if (!(device.equals("cpu") || device.equals("gpu") || device.equals("auto"))) {
       throw new IllegalArgumentException("device must be cpu, gpu or auto, got '" + device + "'");
@@ -143,7 +164,7 @@ public record SomnusConfig(String modelId, Path dataDir, Temporal temporal, S3 s
 
   /** Every setting at its default: the embedded stack under {@code ~/.somnus/data}. */
   public static SomnusConfig defaults() {
-    return new SomnusConfig(null, null, null, null, null, false, null, null);
+    return new SomnusConfig(null, null, null, null, null, false, null, null, null);
   }
 
   /** True when some service is embedded, i.e. this process needs the dev stack's coordinates. */
@@ -153,23 +174,23 @@ public record SomnusConfig(String modelId, Path dataDir, Temporal temporal, S3 s
   }
 
   public SomnusConfig withDataDir(Path dir) {
-    return new SomnusConfig(modelId, Objects.requireNonNull(dir, "dir"), temporal, s3, tracking, gpuWorkers, device, validation);
+    return new SomnusConfig(modelId, Objects.requireNonNull(dir, "dir"), temporal, s3, tracking, gpuWorkers, device, validation, steps);
   }
 
   public SomnusConfig withModelId(String id) {
-    return new SomnusConfig(id, dataDir, temporal, s3, tracking, gpuWorkers, device, validation);
+    return new SomnusConfig(id, dataDir, temporal, s3, tracking, gpuWorkers, device, validation, steps);
   }
 
   public SomnusConfig withGpuWorkers(boolean gpu) {
-    return new SomnusConfig(modelId, dataDir, temporal, s3, tracking, gpu, device, validation);
+    return new SomnusConfig(modelId, dataDir, temporal, s3, tracking, gpu, device, validation, steps);
   }
 
   public SomnusConfig withTemporal(Temporal t) {
-    return new SomnusConfig(modelId, dataDir, t, s3, tracking, gpuWorkers, device, validation);
+    return new SomnusConfig(modelId, dataDir, t, s3, tracking, gpuWorkers, device, validation, steps);
   }
 
   public SomnusConfig withS3(S3 s) {
-    return new SomnusConfig(modelId, dataDir, temporal, s, tracking, gpuWorkers, device, validation);
+    return new SomnusConfig(modelId, dataDir, temporal, s, tracking, gpuWorkers, device, validation, steps);
   }
 
   /** Folder of the embedded S3 server's buckets. */

@@ -111,7 +111,7 @@ class EmbeddedStackTest {
         return real.audit().audit(in);
       };
       return new io.somnus.activities.StepImplementations(real.healthCheck(), real.curate(), audit, real.refresh(),
-          real.trainLora(), real.fuseToTemp(), real.validate(), real.promote(), real.rollback(), real.report());
+          real.trainLora(), real.fuseToTemp(), real.validate(), real.rebase(), real.promote(), real.rollback(), real.report());
     };
     StepTimeouts timeouts = new StepTimeouts(Duration.ofMinutes(1), Duration.ofMinutes(1), Duration.ofSeconds(2),
         Duration.ofMinutes(1), 3, Duration.ofMillis(100), Duration.ofSeconds(1));

@@ -49,6 +49,7 @@ final class StubSteps {
           in -> { throw new UnsupportedOperationException("train"); },
           in -> { throw new UnsupportedOperationException("fuse"); },
           in -> { throw new UnsupportedOperationException("validate"); },
+          in -> { throw new UnsupportedOperationException("rebase"); },
           in -> { throw new UnsupportedOperationException("promote"); },
           in -> { throw new UnsupportedOperationException("rollback"); }, report);
     };

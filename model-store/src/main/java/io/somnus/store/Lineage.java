@@ -22,6 +22,8 @@ public final class Lineage {
   public static final String RUN_ID_TAG = "somnus.run_id";
   /** Tag on a tracking run naming the model version it produced. */
   public static final String MODEL_VERSION_TAG = "somnus.model_version";
+  /** Tag of a run's outcome: what it did ("promoted", "kept-live", "superseded", "failed", ...), as opposed to its status. */
+  public static final String OUTCOME_TAG = "somnus.outcome";
 
   private final ModelRegistry registry;
   private final FactLedger ledger;

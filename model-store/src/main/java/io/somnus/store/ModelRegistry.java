@@ -135,6 +135,25 @@ public final class ModelRegistry {
     return move(current, old, next);
   }
 
+  /**
+   * Deletes the manifest of a version that never went live (its blobs stay for garbage collection).
+   *
+   * @throws IllegalStateException if the version is live or previous, or is the parent of another version
+   */
+  public void discardUnpromoted(String versionId) {
+    Aliases a = aliases();
+    if (versionId.equals(a.live()) || versionId.equals(a.previous())) {
+      throw new IllegalStateException("model version " + versionId + " is " + (versionId.equals(a.live()) ? "live" : "previous")
+          + "; only a version that never served can be discarded");
+    }
+    for (ModelVersion child : versions()) {
+      if (versionId.equals(child.parentId())) {
+        throw new IllegalStateException("model version " + versionId + " is the parent of " + child.id() + "; it cannot be discarded");
+      }
+    }
+    store.delete(VERSIONS + versionId + ".json");
+  }
+
   /** Swaps live and previous: the version that was live before the last promote serves again. */
   public Aliases rollback(String runId, long expectedGeneration) {
     Optional<Document> current = store.readDocument(ALIASES);

@@ -35,6 +35,12 @@ public record LifecycleSettings(double sleepThreshold, int maxNewFacts, Duration
         gpuWorkers, SleepPolicy.defaults());
   }
 
+  /** These settings with another policy for the sleeps the entity starts. */
+  public LifecycleSettings withSleepPolicy(SleepPolicy policy) {
+    return new LifecycleSettings(sleepThreshold, maxNewFacts, maxAwake, pressureCheck, retryAfterFailure,
+        continueAsNewAfterSleeps, gpuWorkers, policy);
+  }
+
   /** Pressure for the given counts; pure, so the workflow and its query compute it the same way. */
   public double pressure(int newFacts, long awakeMillis) {
     double edit = Math.min(1.0, Math.pow((double) newFacts / maxNewFacts, 1.5));

@@ -25,7 +25,16 @@ public interface MemoryLifecycleWorkflow {
     }
 
     public static State initial(String modelId, LifecycleSettings settings) {
-      return new State(modelId, settings, 0, 0, 0, null, null, null, false);
+      return initial(modelId, settings, 0, null);
+    }
+
+    /**
+     * A new entity for a model that already holds facts no sleep has taken up yet (e.g. after the embedded Temporal
+     * service restarted): they press from the start.
+     */
+    public static State initial(String modelId, LifecycleSettings settings, int pendingFacts, String liveVersionId) {
+      if (pendingFacts < 0) throw new IllegalArgumentException("pending facts must be ≥ 0, got " + pendingFacts);
+      return new State(modelId, settings, pendingFacts, 0, 0, null, null, liveVersionId, false);
     }
   }
 

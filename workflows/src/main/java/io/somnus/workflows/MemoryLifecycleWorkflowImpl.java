@@ -82,9 +82,9 @@ public class MemoryLifecycleWorkflowImpl implements MemoryLifecycleWorkflow {
         .build());
     try {
       SleepResult result = child.sleep(new SleepRequest(modelId, currentRunId, settings.gpuWorkers(), settings.sleepPolicy()));
-      lastOutcome = result.outcome();
+      lastOutcome = result.outcome().wireName();
       lastRunId = result.runId();
-      liveVersionId = result.liveAfter();
+      liveVersionId = result.versions().liveAfter();
       // facts that arrived during the sleep were not part of it; they stay pending
       newFacts = Math.max(0, newFacts - counted);
       awakeSince = Workflow.currentTimeMillis();
@@ -138,10 +138,10 @@ public class MemoryLifecycleWorkflowImpl implements MemoryLifecycleWorkflow {
   public void sleepFinished(SleepResult result) {
     // the entity's own sleeps are its children and are accounted for when the child returns
     if (result.runId().equals(currentRunId)) return;
-    lastOutcome = result.outcome();
+    lastOutcome = result.outcome().wireName();
     lastRunId = result.runId();
-    liveVersionId = result.liveAfter();
-    newFacts = Math.max(0, newFacts - result.factsConsidered());
+    liveVersionId = result.versions().liveAfter();
+    newFacts = Math.max(0, newFacts - result.facts().considered());
     awakeSince = Workflow.currentTimeMillis();
     sleepsCompleted++;
   }

@@ -3,24 +3,37 @@ package io.somnus.workflows;
 import java.util.List;
 
 /**
- * How a sleep ended.
+ * What a sleep did.
  *
- * @param outcome {@link #PROMOTED}, {@link #KEPT_LIVE} or {@link #SKIPPED}
- * @param liveBefore live version when the sleep started
- * @param liveAfter live version when it ended (equal to liveBefore unless promoted)
- * @param candidateVersionId the gated candidate, null when consolidation was skipped
- * @param reasons why the candidate was rejected or the sleep skipped
+ * @param reasons why it was refused, superseded or failed, and what each refused attempt was refused for; empty when
+ *     promoted at the first attempt
+ * @param keptScaleEditIds edits the gate left at their scale because a lower one would lose an answer
  */
-public record SleepResult(String runId, String outcome, String liveBefore, String liveAfter,
-    String candidateVersionId, int factsConsidered, int advanced, int retreated, int refreshed,
-    double recallBefore, double recallAfter, double perplexityBefore, double perplexityAfter,
+public record SleepResult(String runId, SleepOutcome outcome, Versions versions, FactCounts facts, Quality quality,
     List<String> reasons, List<String> keptScaleEditIds) {
-  public static final String PROMOTED = "promoted";
-  public static final String KEPT_LIVE = "kept-live";
-  public static final String SKIPPED = "skipped";
+
+  /**
+   * @param liveBefore live when the sleep began
+   * @param liveAfter live when it ended: the promoted version, or {@code liveBefore}
+   * @param validated the candidate validation judged (gated), null when none was built
+   */
+  public record Versions(String liveBefore, String liveAfter, String validated) {}
+
+  /**
+   * @param considered facts the sleep trained on
+   * @param carried facts taught while it ran, carried onto its candidate before promotion
+   */
+  public record FactCounts(int considered, int advanced, int retreated, int refreshed, int carried) {}
+
+  /** Chat recall and reference perplexity of the live model before and of the validated candidate. */
+  public record Quality(double recallBefore, double recallAfter, double perplexityBefore, double perplexityAfter) {}
 
   public SleepResult {
     reasons = List.copyOf(reasons);
     keptScaleEditIds = keptScaleEditIds == null ? List.of() : List.copyOf(keptScaleEditIds);
+  }
+
+  public boolean promoted() {
+    return outcome == SleepOutcome.PROMOTED;
   }
 }

@@ -7,159 +7,224 @@ import io.somnus.activities.FuseToTempActivity;
 import io.somnus.activities.HealthCheckActivity;
 import io.somnus.activities.NullSpaceRefreshActivity;
 import io.somnus.activities.PromoteActivity;
+import io.somnus.activities.RebaseActivity;
 import io.somnus.activities.ReportActivity;
 import io.somnus.activities.StepOptions;
 import io.somnus.activities.TrainLoraActivity;
 import io.somnus.activities.ValidateActivity;
+import io.somnus.workflows.SleepTelemetry.Attempt;
+import io.temporal.failure.ActivityFailure;
 import io.temporal.failure.ApplicationFailure;
 import io.temporal.workflow.SignalExternalWorkflowException;
 import io.temporal.workflow.Workflow;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
 /**
- * The sleep pipeline. Deterministic: every decision reads only the request and activity results, so
- * a replay of a recorded history takes the same branches.
+ * The sleep pipeline. Deterministic: every decision reads only the request and activity results, so a replay of a
+ * recorded history takes the same branches. Every sleep ends in a Report, whatever its outcome, failures included.
  */
 public class SleepWorkflowImpl implements SleepWorkflow {
-  static final List<String> STEPS = List.of("HealthCheck", "Curate", "Audit", "NullSpaceRefresh", "TrainLora",
-      "FuseToTemp", "Validate", "Promote", "Report");
+  /** Times a sleep carries facts taught meanwhile onto its candidate before it gives up on a live that keeps moving. */
+  static final int MAX_REBASES = 5;
 
   private String runId;
+  private SleepStep step = SleepStep.HEALTH_CHECK;
   private String phase = "starting";
-  private int step;
   private String detail = "";
   private boolean finished;
   private final List<String> completed = new ArrayList<>();
 
+  /** What the sleep has found out so far: what its report says if it breaks off. */
+  private String liveBefore;
+  private double perplexityBefore = Double.NaN;
+
   @Override
   public SleepResult sleep(SleepRequest request) {
-    SleepPolicy policy = request.policy();
     runId = request.runId() != null ? request.runId() : RunIds.derive(Workflow.getInfo());
-    var heavy = StepOptions.heavy(request.gpuWorkers(), policy.timeouts());
-    var light = StepOptions.light(policy.timeouts());
-    var health = Workflow.newActivityStub(HealthCheckActivity.class, heavy);
-    var curate = Workflow.newActivityStub(CurateActivity.class, light);
-    var audit = Workflow.newActivityStub(AuditActivity.class, heavy);
-    var refresh = Workflow.newActivityStub(NullSpaceRefreshActivity.class, heavy);
-    var train = Workflow.newActivityStub(TrainLoraActivity.class, heavy);
-    var fuse = Workflow.newActivityStub(FuseToTempActivity.class, heavy);
-    var validate = Workflow.newActivityStub(ValidateActivity.class, heavy);
-    var promote = Workflow.newActivityStub(PromoteActivity.class, light);
-    var report = Workflow.newActivityStub(ReportActivity.class, light);
-
-    begin("HealthCheck", "reading the live version");
-    HealthCheckActivity.Report h = health.healthCheck(new HealthCheckActivity.Input(runId, request.modelId()));
-    String live = h.liveVersionId();
-    done("HealthCheck");
-
-    begin("Curate", h.unconsolidated() + " of " + h.facts() + " facts not consolidated");
-    CurateActivity.Result curated = curate.curate(new CurateActivity.Input(runId, live, policy.maxFacts()));
-    done("Curate");
-
-    if (h.facts() == 0) {
-      return finishSkipped(report, request, live, h, List.of("the model holds no facts"), List.of());
+    Steps steps = new Steps(request);
+    try {
+      return tellLifecycle(request, run(request, steps));
+    } catch (ActivityFailure failure) {
+      String reason = step.title() + " failed: " + rootMessage(failure);
+      SleepResult failed = reportFailure(request, steps, reason);
+      tellLifecycle(request, failed);
+      throw ApplicationFailure.newNonRetryableFailureWithCause(reason + "; live unchanged", "SleepFailed", failure);
     }
+  }
 
-    begin("Audit", "probing " + h.facts() + " facts");
-    AuditActivity.Report audited = audit.audit(new AuditActivity.Input(runId, live, List.of(), policy.recallThreshold()));
-    done("Audit");
+  private SleepResult run(SleepRequest request, Steps steps) {
+    SleepPolicy policy = request.policy();
+    begin(SleepStep.HEALTH_CHECK, "reading the live version");
+    HealthCheckActivity.Report health = steps.health.healthCheck(
+        new HealthCheckActivity.Input(runId, request.modelId(), request.toJson()));
+    String live = health.liveVersionId();
+    liveBefore = live;
+    perplexityBefore = health.referencePerplexity();
 
-    if (curated.factIds().isEmpty() && !audited.degraded()) {
-      return finishSkipped(report, request, live, h, List.of("nothing to consolidate and no degraded facts"), audited.facts());
+    begin(SleepStep.CURATE, health.unconsolidated() + " of " + health.facts() + " facts not consolidated");
+    CurateActivity.Result curated = steps.curate.curate(new CurateActivity.Input(runId, live, policy.maxFacts()));
+    if (health.facts() == 0) return finishSkipped(request, steps, "the model holds no facts", List.of());
+
+    begin(SleepStep.AUDIT, "probing " + health.facts() + " facts");
+    AuditActivity.Report audit = steps.audit.audit(new AuditActivity.Input(runId, live, List.of(), policy.recallThreshold()));
+    if (curated.factIds().isEmpty() && !audit.degraded()) {
+      return finishSkipped(request, steps, "nothing to consolidate and no degraded facts", audit.facts());
     }
 
     String working = live;
     int refreshed = 0;
-    if (audited.degraded()) {
-      begin("NullSpaceRefresh", audited.degradedFactIds().size() + " degraded facts");
-      NullSpaceRefreshActivity.Result r = refresh.refresh(new NullSpaceRefreshActivity.Input(runId, live, audited.degradedFactIds()));
-      working = r.workingVersionId();
-      refreshed = r.refreshedFactIds().size();
-      done("NullSpaceRefresh");
+    if (audit.degraded()) {
+      begin(SleepStep.NULL_SPACE_REFRESH, audit.degradedFactIds().size() + " degraded facts");
+      NullSpaceRefreshActivity.Result refresh = steps.refresh.refresh(
+          new NullSpaceRefreshActivity.Input(runId, live, audit.degradedFactIds()));
+      working = refresh.workingVersionId();
+      refreshed = refresh.refreshedFactIds().size();
     }
 
     List<String> factIds = curated.factIds();
-    String candidate = working;
-    TrainLoraActivity.Settings lora = policy.lora();
-    TrainLoraActivity.Result trained = null;
-    ValidateActivity.Result v;
-    // A refused candidate is trained again from the same working version at a gentler rate, up to the policy's
-    // retries; a sleep with nothing to train (a refresh only) has nothing to retry.
-    List<String> refused = new ArrayList<>();
-    for (int attempt = 0; ; attempt++) {
-      String of = attempt == 0 ? "" : "attempt " + (attempt + 1) + ", learning rate " + lora.learningRate() + ": ";
-      if (!factIds.isEmpty()) {
-        begin("TrainLora", of + factIds.size() + " facts");
-        trained = train.trainLora(new TrainLoraActivity.Input(runId, working, factIds, lora, attempt));
-        done("TrainLora");
+    List<Attempt> attempts = new ArrayList<>();
+    ValidateActivity.Result verdict = trainAndValidate(steps, policy, live, working, factIds, attempts);
 
-        begin("FuseToTemp", of + "adapter " + shortKey(trained.adapterKey()));
-        candidate = fuse.fuseToTemp(new FuseToTempActivity.Input(runId, working, trained.adapterKey(), attempt)).candidateVersionId();
-        done("FuseToTemp");
-      }
-
-      begin("Validate", of + "candidate " + candidate);
-      v = validate.validate(new ValidateActivity.Input(runId, live, candidate, factIds, policy.thresholds(), attempt));
-      done("Validate");
-      if (v.approved() || factIds.isEmpty() || attempt >= policy.retriesOnRefusal()) break;
-      refused.add(String.join("; ", v.reasons()));
-      lora = lora.forRetry();
-    }
-
+    List<String> reasons = new ArrayList<>();
+    for (Attempt a : attempts) if (a.refusedFor() != null) reasons.add(a.refusedFor());
+    SleepOutcome outcome = SleepOutcome.KEPT_LIVE;
     String liveAfter = live;
-    String outcome;
-    if (v.approved()) {
-      begin("Promote", v.gatedVersionId());
-      liveAfter = promote.promote(new PromoteActivity.Input(runId, v.gatedVersionId(), live)).liveVersionId();
-      done("Promote");
-      outcome = SleepResult.PROMOTED;
-    } else {
-      outcome = SleepResult.KEPT_LIVE;
+    List<FactState> facts = List.of();
+    int carried = 0;
+    if (verdict.approved()) {
+      reasons.clear();
+      Promotion promotion = promote(steps, live, verdict);
+      outcome = promotion.outcome();
+      if (outcome == SleepOutcome.PROMOTED) {
+        liveAfter = promotion.version();
+        facts = promotion.facts();
+        carried = promotion.carried();
+      } else {
+        reasons.add(promotion.reason());
+      }
     }
 
-    begin("Report", outcome);
-    Map<String, Double> metrics = new LinkedHashMap<>();
-    metrics.put("recall_before", v.recallBefore());
-    metrics.put("recall_after", v.recallAfter());
-    metrics.put("ppl_before", v.perplexityBefore());
-    metrics.put("ppl_after", v.perplexityAfter());
-    metrics.put("facts_advanced", (double) v.advanced());
-    metrics.put("facts_retreated", (double) v.retreated());
-    metrics.put("facts_refreshed", (double) refreshed);
-    metrics.put("facts_degraded", (double) audited.degradedFactIds().size());
-    metrics.put("edits_kept_scale", (double) v.keptScaleEditIds().size());
-    if (trained != null) {
-      metrics.put("lora_steps", (double) trained.steps());
-      // Out of budget, training may hand back an earlier check's adapters: the candidate is fused from those.
-      if (trained.keptStep() != null) metrics.put("lora_kept_step", (double) trained.keptStep());
-      metrics.put("lora_loss_first", trained.firstLoss());
-      metrics.put("lora_loss_final", trained.finalLoss());
-      metrics.put("attempts", (double) refused.size() + 1);
-    }
-    Map<String, String> params = params(request, live, candidate, factIds.size(), v.limits());
-    if (!v.keptScaleEditIds().isEmpty()) params.put("edits_kept_scale", String.join(",", v.keptScaleEditIds()));
-    if (!refused.isEmpty()) {
-      // The figures above are the last attempt's; say what it trained with and why the ones before it were refused.
-      params.put("lora_lr_last_attempt", Float.toString(lora.learningRate()));
-      for (int i = 0; i < refused.size(); i++) params.put("attempt_" + (i + 1) + "_refused", refused.get(i));
-    }
-    report.report(new ReportActivity.Input(runId, request.modelId(), "sleep", outcome, v.gatedVersionId(), params,
-        metrics, v.facts()));
-    done("Report");
-    finished = true;
-    phase = outcome;
-    return tellLifecycle(request, new SleepResult(runId, outcome, live, liveAfter, v.gatedVersionId(), factIds.size(),
-        v.advanced(), v.retreated(), refreshed, v.recallBefore(), v.recallAfter(), v.perplexityBefore(),
-        v.perplexityAfter(), v.reasons(), v.keptScaleEditIds()));
+    begin(SleepStep.REPORT, outcome.wireName());
+    Attempt last = attempts.isEmpty() ? null : attempts.get(attempts.size() - 1);
+    steps.report.report(new ReportActivity.Input(runId, request.modelId(), "sleep", outcome.wireName(),
+        outcome == SleepOutcome.PROMOTED ? liveAfter : live,
+        SleepTelemetry.params(request, live, factIds.size(), attempts, verdict, outcome == SleepOutcome.PROMOTED ? liveAfter : null, reasons),
+        SleepTelemetry.metrics(outcome, health.referencePerplexity(), verdict, last == null ? null : last.trained(), attempts.size(),
+            audit.degradedFactIds().size(), refreshed, carried),
+        facts));
+    finish(outcome);
+    return new SleepResult(runId, outcome, new SleepResult.Versions(live, liveAfter, verdict.gatedVersionId()),
+        new SleepResult.FactCounts(factIds.size(), verdict.advanced(), verdict.retreated(), refreshed, carried),
+        new SleepResult.Quality(verdict.recallBefore(), verdict.recallAfter(), verdict.perplexityBefore(), verdict.perplexityAfter()),
+        reasons, verdict.keptScaleEditIds());
   }
 
   /**
-   * A sleep started by hand tells the model's lifecycle entity, so that its sleep pressure and status
-   * follow; a sleep the entity started is its child and needs no signal. Versioned: histories recorded
-   * before this step existed replay without it.
+   * Trains, fuses and validates; a refused candidate is trained again from the same working version with other
+   * settings ({@link TrainLoraActivity.Settings#forRetry}), up to the policy's retries. A retry whose training hands
+   * back adapters a refused attempt already had would only reproduce that candidate, so the sleep stops there. A sleep
+   * with nothing to train (a refresh only) validates the working version once.
+   */
+  private ValidateActivity.Result trainAndValidate(Steps steps, SleepPolicy policy, String live, String working,
+      List<String> factIds, List<Attempt> attempts) {
+    TrainLoraActivity.Settings lora = policy.lora();
+    List<String> refusedAdapters = new ArrayList<>();
+    ValidateActivity.Result verdict = null;
+    for (int attempt = 0; ; attempt++) {
+      String which = attempt == 0 ? "" : "attempt " + (attempt + 1) + " (lr " + lora.learningRate() + ", seed " + lora.seed() + "): ";
+      String candidate = working;
+      TrainLoraActivity.Result trained = null;
+      if (!factIds.isEmpty()) {
+        begin(SleepStep.TRAIN_LORA, which + factIds.size() + " facts");
+        trained = steps.train.trainLora(new TrainLoraActivity.Input(runId, working, factIds, lora, attempt));
+        if (refusedAdapters.contains(trained.adapterKey())) {
+          // the verdict of the attempt that trained them stands; nothing new to judge
+          attempts.add(new Attempt(lora, trained, "attempt " + (attempt + 1) + " trained the same adapters as a refused attempt"));
+          return verdict;
+        }
+        begin(SleepStep.FUSE_TO_TEMP, which + "adapter " + shortKey(trained.adapterKey()));
+        candidate = steps.fuse.fuseToTemp(new FuseToTempActivity.Input(runId, working, trained.adapterKey(), attempt)).candidateVersionId();
+      }
+      begin(SleepStep.VALIDATE, which + "candidate " + candidate);
+      verdict = steps.validate.validate(new ValidateActivity.Input(runId, live, candidate, factIds, policy.thresholds(), attempt));
+      boolean last = verdict.approved() || factIds.isEmpty() || attempt >= policy.retriesOnRefusal();
+      attempts.add(new Attempt(lora, trained, verdict.approved() ? null : String.join("; ", verdict.reasons())));
+      if (last) return verdict;
+      if (trained != null) refusedAdapters.add(trained.adapterKey());
+      lora = lora.forRetry();
+    }
+  }
+
+  /** What promotion came to: the version made live and its facts, or why the candidate was not promoted. */
+  private record Promotion(SleepOutcome outcome, String version, List<FactState> facts, int carried, String reason) {}
+
+  /**
+   * Moves live to the approved candidate. When facts were taught while the sleep ran, their edits are carried onto
+   * the candidate first ({@link RebaseActivity}) and the result promoted over the live version that holds them; when
+   * live moved by another promotion or a rollback, the sleep is superseded.
+   */
+  private Promotion promote(Steps steps, String live, ValidateActivity.Result verdict) {
+    String candidate = verdict.gatedVersionId();
+    String expectedLive = live;
+    List<FactState> facts = verdict.facts();
+    int carried = 0;
+    for (int round = 0; ; round++) {
+      begin(SleepStep.PROMOTE, candidate);
+      PromoteActivity.Result promoted = steps.promote.promote(new PromoteActivity.Input(runId, candidate, expectedLive));
+      if (promoted.promoted()) return new Promotion(SleepOutcome.PROMOTED, candidate, facts, carried, null);
+      if (promoted.status() == PromoteActivity.Status.SUPERSEDED) {
+        return new Promotion(SleepOutcome.SUPERSEDED, null, List.of(), 0, promoted.reason());
+      }
+      if (round >= MAX_REBASES) {
+        return new Promotion(SleepOutcome.SUPERSEDED, null, List.of(), 0, promoted.reason() + "; still moving after "
+            + MAX_REBASES + " rebases");
+      }
+      begin(SleepStep.PROMOTE, "carrying facts taught meanwhile onto the candidate (live is " + promoted.liveVersionId() + ")");
+      RebaseActivity.Result rebased;
+      try {
+        rebased = steps.rebase.rebase(new RebaseActivity.Input(runId, live, verdict.gatedVersionId(), promoted.liveVersionId(), round));
+      } catch (ActivityFailure failure) {
+        return new Promotion(SleepOutcome.SUPERSEDED, null, List.of(), 0, promoted.reason()
+            + "; the facts taught meanwhile could not be carried onto the candidate: " + rootMessage(failure));
+      }
+      candidate = rebased.rebasedVersionId();
+      expectedLive = promoted.liveVersionId();
+      facts = rebased.facts();
+      carried = rebased.carriedFactIds().size();
+    }
+  }
+
+  private SleepResult finishSkipped(SleepRequest request, Steps steps, String reason, List<FactState> facts) {
+    begin(SleepStep.REPORT, SleepOutcome.SKIPPED.wireName());
+    steps.report.report(new ReportActivity.Input(runId, request.modelId(), "sleep", SleepOutcome.SKIPPED.wireName(), liveBefore,
+        SleepTelemetry.params(request, liveBefore, 0, List.of(), null, null, List.of(reason)),
+        Map.of("ppl_before", perplexityBefore), facts));
+    finish(SleepOutcome.SKIPPED);
+    return new SleepResult(runId, SleepOutcome.SKIPPED, new SleepResult.Versions(liveBefore, liveBefore, null),
+        new SleepResult.FactCounts(0, 0, 0, 0, 0),
+        new SleepResult.Quality(Double.NaN, Double.NaN, perplexityBefore, perplexityBefore), List.of(reason), List.of());
+  }
+
+  /** Records a sleep that broke off: a failed tracked run with the step and its reason; live was not touched. */
+  private SleepResult reportFailure(SleepRequest request, Steps steps, String reason) {
+    String failedStep = step.title();
+    begin(SleepStep.REPORT, SleepOutcome.FAILED.wireName());
+    Map<String, String> params = new java.util.LinkedHashMap<>(
+        SleepTelemetry.params(request, liveBefore == null ? "unknown" : liveBefore, 0, List.of(), null, null, List.of(reason)));
+    params.put("failed_step", failedStep);
+    steps.report.report(new ReportActivity.Input(runId, request.modelId(), "sleep", SleepOutcome.FAILED.wireName(), liveBefore,
+        params, Double.isNaN(perplexityBefore) ? Map.of() : Map.of("ppl_before", perplexityBefore), List.of()));
+    finish(SleepOutcome.FAILED);
+    return new SleepResult(runId, SleepOutcome.FAILED, new SleepResult.Versions(liveBefore, liveBefore, null),
+        new SleepResult.FactCounts(0, 0, 0, 0, 0), new SleepResult.Quality(Double.NaN, Double.NaN, perplexityBefore, Double.NaN),
+        List.of(reason), List.of());
+  }
+
+  /**
+   * A sleep started by hand tells the model's lifecycle entity, so that its sleep pressure and status follow; a sleep
+   * the entity started is its child and needs no signal. Versioned: histories recorded before this step replay without it.
    */
   private static SleepResult tellLifecycle(SleepRequest request, SleepResult result) {
     if (Workflow.getVersion("tell-lifecycle", Workflow.DEFAULT_VERSION, 1) == Workflow.DEFAULT_VERSION) return result;
@@ -174,65 +239,62 @@ public class SleepWorkflowImpl implements SleepWorkflow {
     return result;
   }
 
-  private SleepResult finishSkipped(ReportActivity report, SleepRequest request, String live,
-      HealthCheckActivity.Report h, List<String> reasons, List<FactState> facts) {
-    begin("Report", SleepResult.SKIPPED);
-    report.report(new ReportActivity.Input(runId, request.modelId(), "sleep", SleepResult.SKIPPED, live,
-        params(request, live, null, 0, Map.of()), Map.of("ppl_before", h.referencePerplexity()), facts));
-    done("Report");
-    finished = true;
-    phase = SleepResult.SKIPPED;
-    return tellLifecycle(request, new SleepResult(runId, SleepResult.SKIPPED, live, live, null, 0, 0, 0, 0, Double.NaN,
-        Double.NaN, h.referencePerplexity(), h.referencePerplexity(), reasons, List.of()));
+  /** The activity stubs of one sleep, with the request's timeouts and queues. */
+  private static final class Steps {
+    final HealthCheckActivity health;
+    final CurateActivity curate;
+    final AuditActivity audit;
+    final NullSpaceRefreshActivity refresh;
+    final TrainLoraActivity train;
+    final FuseToTempActivity fuse;
+    final ValidateActivity validate;
+    final RebaseActivity rebase;
+    final PromoteActivity promote;
+    final ReportActivity report;
+
+    Steps(SleepRequest request) {
+      var heavy = StepOptions.heavy(request.gpuWorkers(), request.policy().timeouts());
+      var light = StepOptions.light(request.policy().timeouts());
+      health = Workflow.newActivityStub(HealthCheckActivity.class, heavy);
+      curate = Workflow.newActivityStub(CurateActivity.class, light);
+      audit = Workflow.newActivityStub(AuditActivity.class, heavy);
+      refresh = Workflow.newActivityStub(NullSpaceRefreshActivity.class, heavy);
+      train = Workflow.newActivityStub(TrainLoraActivity.class, heavy);
+      fuse = Workflow.newActivityStub(FuseToTempActivity.class, heavy);
+      validate = Workflow.newActivityStub(ValidateActivity.class, heavy);
+      rebase = Workflow.newActivityStub(RebaseActivity.class, heavy);
+      promote = Workflow.newActivityStub(PromoteActivity.class, light);
+      report = Workflow.newActivityStub(ReportActivity.class, light);
+    }
   }
 
-  /**
-   * The run's inputs as tracking parameters: every knob of the policy that can change what a sleep does, and the
-   * validating worker's own bounds ({@code limits}, which apply as well as the policy's thresholds), so that a run
-   * audited in the tracking store alone shows how it was trained and judged.
-   */
-  private static Map<String, String> params(SleepRequest request, String live, String candidate, int facts,
-      Map<String, String> limits) {
-    SleepPolicy policy = request.policy();
-    TrainLoraActivity.Settings lora = policy.lora();
-    Map<String, String> p = new LinkedHashMap<>();
-    p.put("model_id", request.modelId());
-    p.put("live_before", live);
-    if (candidate != null) p.put("candidate", candidate);
-    p.put("facts_considered", Integer.toString(facts));
-    p.put("gpu_workers", Boolean.toString(request.gpuWorkers()));
-    p.put("max_facts", Integer.toString(policy.maxFacts()));
-    p.put("recall_threshold", Double.toString(policy.recallThreshold()));
-    p.put("lora_rank", Integer.toString(lora.rank()));
-    p.put("lora_alpha", Float.toString(lora.alpha()));
-    p.put("lora_lr", Float.toString(lora.learningRate()));
-    p.put("lora_steps_per_fact", Integer.toString(lora.stepsPerFact()));
-    p.put("lora_min_steps", Integer.toString(lora.minSteps()));
-    p.put("lora_max_steps", lora.maxSteps() == Integer.MAX_VALUE ? "unbounded" : Integer.toString(lora.maxSteps()));
-    p.put("lora_seed", Long.toString(lora.seed()));
-    p.put("max_perplexity_increase", Double.toString(policy.thresholds().maxPerplexityIncrease()));
-    p.put("max_recall_drop", Double.toString(policy.thresholds().maxRecallDrop()));
-    p.put("retries_on_refusal", Integer.toString(policy.retriesOnRefusal()));
-    p.putAll(limits);
-    return p;
+  private static String rootMessage(Throwable t) {
+    Throwable c = t;
+    while (c.getCause() != null && c.getCause() != c) c = c.getCause();
+    String message = c instanceof ApplicationFailure f ? f.getOriginalMessage() : c.getMessage();
+    return message == null ? c.getClass().getSimpleName() : message;
   }
 
   private static String shortKey(String key) {
     return key.length() > 19 ? key.substring(0, 19) : key;
   }
 
-  private void begin(String stepName, String what) {
-    phase = stepName;
-    step = STEPS.indexOf(stepName) + 1;
+  private void begin(SleepStep next, String what) {
+    if (next != step && step != null && !completed.contains(step.title())) completed.add(step.title());
+    step = next;
+    phase = next.title();
     detail = what;
   }
 
-  private void done(String stepName) {
-    completed.add(stepName);
+  private void finish(SleepOutcome outcome) {
+    completed.add(SleepStep.REPORT.title());
+    finished = true;
+    phase = outcome.wireName();
+    detail = "";
   }
 
   @Override
   public SleepProgress progress() {
-    return new SleepProgress(runId, phase, step, STEPS.size(), completed, detail, finished);
+    return new SleepProgress(runId, phase, step.number(), SleepStep.count(), completed, detail, finished);
   }
 }

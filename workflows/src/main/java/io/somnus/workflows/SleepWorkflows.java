@@ -61,9 +61,15 @@ public final class SleepWorkflows {
 
   /** Starts the model's lifecycle entity, or does nothing if it is already running. */
   public static MemoryLifecycleWorkflow ensureLifecycle(WorkflowClient client, String modelId, LifecycleSettings settings) {
+    return ensureLifecycle(client, MemoryLifecycleWorkflow.State.initial(modelId, settings));
+  }
+
+  /** Starts the model's lifecycle entity from {@code initial}, or does nothing if it is already running. */
+  public static MemoryLifecycleWorkflow ensureLifecycle(WorkflowClient client, MemoryLifecycleWorkflow.State initial) {
+    String modelId = initial.modelId();
     MemoryLifecycleWorkflow wf = client.newWorkflowStub(MemoryLifecycleWorkflow.class, options(lifecycleId(modelId)));
     try {
-      WorkflowClient.start(wf::run, MemoryLifecycleWorkflow.State.initial(modelId, settings));
+      WorkflowClient.start(wf::run, initial);
     } catch (io.temporal.client.WorkflowExecutionAlreadyStarted alreadyRunning) {
       // the entity exists: signal it through a stub bound to its id
     }

@@ -8,6 +8,8 @@ import io.somnus.activities.FuseToTempActivity;
 import io.somnus.activities.HealthCheckActivity;
 import io.somnus.activities.NullSpaceRefreshActivity;
 import io.somnus.activities.PromoteActivity;
+import io.somnus.activities.RebaseActivity;
+import io.somnus.activities.StepProgress;
 import io.somnus.activities.ReportActivity;
 import io.somnus.activities.RollbackActivity;
 import io.somnus.activities.StepImplementations;
@@ -33,6 +35,9 @@ final class FakeSteps {
   final Map<String, List<FactState>> versions = new ConcurrentHashMap<>();
   volatile String live = "mv-base";
   volatile String previous;
+  /** Versions a wake write made on top of the one before (what Promote may rebase over); others supersede a sleep. */
+  final java.util.Set<String> wakeWrites = ConcurrentHashMap.newKeySet();
+  final List<RebaseActivity.Input> rebases = Collections.synchronizedList(new ArrayList<>());
   final List<String> calls = Collections.synchronizedList(new ArrayList<>());
   final Map<String, String> queueOfStep = new ConcurrentHashMap<>();
   final List<ReportActivity.Input> reports = Collections.synchronizedList(new ArrayList<>());
@@ -53,6 +58,10 @@ final class FakeSteps {
   final List<Float> learningRates = Collections.synchronizedList(new ArrayList<>());
   volatile int trainFailuresBeforeSuccess;
   volatile boolean trainBadInput;
+  /** Training hands back the same adapter on every attempt (as when no check is free of loss: the untrained ones). */
+  volatile boolean sameAdapterEveryAttempt;
+  /** Runs once while the first training attempt works, e.g. a wake write. */
+  volatile Runnable duringTraining;
   /** When set, TrainLora heartbeats and waits on it (to hold a sleep open or kill its worker). */
   volatile CountDownLatch trainGate;
   final CountDownLatch trainStarted = new CountDownLatch(1);
@@ -90,7 +99,18 @@ final class FakeSteps {
 
   StepImplementations implementations() {
     return new StepImplementations(new Health(), new Curate(), new Audit(), new Refresh(), new Train(), new Fuse(),
-        new Validate(), new Promote(), new Rollback(), new Report());
+        new Validate(), new Rebase(), new Promote(), new Rollback(), new Report());
+  }
+
+  /** A wake write while a sleep runs: one new fact on top of live. */
+  void teach(String factId) {
+    List<FactState> facts = new ArrayList<>(factsOf(live));
+    facts.add(fact(factId, 0));
+    String next = live + "+" + factId;
+    versions.put(next, facts);
+    wakeWrites.add(next);
+    previous = live;
+    live = next;
   }
 
   class Health implements HealthCheckActivity {
@@ -141,7 +161,7 @@ final class FakeSteps {
       learningRates.add(input.settings().learningRate());
       trainStarted.countDown();
       if (trainBadInput) throw new BadStepInputException("fact ids not in version " + input.versionId());
-      String run = ofAttempt(input.runId(), input.attempt());
+      String run = sameAdapterEveryAttempt ? input.runId() : ofAttempt(input.runId(), input.attempt());
       String stored = adaptersByRun.get(run);
       if (stored != null) return new Result(stored, 30, 2.0, 0.1, true, 20);
       if (trainFailuresBeforeSuccess > 0) {
@@ -152,12 +172,15 @@ final class FakeSteps {
       if (gate != null) {
         var ctx = Activity.getExecutionContext();
         try {
-          while (!gate.await(200, TimeUnit.MILLISECONDS)) ctx.heartbeat(new Progress(1, 30, 2.0));
+          while (!gate.await(200, TimeUnit.MILLISECONDS)) ctx.heartbeat(new StepProgress("training", 1, 30, 2.0));
         } catch (InterruptedException e) {
           Thread.currentThread().interrupt();
           throw new IllegalStateException("worker stopped mid-training", e);
         }
       }
+      Runnable during = duringTraining;
+      duringTraining = null;
+      if (during != null) during.run();
       trainedFromScratch.incrementAndGet();
       String key = "sha256/adapter-" + run;
       adaptersByRun.put(run, key);
@@ -166,7 +189,7 @@ final class FakeSteps {
       if (hang != null) {
         var ctx = Activity.getExecutionContext();
         try {
-          while (!hang.await(200, TimeUnit.MILLISECONDS)) ctx.heartbeat(new Progress(30, 30, 0.1));
+          while (!hang.await(200, TimeUnit.MILLISECONDS)) ctx.heartbeat(new StepProgress("training", 30, 30, 0.1));
         } catch (InterruptedException e) {
           Thread.currentThread().interrupt();
           throw new IllegalStateException("worker stopped before reporting the trained adapter", e);
@@ -202,17 +225,34 @@ final class FakeSteps {
     }
   }
 
+  class Rebase implements RebaseActivity {
+    @Override
+    public Result rebase(Input input) {
+      record("Rebase");
+      rebases.add(input);
+      List<String> base = factsOf(input.baseVersionId()).stream().map(FactState::factId).toList();
+      List<FactState> carried = factsOf(input.liveVersionId()).stream().filter(f -> !base.contains(f.factId())).toList();
+      List<FactState> facts = new ArrayList<>(factsOf(input.candidateVersionId()));
+      facts.addAll(carried);
+      String rebased = input.candidateVersionId() + "-onto-" + input.liveVersionId();
+      versions.put(rebased, facts);
+      return new Result(rebased, carried.stream().map(FactState::factId).toList(), List.of(), facts);
+    }
+  }
+
   class Promote implements PromoteActivity {
     @Override
     public Result promote(Input input) {
       record("Promote");
+      if (live.equals(input.versionId())) return new Result(Status.ALREADY_LIVE, live, previous, null);
       if (!live.equals(input.expectedLiveVersionId())) {
-        if (live.equals(input.versionId())) return new Result(live, previous, true);
-        throw new IllegalStateException("live moved to " + live);
+        String how = "live moved from " + input.expectedLiveVersionId() + " to " + live;
+        return wakeWrites.contains(live) ? new Result(Status.LIVE_MOVED_BY_WAKE, live, previous, how)
+            : new Result(Status.SUPERSEDED, live, previous, how + " by another promotion or a rollback");
       }
       previous = live;
       live = input.versionId();
-      return new Result(live, previous, false);
+      return new Result(Status.PROMOTED, live, previous, null);
     }
   }
 

@@ -72,8 +72,8 @@ class KillAndResumeTest {
         } catch (java.util.concurrent.TimeoutException e) {
           throw new AssertionError("sleep did not finish after the restart; steps run: " + steps.calls, e);
         }
-        assertEquals(SleepResult.PROMOTED, r.outcome());
-        assertEquals(steps.live, r.liveAfter());
+        assertEquals(SleepOutcome.PROMOTED, r.outcome());
+        assertEquals(steps.live, r.versions().liveAfter());
       } finally {
         second.shutdownNow();
         cpu.shutdownNow();

@@ -70,7 +70,7 @@ class MemoryLifecycleWorkflowTest {
     eventually(() -> entity.status().sleepsCompleted() == 1);
     MemoryLifecycleWorkflow.Status after = entity.status();
     assertEquals(0, after.newFacts());
-    assertEquals(SleepResult.PROMOTED, after.lastOutcome());
+    assertEquals(SleepOutcome.PROMOTED.wireName(), after.lastOutcome());
     assertEquals(steps.live, after.liveVersionId());
     assertTrue(after.lastRunId().startsWith("sleep-m1-"));
     assertEquals(1, steps.trainedFromScratch.get());
@@ -157,13 +157,13 @@ class MemoryLifecycleWorkflowTest {
     // as `somnus sleep` does: the sleep workflow directly, not through the entity
     SleepResult result = SleepWorkflows.startSleep(client, new SleepRequest("m1", "sleep-by-hand", false, TestTimeouts.policy()))
         .getResult(SleepResult.class);
-    assertEquals(SleepResult.PROMOTED, result.outcome());
-    assertEquals(3, result.factsConsidered());
+    assertEquals(SleepOutcome.PROMOTED, result.outcome());
+    assertEquals(3, result.facts().considered());
 
     eventually(() -> entity.status().sleepsCompleted() == 1);
     MemoryLifecycleWorkflow.Status after = entity.status();
     assertEquals("sleep-by-hand", after.lastRunId());
-    assertEquals(SleepResult.PROMOTED, after.lastOutcome());
+    assertEquals(SleepOutcome.PROMOTED.wireName(), after.lastOutcome());
     assertEquals(steps.live, after.liveVersionId());
     assertEquals(1, after.newFacts(), "4 learned, 3 consolidated by the sleep");
     assertFalse(after.sleeping());

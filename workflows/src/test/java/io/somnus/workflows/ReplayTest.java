@@ -28,7 +28,7 @@ import org.junit.jupiter.api.Test;
 class ReplayTest {
   /** The first three were recorded before sleeps retried a refused candidate: their requests hold no retries. */
   static final List<String> HISTORIES = List.of("sleep-promoted.json", "sleep-kept-live.json", "sleep-refresh.json",
-      "sleep-retried.json");
+      "sleep-retried.json", "sleep-rebased.json", "sleep-failed.json");
 
   @Test
   void recordedSleepHistoriesReplayOnTheCurrentCode() throws Exception {
@@ -97,6 +97,16 @@ class ReplayTest {
           retried.refusalsBeforeApproval = 1;
           yield retried;
         }
+        case "sleep-rebased.json" -> {
+          FakeSteps rebased = new FakeSteps(3, 1);
+          rebased.duringTraining = () -> rebased.teach("taught-while-asleep");
+          yield rebased;
+        }
+        case "sleep-failed.json" -> {
+          FakeSteps failed = new FakeSteps(3, 1);
+          failed.trainBadInput = true;
+          yield failed;
+        }
         default -> throw new IllegalArgumentException("no scenario for history " + name);
       };
       record(dir.resolve(name), steps);
@@ -109,7 +119,11 @@ class ReplayTest {
       WorkerSetup.register(env.getWorkerFactory(), StepQueues.CPU, steps.implementations(), true);
       env.start();
       var stub = SleepWorkflows.startSleep(client, new SleepRequest("m1", "run-recorded", false, TestTimeouts.policy()));
-      stub.getResult(SleepResult.class);
+      try {
+        stub.getResult(SleepResult.class);
+      } catch (io.temporal.client.WorkflowFailedException failed) {
+        // a failed sleep's history is as worth replaying as a finished one's
+      }
       WorkflowExecutionHistory h = client.fetchHistory(stub.getExecution().getWorkflowId(), stub.getExecution().getRunId());
       Path tmp = Files.createTempFile(file.getParent(), file.getFileName().toString(), ".tmp");
       Files.writeString(tmp, h.toJson(true));

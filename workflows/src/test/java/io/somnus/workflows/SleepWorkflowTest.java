@@ -52,14 +52,14 @@ class SleepWorkflowTest {
     FakeSteps steps = start(new FakeSteps(3, 1), false);
     SleepResult r = sleep(false);
 
-    assertEquals(SleepResult.PROMOTED, r.outcome());
-    assertEquals("mv-base", r.liveBefore());
-    assertEquals("mv-cand-run-1-gated", r.liveAfter());
-    assertEquals(r.liveAfter(), steps.live);
-    assertEquals(3, r.factsConsidered());
-    assertEquals(3, r.advanced());
+    assertEquals(SleepOutcome.PROMOTED, r.outcome());
+    assertEquals("mv-base", r.versions().liveBefore());
+    assertEquals("mv-cand-run-1-gated", r.versions().liveAfter());
+    assertEquals(r.versions().liveAfter(), steps.live);
+    assertEquals(3, r.facts().considered());
+    assertEquals(3, r.facts().advanced());
     assertEquals(List.of("HealthCheck", "Curate", "Audit", "TrainLora", "FuseToTemp", "Validate", "Promote", "Report"), steps.calls);
-    ReportActivityAssert.single(steps, "sleep", SleepResult.PROMOTED);
+    ReportActivityAssert.single(steps, "sleep", SleepOutcome.PROMOTED);
     assertEquals(4, steps.reports.get(0).facts().size());
     assertEquals("run-1", steps.reports.get(0).runId());
     // the tracked run shows how it was trained and judged, not only the rank and the learning rate
@@ -79,7 +79,10 @@ class SleepWorkflowTest {
     assertEquals(2.0, metrics.get("lora_loss_first"));
     assertEquals(0.1, metrics.get("lora_loss_final"));
     assertEquals(1.0, metrics.get("attempts"));
-    assertFalse(params.containsKey("lora_lr_last_attempt"), "one attempt: lora_lr is what it trained with");
+    assertFalse(params.containsKey("attempt_2_lora"), "one attempt: lora_lr is what it trained with");
+    assertEquals("mv-cand-run-1-gated", params.get("promoted_version"));
+    assertEquals("mv-base", params.get("live_before"));
+    assertEquals(0.95, metrics.get("recall_after"));
     assertEquals(0.0, metrics.get("edits_kept_scale"));
     assertFalse(params.containsKey("edits_kept_scale"));
     assertEquals(List.of(), r.keptScaleEditIds());
@@ -96,7 +99,7 @@ class SleepWorkflowTest {
     steps.keptScale = List.of("edit-a", "edit-b");
     start(steps, false);
     SleepResult r = sleep(false);
-    assertEquals(SleepResult.PROMOTED, r.outcome());
+    assertEquals(SleepOutcome.PROMOTED, r.outcome());
     assertEquals(List.of("edit-a", "edit-b"), r.keptScaleEditIds());
     assertEquals("edit-a,edit-b", steps.reports.get(0).params().get("edits_kept_scale"));
     assertEquals(2.0, steps.reports.get(0).metrics().get("edits_kept_scale"));
@@ -106,10 +109,10 @@ class SleepWorkflowTest {
   void nothingToConsolidateSkipsTheHeavySteps() {
     FakeSteps steps = start(new FakeSteps(0, 2), false);
     SleepResult r = sleep(false);
-    assertEquals(SleepResult.SKIPPED, r.outcome());
+    assertEquals(SleepOutcome.SKIPPED, r.outcome());
     assertEquals("mv-base", steps.live);
     assertEquals(List.of("HealthCheck", "Curate", "Audit", "Report"), steps.calls);
-    ReportActivityAssert.single(steps, "sleep", SleepResult.SKIPPED);
+    ReportActivityAssert.single(steps, "sleep", SleepOutcome.SKIPPED);
     assertEquals(Integer.toString(TestTimeouts.policy().maxFacts()), steps.reports.get(0).params().get("max_facts"));
     assertFalse(steps.reports.get(0).metrics().containsKey("lora_steps"), "nothing was trained");
   }
@@ -120,8 +123,8 @@ class SleepWorkflowTest {
     steps.degraded = List.of("f1");
     start(steps, false);
     SleepResult r = sleep(false);
-    assertEquals(SleepResult.PROMOTED, r.outcome());
-    assertEquals(1, r.refreshed());
+    assertEquals(SleepOutcome.PROMOTED, r.outcome());
+    assertEquals(1, r.facts().refreshed());
     assertEquals(List.of("HealthCheck", "Curate", "Audit", "NullSpaceRefresh", "TrainLora", "FuseToTemp", "Validate", "Promote", "Report"), steps.calls);
     // the candidate was fused from the refreshed working version, not from live
     assertTrue(steps.versions.containsKey("mv-base+refresh"));
@@ -133,17 +136,22 @@ class SleepWorkflowTest {
     steps.approve = false;
     start(steps, false);
     SleepResult r = sleep(false);
-    assertEquals(SleepResult.KEPT_LIVE, r.outcome());
-    assertEquals("mv-base", r.liveAfter());
+    assertEquals(SleepOutcome.KEPT_LIVE, r.outcome());
+    assertEquals("mv-base", r.versions().liveAfter());
     assertEquals("mv-base", steps.live);
     assertFalse(steps.calls.contains("Promote"));
-    assertEquals(List.of("perplexity rose 140%"), r.reasons());
+    assertEquals(List.of("perplexity rose 140%", "perplexity rose 140%"), r.reasons(), "each refused attempt's reason");
     // the policy's one retry was refused as well
     assertEquals(List.of(0, 1), steps.trainedAttempts);
-    assertEquals("mv-cand-run-1-attempt-2-gated", r.candidateVersionId());
-    ReportActivityAssert.single(steps, "sleep", SleepResult.KEPT_LIVE);
+    assertEquals("mv-cand-run-1-attempt-2-gated", r.versions().validated());
+    ReportActivityAssert.single(steps, "sleep", SleepOutcome.KEPT_LIVE);
     assertEquals(2.0, steps.reports.get(0).metrics().get("attempts"));
     assertEquals("perplexity rose 140%", steps.reports.get(0).params().get("attempt_1_refused"));
+    var metrics = steps.reports.get(0).metrics();
+    assertFalse(metrics.containsKey("recall_after"), "live did not change: no 'after' figure from a refused candidate");
+    assertEquals(0.4, metrics.get("candidate_recall"));
+    assertEquals("mv-base", steps.reports.get(0).modelVersion(), "the run left the live version as it was");
+    assertTrue(steps.reports.get(0).facts().isEmpty(), "a refused sleep moves no fact in the ledger");
   }
 
   @Test
@@ -153,22 +161,23 @@ class SleepWorkflowTest {
     start(steps, false);
     SleepResult r = sleep(false);
 
-    assertEquals(SleepResult.PROMOTED, r.outcome());
+    assertEquals(SleepOutcome.PROMOTED, r.outcome());
     assertEquals(List.of("HealthCheck", "Curate", "Audit", "TrainLora", "FuseToTemp", "Validate", "TrainLora", "FuseToTemp",
         "Validate", "Promote", "Report"), steps.calls);
     float lr = TestTimeouts.policy().lora().learningRate();
     assertEquals(List.of(lr, lr / 2), steps.learningRates);
     assertEquals(2, steps.trainedFromScratch.get(), "the retry trained its own adapter, it did not reuse the refused one");
     // the second candidate, not the refused first, went live
-    assertEquals("mv-cand-run-1-attempt-2-gated", r.liveAfter());
-    assertEquals(r.liveAfter(), steps.live);
+    assertEquals("mv-cand-run-1-attempt-2-gated", r.versions().liveAfter());
+    assertEquals(r.versions().liveAfter(), steps.live);
     assertEquals(List.of(), r.reasons());
-    ReportActivityAssert.single(steps, "sleep", SleepResult.PROMOTED);
+    ReportActivityAssert.single(steps, "sleep", SleepOutcome.PROMOTED);
     var report = steps.reports.get(0);
     assertEquals(2.0, report.metrics().get("attempts"));
     assertEquals("perplexity rose 140%", report.params().get("attempt_1_refused"));
     assertEquals(Float.toString(lr), report.params().get("lora_lr"));
-    assertEquals(Float.toString(lr / 2), report.params().get("lora_lr_last_attempt"));
+    long seed = TestTimeouts.policy().lora().seed();
+    assertEquals("lr " + lr / 2 + ", seed " + (seed + 1), report.params().get("attempt_2_lora"), "the tracked run says how the retry differs");
     assertEquals("1", report.params().get("retries_on_refusal"));
   }
 
@@ -180,10 +189,11 @@ class SleepWorkflowTest {
     SleepPolicy p = TestTimeouts.policy();
     SleepPolicy noRetry = new SleepPolicy(p.maxFacts(), p.recallThreshold(), p.lora(), p.thresholds(), p.timeouts(), 0);
     SleepResult r = SleepWorkflows.startSleep(client, new SleepRequest("m1", "run-1", false, noRetry)).getResult(SleepResult.class);
-    assertEquals(SleepResult.KEPT_LIVE, r.outcome());
+    assertEquals(SleepOutcome.KEPT_LIVE, r.outcome());
     assertEquals(List.of(0), steps.trainedAttempts);
     assertEquals(1.0, steps.reports.get(0).metrics().get("attempts"));
-    assertFalse(steps.reports.get(0).params().containsKey("attempt_1_refused"));
+    assertEquals("perplexity rose 140%", steps.reports.get(0).params().get("attempt_1_refused"));
+    assertFalse(steps.reports.get(0).params().containsKey("attempt_2_lora"), "no retry");
   }
 
   @Test
@@ -192,27 +202,92 @@ class SleepWorkflowTest {
     steps.trainFailuresBeforeSuccess = 2;
     start(steps, false);
     SleepResult r = sleep(false);
-    assertEquals(SleepResult.PROMOTED, r.outcome());
+    assertEquals(SleepOutcome.PROMOTED, r.outcome());
     assertEquals(3, steps.trainAttempts.get());
     assertEquals(1, steps.trainedFromScratch.get());
   }
 
   @Test
-  void badInputIsNotRetried() {
+  void badInputIsNotRetriedAndTheFailedSleepIsReportedWithItsStepAndReason() {
     FakeSteps steps = new FakeSteps(3, 0);
     steps.trainBadInput = true;
     start(steps, false);
     WorkflowFailedException e = assertThrows(WorkflowFailedException.class, () -> sleep(false));
-    ActivityFailure af = assertInstanceOf(ActivityFailure.class, e.getCause());
+    ApplicationFailure failed = assertInstanceOf(ApplicationFailure.class, e.getCause());
+    assertTrue(failed.getOriginalMessage().startsWith("TrainLora failed: fact ids not in version mv-base"), failed.getOriginalMessage());
+    ActivityFailure af = assertInstanceOf(ActivityFailure.class, failed.getCause());
     assertEquals(BadStepInputException.class.getName(), ((ApplicationFailure) af.getCause()).getType());
     assertEquals(1, steps.trainAttempts.get());
     assertEquals("mv-base", steps.live);
+    ReportActivityAssert.single(steps, "sleep", SleepOutcome.FAILED);
+    ReportActivity.Input report = steps.reports.get(0);
+    assertEquals("TrainLora", report.params().get("failed_step"));
+    assertTrue(report.params().get("reason").contains("fact ids not in version mv-base"), report.params().toString());
+    assertEquals("mv-base", report.modelVersion());
+  }
+
+  @Test
+  void aFactTaughtDuringTheSleepIsCarriedOntoTheCandidateAndPromoted() throws Exception {
+    FakeSteps steps = new FakeSteps(3, 0);
+    steps.trainGate = new CountDownLatch(1);
+    start(steps, false);
+    WorkflowStub sleep = SleepWorkflows.startSleep(client, new SleepRequest("m1", "run-1", false, TestTimeouts.policy()));
+    assertTrue(steps.trainStarted.await(30, TimeUnit.SECONDS));
+    steps.teach("new1");
+    steps.trainGate.countDown();
+    SleepResult r = sleep.getResult(SleepResult.class);
+
+    assertEquals(SleepOutcome.PROMOTED, r.outcome());
+    assertEquals(List.of("HealthCheck", "Curate", "Audit", "TrainLora", "FuseToTemp", "Validate", "Promote", "Rebase",
+        "Promote", "Report"), steps.calls);
+    assertEquals(1, steps.rebases.size());
+    assertEquals("mv-base", steps.rebases.get(0).baseVersionId());
+    assertEquals("mv-base+new1", steps.rebases.get(0).liveVersionId());
+    assertEquals("mv-cand-run-1-gated-onto-mv-base+new1", r.versions().liveAfter());
+    assertEquals(r.versions().liveAfter(), steps.live);
+    assertEquals(1, r.facts().carried());
+    assertTrue(steps.versions.get(steps.live).stream().anyMatch(f -> f.factId().equals("new1")), "the fact taught is live");
+    ReportActivityAssert.single(steps, "sleep", SleepOutcome.PROMOTED);
+    assertTrue(steps.reports.get(0).facts().stream().anyMatch(f -> f.factId().equals("new1")), "and in the run's ledger snapshot");
+    assertEquals(1.0, steps.reports.get(0).metrics().get("facts_carried"));
+  }
+
+  @Test
+  void aSleepWhoseLiveWasMovedByARollbackIsSupersededAndSaysSo() throws Exception {
+    FakeSteps steps = new FakeSteps(3, 0);
+    steps.versions.put("mv-older", List.of());
+    steps.trainGate = new CountDownLatch(1);
+    start(steps, false);
+    WorkflowStub sleep = SleepWorkflows.startSleep(client, new SleepRequest("m1", "run-1", false, TestTimeouts.policy()));
+    assertTrue(steps.trainStarted.await(30, TimeUnit.SECONDS));
+    steps.live = "mv-older";
+    steps.trainGate.countDown();
+    SleepResult r = sleep.getResult(SleepResult.class);
+
+    assertEquals(SleepOutcome.SUPERSEDED, r.outcome());
+    assertEquals("mv-older", steps.live, "the rollback stands");
+    assertFalse(steps.calls.contains("Rebase"));
+    assertTrue(r.reasons().get(0).contains("by another promotion or a rollback"), r.reasons().toString());
+    ReportActivityAssert.single(steps, "sleep", SleepOutcome.SUPERSEDED);
+    assertTrue(steps.reports.get(0).params().get("reason").contains("mv-older"));
+  }
+
+  @Test
+  void aRetryThatTrainsTheRefusedAdaptersAgainIsNotValidatedAgain() {
+    FakeSteps steps = new FakeSteps(3, 0);
+    steps.approve = false;
+    steps.sameAdapterEveryAttempt = true;
+    start(steps, false);
+    SleepResult r = sleep(false);
+    assertEquals(SleepOutcome.KEPT_LIVE, r.outcome());
+    assertEquals(List.of("HealthCheck", "Curate", "Audit", "TrainLora", "FuseToTemp", "Validate", "TrainLora", "Report"), steps.calls);
+    assertTrue(r.reasons().get(1).contains("same adapters as a refused attempt"), r.reasons().toString());
   }
 
   @Test
   void heavyStepsGoToTheGpuQueueWhenGpuWorkersAreConfigured() {
     FakeSteps steps = start(new FakeSteps(2, 0), true);
-    assertEquals(SleepResult.PROMOTED, sleep(true).outcome());
+    assertEquals(SleepOutcome.PROMOTED, sleep(true).outcome());
     for (String heavy : List.of("HealthCheck", "Audit", "TrainLora", "FuseToTemp", "Validate")) {
       assertEquals(StepQueues.GPU, steps.queueOfStep.get(heavy), heavy);
     }
@@ -237,7 +312,7 @@ class SleepWorkflowTest {
         () -> SleepWorkflows.startSleep(client, new SleepRequest("m1", "run-2", false, TestTimeouts.policy())));
     // another model is not affected
     steps.trainGate.countDown();
-    assertEquals(SleepResult.PROMOTED, first.getResult(SleepResult.class).outcome());
+    assertEquals(SleepOutcome.PROMOTED, first.getResult(SleepResult.class).outcome());
     assertEquals(1, steps.trainedFromScratch.get());
 
     // once the first has finished, the next sleep of the model may start
@@ -250,17 +325,17 @@ class SleepWorkflowTest {
   void rollbackMovesLiveToTheChosenVersionAndIsReported() {
     FakeSteps steps = start(new FakeSteps(2, 0), false);
     SleepResult slept = sleep(false);
-    assertEquals(slept.liveAfter(), steps.live);
+    assertEquals(slept.versions().liveAfter(), steps.live);
 
     RollbackWorkflow.Result r = SleepWorkflows.rollback(client,
         new RollbackWorkflow.Request("m1", "rb-1", "mv-base", "bad answers", TestTimeouts.fast()));
-    assertEquals(slept.liveAfter(), r.fromVersionId());
+    assertEquals(slept.versions().liveAfter(), r.fromVersionId());
     assertEquals("mv-base", r.toVersionId());
     assertEquals("mv-base", steps.live);
     ReportActivity.Input rep = steps.reports.get(steps.reports.size() - 1);
     assertEquals("rollback", rep.kind());
     assertEquals("rb-1", rep.runId());
-    assertEquals(slept.liveAfter(), rep.params().get("from_version"));
+    assertEquals(slept.versions().liveAfter(), rep.params().get("from_version"));
 
     WorkflowFailedException bad = assertThrows(WorkflowFailedException.class, () -> SleepWorkflows.rollback(client,
         new RollbackWorkflow.Request("m1", "rb-2", "mv-nope", "", TestTimeouts.fast())));
@@ -282,10 +357,10 @@ class SleepWorkflowTest {
 
   /** Small helper so each test says which report it expects. */
   static final class ReportActivityAssert {
-    static void single(FakeSteps steps, String kind, String outcome) {
+    static void single(FakeSteps steps, String kind, SleepOutcome outcome) {
       assertEquals(1, steps.reports.size());
       assertEquals(kind, steps.reports.get(0).kind());
-      assertEquals(outcome, steps.reports.get(0).outcome());
+      assertEquals(outcome.wireName(), steps.reports.get(0).outcome());
     }
   }
 }

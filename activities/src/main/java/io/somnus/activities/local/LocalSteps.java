@@ -1,19 +1,31 @@
 package io.somnus.activities.local;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.somnus.activities.StepImplementations;
 import io.somnus.store.FactLedger;
 import io.somnus.store.ModelRegistry;
+import io.somnus.store.ObjectStore;
 import io.somnus.store.Tracking;
+import io.somnus.store.VersionStates;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Instant;
+import java.util.List;
 import java.util.Objects;
 
 /**
- * The real step implementations: the engine for model work, the model store for versions, edits,
- * adapters and the fact ledger, and a tracking store for runs. One worker process builds them once.
+ * The real step implementations: the engine for model work, the model store for versions, edits, adapters and the
+ * fact ledger, and a tracking store for runs. One worker process builds them once.
  */
 public final class LocalSteps {
   private LocalSteps() {}
+
+  /**
+   * A run that began and never reported, e.g. a sleep cut off when the embedded Temporal service stopped.
+   *
+   * @param request the request it was started with, as JSON
+   */
+  public record UnfinishedRun(String runId, JsonNode request, Instant started) {}
 
   /**
    * @param experiment tracking experiment of the model, e.g. "somnus-default"
@@ -28,11 +40,16 @@ public final class LocalSteps {
     Objects.requireNonNull(workDir, "workDir");
     Objects.requireNonNull(settings, "settings");
     StepJournal journal = new StepJournal(registry.store());
-    VersionStates states = new VersionStates(registry, ledger, workDir);
-    ModelSteps model = new ModelSteps(registry.store(), states, journal, settings);
-    BookkeepingSteps books = new BookkeepingSteps(registry, ledger, tracking, experiment, states, journal, Clock.systemUTC());
-    return new StepImplementations(model.new Health(registry), books.new Curate(), model.new Audit(), model.new Refresh(),
-        model.new Train(), model.new FuseStep(), model.new Validate(), books.new Promote(), books.new Rollback(),
-        books.new Report());
+    StepServices steps = new StepServices(new VersionStates(registry, ledger, workDir), journal, settings);
+    return new StepImplementations(new HealthCheckActivityImpl(steps), new CurateActivityImpl(steps),
+        new AuditActivityImpl(steps), new NullSpaceRefreshActivityImpl(steps), new TrainLoraActivityImpl(steps),
+        new FuseToTempActivityImpl(steps), new ValidateActivityImpl(steps), new RebaseActivityImpl(steps),
+        new PromoteActivityImpl(steps), new RollbackActivityImpl(steps),
+        new ReportActivityImpl(ledger, tracking, experiment, journal, Clock.systemUTC()));
+  }
+
+  /** Runs in {@code store} that recorded their request and never reported, oldest first. */
+  public static List<UnfinishedRun> unfinishedRuns(ObjectStore store) {
+    return new StepJournal(store).unfinishedRuns();
   }
 }

@@ -2,7 +2,17 @@ package io.somnus.activities.local;
 
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.JsonNode;
 import io.somnus.store.ObjectStore;
+import io.somnus.store.StoredObject;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
 import io.somnus.store.PreconditionFailedException;
 import io.somnus.store.WriteCondition;
 import java.io.IOException;
@@ -18,6 +28,11 @@ import java.util.function.Supplier;
 final class StepJournal {
   private static final ObjectMapper JSON = new ObjectMapper()
       .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
+
+  /** The step every run ends with, whatever its outcome: a run without it did not finish. */
+  static final String REPORT = "report";
+  /** The request a sleep was started with. */
+  static final String REQUEST = "request";
 
   private final ObjectStore store;
 
@@ -53,6 +68,29 @@ final class StepJournal {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
+  }
+
+  /** Records the request a run was started with (once: a resumed run keeps its first). */
+  void recordRequest(String runId, JsonNode request) {
+    if (find(runId, REQUEST, JsonNode.class).isEmpty()) record(runId, REQUEST, request);
+  }
+
+  /** Runs that recorded their request and never reported, oldest first. */
+  List<LocalSteps.UnfinishedRun> unfinishedRuns() {
+    Map<String, Instant> started = new TreeMap<>();
+    Set<String> reported = new HashSet<>();
+    for (StoredObject o : store.list("runs/")) {
+      String[] parts = o.key().split("/");
+      if (parts.length != 3) continue;
+      if (parts[2].equals(REQUEST + ".json")) started.put(parts[1], o.lastModified());
+      if (parts[2].equals(REPORT + ".json")) reported.add(parts[1]);
+    }
+    List<LocalSteps.UnfinishedRun> out = new ArrayList<>();
+    started.forEach((runId, at) -> {
+      if (!reported.contains(runId)) out.add(new LocalSteps.UnfinishedRun(runId, find(runId, REQUEST, JsonNode.class).orElseThrow(), at));
+    });
+    out.sort(Comparator.comparing(LocalSteps.UnfinishedRun::started));
+    return out;
   }
 
   private static <T> T read(byte[] bytes, Class<T> type) {

@@ -11,6 +11,7 @@ import io.somnus.store.EmbeddedS3Server;
 import io.somnus.store.FactLedger;
 import io.somnus.store.ModelRegistry;
 import io.somnus.store.S3ObjectStore;
+import io.somnus.store.VersionStates;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
@@ -28,10 +29,10 @@ class AttemptJournalTest {
 
   @Test
   void theFirstAttemptKeepsThePlainStepNameSoThatOlderJournalsStillResume() {
-    assertEquals("train-lora", ModelSteps.attemptStep("train-lora", 0));
-    assertEquals("train-lora-attempt-2", ModelSteps.attemptStep("train-lora", 1));
-    assertEquals("validate-attempt-3", ModelSteps.attemptStep("validate", 2));
-    assertThrows(BadStepInputException.class, () -> ModelSteps.attemptStep("validate", -1));
+    assertEquals("train-lora", StepServices.attemptStep("train-lora", 0));
+    assertEquals("train-lora-attempt-2", StepServices.attemptStep("train-lora", 1));
+    assertEquals("validate-attempt-3", StepServices.attemptStep("validate", 2));
+    assertThrows(BadStepInputException.class, () -> StepServices.attemptStep("validate", -1));
   }
 
   @Test
@@ -42,7 +43,7 @@ class AttemptJournalTest {
       VersionStates states = new VersionStates(registry, new FactLedger(store), dir.resolve("work"));
       StepJournal journal = new StepJournal(store);
       LocalStepSettings settings = LocalStepSettings.forWorld(SomnusTiny.Variant.TEST.world(), Device.cpu());
-      ModelSteps steps = new ModelSteps(store, states, journal, settings);
+      TrainLoraActivityImpl train = new TrainLoraActivityImpl(new StepServices(states, journal, settings));
       String first = store.put("adapter of attempt 1".getBytes(StandardCharsets.UTF_8));
       String second = store.put("adapter of attempt 2".getBytes(StandardCharsets.UTF_8));
       // as a crashed worker left them: both attempts trained and stored, neither reported back
@@ -50,8 +51,8 @@ class AttemptJournalTest {
       journal.record("sleep-1", "train-lora-attempt-2", new TrainLoraActivity.Result(second, 140, 2.5, 0.6, false, 120));
 
       TrainLoraActivity.Settings lora = TrainLoraActivity.Settings.defaults();
-      var r0 = steps.new Train().trainLora(new TrainLoraActivity.Input("sleep-1", "mv-unused", List.of("f"), lora, 0));
-      var r1 = steps.new Train().trainLora(new TrainLoraActivity.Input("sleep-1", "mv-unused", List.of("f"), lora.forRetry(), 1));
+      var r0 = train.trainLora(new TrainLoraActivity.Input("sleep-1", "mv-unused", List.of("f"), lora, 0));
+      var r1 = train.trainLora(new TrainLoraActivity.Input("sleep-1", "mv-unused", List.of("f"), lora.forRetry(), 1));
       assertEquals(first, r0.adapterKey());
       assertEquals(300, r0.steps());
       assertTrue(r0.reused());

@@ -4,6 +4,11 @@ import static org.junit.jupiter.api.Assertions.*;
 
 import ai.djl.Device;
 import io.somnus.activities.NullSpaceRefreshActivity;
+import io.somnus.activities.StepProgress;
+import io.somnus.store.VersionStates;
+import io.temporal.activity.ActivityOptions;
+import io.temporal.testing.TestActivityEnvironment;
+import java.time.Duration;
 import io.somnus.engine.memory.CovarianceStats;
 import io.somnus.engine.memory.Fact;
 import io.somnus.engine.memory.LayerDelta;
@@ -65,9 +70,15 @@ class RefreshStepTest {
         assertFalse(new RecallProbe(m.runtime(), 12).rawRecall(victim), "degraded before the refresh");
       }
 
-      ModelSteps steps = new ModelSteps(store, states, new StepJournal(store), settings);
+      TestActivityEnvironment env = TestActivityEnvironment.newInstance();
+      env.registerActivitiesImplementations(new NullSpaceRefreshActivityImpl(new StepServices(states, new StepJournal(store), settings)));
+      List<StepProgress> beats = new ArrayList<>();
+      env.setActivityHeartbeatListener(StepProgress.class, beats::add);
+      NullSpaceRefreshActivity refresh = env.newActivityStub(NullSpaceRefreshActivity.class, ActivityOptions.newBuilder()
+          .setStartToCloseTimeout(Duration.ofMinutes(10)).build());
       NullSpaceRefreshActivity.Input in = new NullSpaceRefreshActivity.Input("sleep-1", v1, List.of(victim.id()));
-      NullSpaceRefreshActivity.Result r = steps.new Refresh().refresh(in);
+      NullSpaceRefreshActivity.Result r = refresh.refresh(in);
+      assertFalse(beats.isEmpty(), "the step heartbeats while it works");
       assertNotEquals(v1, r.workingVersionId(), "a new working version");
       assertEquals(List.of(victim.id()), r.refreshedFactIds());
       assertTrue(r.failedFactIds().isEmpty());
@@ -82,7 +93,8 @@ class RefreshStepTest {
       try (ComposedModel m = states.state(v1).load(Device.cpu())) {
         assertFalse(new RecallProbe(m.runtime(), 12).rawRecall(victim), "the version it started from is unchanged");
       }
-      assertEquals(r, steps.new Refresh().refresh(in), "a retried step returns what it did the first time");
+      assertEquals(r, refresh.refresh(in), "a retried step returns what it did the first time");
+      env.close();
     }
   }
 }

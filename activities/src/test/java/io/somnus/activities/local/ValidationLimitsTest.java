@@ -15,7 +15,7 @@ import org.junit.jupiter.api.Test;
 class ValidationLimitsTest {
   @Test
   void theWorkersValidationSettingsBecomeTrackingParameters() {
-    Map<String, String> limits = ModelSteps.limits(new ValidationConfig(0.03, 0.25, true, false, 3));
+    Map<String, String> limits = ValidateActivityImpl.limits(new ValidationConfig(0.03, 0.25, true, false, 3));
     assertEquals(Map.of("validation_max_perplexity_drift", "0.03", "validation_max_behaviour_shift", "0.25",
         "validation_require_chat_recall", "true", "validation_require_raw_recall", "false",
         "validation_recovered_per_loss", "3"), limits);

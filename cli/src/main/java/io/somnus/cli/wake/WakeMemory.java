@@ -4,12 +4,16 @@ import ai.djl.Device;
 import io.somnus.engine.memory.Fact;
 import io.somnus.engine.memory.MemitEdit;
 import io.somnus.engine.memory.RecallProbe;
+import io.somnus.engine.model.CheckpointException;
+import io.somnus.engine.runtime.DjlModelRuntime;
+import io.somnus.engine.runtime.GenerationOptions;
 import io.somnus.engine.runtime.ModelRuntime;
 import io.somnus.engine.sleep.ComposedModel;
 import io.somnus.engine.sleep.FactStageTable;
 import io.somnus.engine.sleep.MemoryState;
 import io.somnus.engine.sleep.WakeWrite;
 import io.somnus.infra.TorchThreads;
+import io.somnus.store.AliasConflictException;
 import io.somnus.store.Aliases;
 import io.somnus.store.EditArtifacts;
 import io.somnus.store.EditRef;
@@ -18,6 +22,7 @@ import io.somnus.store.FactRow;
 import io.somnus.store.ModelRegistry;
 import io.somnus.store.ModelVersion;
 import io.somnus.store.NewVersion;
+import io.somnus.store.VersionStates;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -56,7 +61,7 @@ public final class WakeMemory implements AutoCloseable {
     }
   }
 
-  private final VersionLoader versions;
+  private final VersionStates versions;
   private final Device device;
   private final List<String> statsTexts;
   private final Path statsCache;
@@ -70,7 +75,7 @@ public final class WakeMemory implements AutoCloseable {
    * @param statsCache folder caching those statistics, or null
    */
   public WakeMemory(ModelRegistry registry, FactLedger ledger, Path workDir, Device device, List<String> statsTexts, Path statsCache) {
-    this.versions = new VersionLoader(registry, ledger, workDir);
+    this.versions = new VersionStates(registry, ledger, workDir);
     this.device = device;
     this.statsTexts = List.copyOf(statsTexts);
     this.statsCache = statsCache;
@@ -108,13 +113,27 @@ public final class WakeMemory implements AutoCloseable {
     loadedGeneration = a.generation();
   }
 
+  /** Times a teach is written again on a live version that moved while it was being written, before it gives up. */
+  static final int ATTEMPTS_ON_A_MOVING_LIVE = 3;
+
   /**
    * Writes {@code facts} into the live model as one MEMIT edit, every fact already in memory preserved and those it
-   * displaces written again, and makes the result live.
+   * displaces written again, and makes the result live. When live moved while it was being written (a sleep
+   * promoted), the write is solved again on the new live weights.
    *
-   * @throws io.somnus.store.AliasConflictException if live moved while writing (nothing was promoted)
+   * @throws AliasConflictException if live kept moving over {@link #ATTEMPTS_ON_A_MOVING_LIVE} writes (nothing promoted)
    */
   public Taught teach(List<Fact> facts, String runId) {
+    for (int attempt = 1; ; attempt++) {
+      try {
+        return teachOnce(facts, runId);
+      } catch (AliasConflictException moved) {
+        if (attempt >= ATTEMPTS_ON_A_MOVING_LIVE) throw moved;
+      }
+    }
+  }
+
+  private Taught teachOnce(List<Fact> facts, String runId) {
     refresh();
     long generation = loadedGeneration;
     Map<String, String> skipped = new HashMap<>();
@@ -149,9 +168,6 @@ public final class WakeMemory implements AutoCloseable {
     for (MemitEdit e : edits) {
       if (!stored.contains(e.id())) refs.add(new EditRef(e.id(), EditArtifacts.write(versions.registry().store(), e), table.scale(e)));
     }
-    ModelVersion next = versions.registry().create(new NewVersion(loaded.id(), state.fusedCheckpoint(), loaded.loraHistory(),
-        refs, runId, Map.of("facts_written", (double) written.size(), "facts_repaired", (double) repaired.size())));
-
     MemoryState nextState = w.state();
     ComposedModel nextModel = nextState.load(device);
     Map<String, Boolean> recalled = new HashMap<>();
@@ -159,13 +175,22 @@ public final class WakeMemory implements AutoCloseable {
     for (Fact f : written) recalled.put(f.id(), probe.rawRecall(f));
     for (Fact f : repaired) recalled.put(f.id(), probe.rawRecall(f));
 
-    versions.ledger().write(runId, next.id(), rows(table, edits, recalled, runId, next.id()));
+    ModelVersion next;
     try {
-      versions.registry().promote(next.id(), runId, generation);
+      next = versions.register(new NewVersion(loaded.id(), state.fusedCheckpoint(), loaded.loraHistory(), refs, runId,
+          Map.of("facts_written", (double) written.size(), "facts_repaired", (double) repaired.size())), table);
+      try {
+        versions.registry().promote(next.id(), runId, generation);
+      } catch (AliasConflictException moved) {
+        versions.discard(next.id()); // never live, referenced by nothing: it would only be an orphan
+        throw moved;
+      }
     } catch (RuntimeException e) {
       nextModel.close();
       throw e;
     }
+    // After the promote: its stage table went in with the version, so a crash here loses no stage.
+    versions.ledger().write(runId, next.id(), rows(table, edits, recalled, runId, next.id()));
     model.close();
     model = nextModel;
     state = nextState;
@@ -206,10 +231,28 @@ public final class WakeMemory implements AutoCloseable {
   public static String importBase(ModelRegistry registry, FactLedger ledger, Path checkpointDir, String runId) {
     Optional<String> live = Optional.ofNullable(registry.aliases().live());
     if (live.isPresent()) return live.get();
+    checkLoadable(checkpointDir);
     ModelVersion v = registry.create(NewVersion.base(checkpointDir, runId));
     ledger.write(runId, v.id(), List.of());
     registry.promote(v.id(), runId, 0);
     return v.id();
+  }
+
+  /**
+   * Loads the checkpoint and runs it once, as every later teach and sleep will: a folder that fails here is refused
+   * before anything is registered, instead of becoming a live version nothing can load.
+   *
+   * @throws CheckpointException naming the folder and what is wrong with it
+   */
+  static void checkLoadable(Path checkpointDir) {
+    try (DjlModelRuntime rt = DjlModelRuntime.load(checkpointDir, Device.cpu())) {
+      rt.complete("Hello", GenerationOptions.greedy(1));
+    } catch (RuntimeException e) {
+      String why = e instanceof CheckpointException ? e.getMessage() : e.getClass().getSimpleName() + ": " + e.getMessage();
+      throw new CheckpointException("cannot import " + checkpointDir + " as the base model (" + why + "); nothing was"
+          + " registered. Give a Hugging Face Llama-family checkpoint folder: config.json, model.safetensors (or an"
+          + " index and shards) and tokenizer.json", e);
+    }
   }
 
   @Override

@@ -30,11 +30,16 @@ public final class CandidateValidator {
 
   /** Recall of {@code facts}, perplexity and behaviour answers of {@code rt}. */
   public Measurement measure(ModelRuntime rt, List<Fact> facts) {
+    return measure(rt, facts, Progress.NONE);
+  }
+
+  /** As {@link #measure(ModelRuntime, List)}, reporting each fact, text and prompt as it is measured. */
+  public Measurement measure(ModelRuntime rt, List<Fact> facts, Progress progress) {
     long t0 = System.nanoTime();
-    Map<String, Boolean> chat = recall.chatAll(rt, facts);
-    Map<String, Boolean> raw = recall.rawAll(rt, facts);
-    double ppl = perplexity(rt);
-    List<long[]> answers = behaviourAnswers(rt);
+    Map<String, Boolean> chat = recall.chatAll(rt, facts, progress);
+    Map<String, Boolean> raw = recall.rawAll(rt, facts, progress);
+    double ppl = perplexity(rt, progress);
+    List<long[]> answers = behaviourAnswers(rt, progress);
     double[] lp = answerLogProbs(rt, answers);
     return new Measurement(chat, raw, ppl, answers, lp, (System.nanoTime() - t0) / 1e9);
   }
@@ -45,14 +50,15 @@ public final class CandidateValidator {
    */
   public Measurement measureBehaviour(ModelRuntime rt) {
     long t0 = System.nanoTime();
-    List<long[]> answers = behaviourAnswers(rt);
+    List<long[]> answers = behaviourAnswers(rt, Progress.NONE);
     return new Measurement(Map.of(), Map.of(), Double.NaN, answers, answerLogProbs(rt, answers), (System.nanoTime() - t0) / 1e9);
   }
 
-  private List<long[]> behaviourAnswers(ModelRuntime rt) {
+  private List<long[]> behaviourAnswers(ModelRuntime rt, Progress progress) {
     List<long[]> answers = new ArrayList<>();
     for (List<ChatMessage> p : probes.behaviourPrompts()) {
       answers.add(rt.generate(rt.tokenizer().encodeChat(p, true), GenerationOptions.greedy(probes.behaviourTokens())));
+      progress.at("behaviour", answers.size(), probes.behaviourPrompts().size());
     }
     return answers;
   }
@@ -66,8 +72,14 @@ public final class CandidateValidator {
    *     answers are used), or null to judge behaviour against the live model alone
    */
   public ValidationReport validate(Measurement live, Measurement beforeEdits, ModelRuntime candidate, List<Fact> facts) {
+    return validate(live, beforeEdits, candidate, facts, Progress.NONE);
+  }
+
+  /** As {@link #validate(Measurement, Measurement, ModelRuntime, List)}, reporting the candidate's measurement. */
+  public ValidationReport validate(Measurement live, Measurement beforeEdits, ModelRuntime candidate, List<Fact> facts,
+      Progress progress) {
     long t0 = System.nanoTime();
-    Measurement after = measure(candidate, facts);
+    Measurement after = measure(candidate, facts, progress);
     List<String> reasons = new ArrayList<>();
     List<Fact> lostChat = recalledOnlyBy(facts, live.chat(), after.chat());
     List<Fact> lostRaw = recalledOnlyBy(facts, live.raw(), after.raw());
@@ -133,9 +145,17 @@ public final class CandidateValidator {
   }
 
   /** Geometric mean perplexity over the reference texts (mean log-perplexity, exponentiated). */
-  private double perplexity(ModelRuntime rt) {
+  public double referencePerplexity(ModelRuntime rt) {
+    return perplexity(rt, Progress.NONE);
+  }
+
+  private double perplexity(ModelRuntime rt, Progress progress) {
     double logSum = 0;
-    for (String t : probes.referenceTexts()) logSum += Math.log(rt.perplexity(t));
+    int done = 0;
+    for (String t : probes.referenceTexts()) {
+      logSum += Math.log(rt.perplexity(t));
+      progress.at("perplexity", ++done, probes.referenceTexts().size());
+    }
     return Math.exp(logSum / probes.referenceTexts().size());
   }
 

@@ -83,13 +83,20 @@ public final class ConsolidationGate {
   }
 
   public Result run(ComposedModel candidate, FactStageTable table) {
+    return run(candidate, table, Progress.NONE);
+  }
+
+  /** As {@link #run(ComposedModel, FactStageTable)}, reporting each edit gated and each scale change tried. */
+  public Result run(ComposedModel candidate, FactStageTable table, Progress progress) {
     long t0 = System.nanoTime();
+    int gated = 0;
     Map<String, Float> current = new LinkedHashMap<>(candidate.scales());
     Map<String, Boolean> passed = new LinkedHashMap<>();
     Set<String> held = new LinkedHashSet<>();
     // Held because the edit at its current scale still carries them: their chat answer depends on that scale.
     Set<String> carried = new LinkedHashSet<>();
     for (MemitEdit e : candidate.edits()) {
+      progress.at("gate", gated++, candidate.edits().size());
       float original = candidate.scale(e.id());
       if (original == 0f || table.dissolved(e)) continue;
       List<Fact> missed = new ArrayList<>();
@@ -138,7 +145,9 @@ public final class ConsolidationGate {
       candidate.setScales(current);
       Map<String, Boolean> rawBefore = new LinkedHashMap<>();
       for (Fact f : watched) rawBefore.put(f.id(), raw.test(candidate.runtime(), f));
+      int tried = 0;
       for (MemitEdit e : changed) {
+        progress.at("gate scale changes", tried++, changed.size());
         trial.put(e.id(), t.table().scale(e));
         candidate.setScales(trial);
         if (!losesAny(candidate, watched, rawBefore, carried)) continue;

@@ -38,15 +38,31 @@ public final class FactRecall {
 
   /** Fact id → chat hit. */
   public Map<String, Boolean> chatAll(ModelRuntime rt, List<Fact> facts) {
+    return chatAll(rt, facts, Progress.NONE);
+  }
+
+  /** Fact id → chat hit, reporting each fact asked. */
+  public Map<String, Boolean> chatAll(ModelRuntime rt, List<Fact> facts, Progress progress) {
     Map<String, Boolean> out = new LinkedHashMap<>();
-    for (Fact f : facts) out.put(f.id(), chat(rt, f));
+    for (Fact f : facts) {
+      out.put(f.id(), chat(rt, f));
+      progress.at("chat recall", out.size(), facts.size());
+    }
     return out;
   }
 
   /** Fact id → raw hit. */
   public Map<String, Boolean> rawAll(ModelRuntime rt, List<Fact> facts) {
+    return rawAll(rt, facts, Progress.NONE);
+  }
+
+  /** Fact id → raw hit, reporting each fact completed. */
+  public Map<String, Boolean> rawAll(ModelRuntime rt, List<Fact> facts, Progress progress) {
     Map<String, Boolean> out = new LinkedHashMap<>();
-    for (Fact f : facts) out.put(f.id(), raw(rt, f));
+    for (Fact f : facts) {
+      out.put(f.id(), raw(rt, f));
+      progress.at("raw recall", out.size(), facts.size());
+    }
     return out;
   }
 

@@ -93,6 +93,11 @@ public record ReplaySet(List<List<ChatMessage>> prompts, List<String> texts, int
    * teacher's, from before the fact was taught, and rehearsing it would teach against the fact.
    */
   public List<QaExample> examples(ModelRuntime teacher, List<Fact> facts, FactQuestions questions) {
+    return examples(teacher, facts, questions, Progress.NONE);
+  }
+
+  /** As {@link #examples(ModelRuntime, List, FactQuestions)}, reporting each rehearsal answer generated. */
+  public List<QaExample> examples(ModelRuntime teacher, List<Fact> facts, FactQuestions questions, Progress progress) {
     List<QaExample> out = new ArrayList<>();
     Long stop = teacher.tokenizer().specialTokenId(teacher.tokenizer().chatFormat().stopTokens().get(0));
     List<List<ChatMessage>> all = new ArrayList<>();
@@ -105,6 +110,7 @@ public record ReplaySet(List<List<ChatMessage>> prompts, List<String> texts, int
         answer[answer.length - 1] = stop;
       }
       if (answer.length > 0) out.add(QaDataset.answerExample(teacher.tokenizer(), p, answer));
+      progress.at("rehearsal answers", out.size(), all.size());
     }
     for (String text : texts) out.add(QaDataset.textExample(teacher.tokenizer(), text));
     return out;

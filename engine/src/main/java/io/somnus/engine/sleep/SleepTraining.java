@@ -56,8 +56,14 @@ public final class SleepTraining {
   /** What a sleep rehearses ({@link ReplaySet#examples}), answered by the weights {@link #withoutEdits}. */
   public static List<QaExample> rehearsal(ReplaySet replay, MemoryState state, Checkpoint.Contents fused, List<Fact> facts,
       FactQuestions questions, Device device) {
+    return rehearsal(replay, state, fused, facts, questions, device, Progress.NONE);
+  }
+
+  /** As above, reporting each rehearsal answer generated. */
+  public static List<QaExample> rehearsal(ReplaySet replay, MemoryState state, Checkpoint.Contents fused, List<Fact> facts,
+      FactQuestions questions, Device device, Progress progress) {
     try (ComposedModel teacher = withoutEdits(state, fused, device)) {
-      return replay.examples(teacher.runtime(), facts, questions);
+      return replay.examples(teacher.runtime(), facts, questions, progress);
     }
   }
 

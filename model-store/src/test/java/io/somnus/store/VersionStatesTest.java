@@ -1,4 +1,4 @@
-package io.somnus.activities.local;
+package io.somnus.store;
 
 import static org.junit.jupiter.api.Assertions.*;
 
@@ -8,12 +8,6 @@ import io.somnus.engine.memory.LayerDelta;
 import io.somnus.engine.memory.MemitEdit;
 import io.somnus.engine.sleep.FactStageTable;
 import io.somnus.engine.tiny.SomnusTiny;
-import io.somnus.store.EmbeddedS3Server;
-import io.somnus.store.FactLedger;
-import io.somnus.store.ModelRegistry;
-import io.somnus.store.ModelVersion;
-import io.somnus.store.NewVersion;
-import io.somnus.store.S3ObjectStore;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;

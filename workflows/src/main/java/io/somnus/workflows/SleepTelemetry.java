@@ -1,0 +1,96 @@
+package io.somnus.workflows;
+
+import io.somnus.activities.TrainLoraActivity;
+import io.somnus.activities.ValidateActivity;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A sleep's tracking parameters and metrics, from what its steps returned: pure functions, so the workflow method
+ * reads as the process and what a run records is tested on its own.
+ */
+final class SleepTelemetry {
+  private SleepTelemetry() {}
+
+  /** One training attempt: its settings, its adapter and, when refused, why. */
+  record Attempt(TrainLoraActivity.Settings lora, TrainLoraActivity.Result trained, String refusedFor) {}
+
+  /**
+   * Every knob of the policy that can change what a sleep does, the versions it went through and the validating
+   * worker's own bounds, so that a run audited in the tracking store alone shows how it was trained and judged.
+   *
+   * @param validation the last validation, null when the sleep ended before one
+   * @param promoted the version made live, null when none was
+   */
+  static Map<String, String> params(SleepRequest request, String liveBefore, int facts, List<Attempt> attempts,
+      ValidateActivity.Result validation, String promoted, List<String> reasons) {
+    SleepPolicy policy = request.policy();
+    TrainLoraActivity.Settings lora = policy.lora();
+    Map<String, String> p = new LinkedHashMap<>();
+    p.put("model_id", request.modelId());
+    p.put("live_before", liveBefore);
+    if (validation != null) p.put("validated_version", validation.gatedVersionId());
+    if (promoted != null) p.put("promoted_version", promoted);
+    p.put("facts_considered", Integer.toString(facts));
+    p.put("gpu_workers", Boolean.toString(request.gpuWorkers()));
+    p.put("max_facts", Integer.toString(policy.maxFacts()));
+    p.put("recall_threshold", Double.toString(policy.recallThreshold()));
+    p.put("lora_rank", Integer.toString(lora.rank()));
+    p.put("lora_alpha", Float.toString(lora.alpha()));
+    p.put("lora_lr", Float.toString(lora.learningRate()));
+    p.put("lora_steps_per_fact", Integer.toString(lora.stepsPerFact()));
+    p.put("lora_min_steps", Integer.toString(lora.minSteps()));
+    p.put("lora_max_steps", lora.maxSteps() == Integer.MAX_VALUE ? "unbounded" : Integer.toString(lora.maxSteps()));
+    p.put("lora_seed", Long.toString(lora.seed()));
+    p.put("max_perplexity_increase", Double.toString(policy.thresholds().maxPerplexityIncrease()));
+    p.put("max_recall_drop", Double.toString(policy.thresholds().maxRecallDrop()));
+    p.put("retries_on_refusal", Integer.toString(policy.retriesOnRefusal()));
+    for (int i = 0; i < attempts.size(); i++) {
+      Attempt a = attempts.get(i);
+      String key = "attempt_" + (i + 1);
+      if (i > 0) p.put(key + "_lora", "lr " + a.lora().learningRate() + ", seed " + a.lora().seed()); // how the retry differs
+      if (a.trained() != null) p.put(key + "_adapter", a.trained().adapterKey());
+      if (a.refusedFor() != null) p.put(key + "_refused", a.refusedFor());
+    }
+    if (!reasons.isEmpty()) p.put("reason", String.join("; ", reasons));
+    if (validation != null) {
+      p.putAll(validation.limits());
+      if (!validation.keptScaleEditIds().isEmpty()) p.put("edits_kept_scale", String.join(",", validation.keptScaleEditIds()));
+    }
+    return p;
+  }
+
+  /**
+   * The run's figures. A promoted sleep records the live model's recall before and after; a refused one records its
+   * candidate's recall as such, never as "after" (live did not change).
+   */
+  static Map<String, Double> metrics(SleepOutcome outcome, double perplexityBefore, ValidateActivity.Result validation,
+      TrainLoraActivity.Result trained, int attempts, int degraded, int refreshed, int carried) {
+    Map<String, Double> m = new LinkedHashMap<>();
+    m.put("ppl_before", perplexityBefore);
+    if (validation != null) {
+      m.put("recall_before", validation.recallBefore());
+      boolean live = outcome == SleepOutcome.PROMOTED;
+      m.put(live ? "recall_after" : "candidate_recall", validation.recallAfter());
+      m.put(live ? "ppl_after" : "candidate_ppl", validation.perplexityAfter());
+      if (live) {
+        m.put("facts_advanced", (double) validation.advanced());
+        m.put("facts_retreated", (double) validation.retreated());
+      }
+      m.put("edits_kept_scale", (double) validation.keptScaleEditIds().size());
+    }
+    m.put("facts_degraded", (double) degraded);
+    m.put("facts_refreshed", (double) refreshed);
+    m.put("facts_carried", (double) carried);
+    if (trained != null) {
+      m.put("lora_steps", (double) trained.steps());
+      // Out of budget, training may hand back an earlier check's adapters: the candidate is fused from those.
+      if (trained.keptStep() != null) m.put("lora_kept_step", (double) trained.keptStep());
+      m.put("lora_loss_first", trained.firstLoss());
+      m.put("lora_loss_final", trained.finalLoss());
+      m.put("attempts", (double) attempts);
+    }
+    return m;
+  }
+}

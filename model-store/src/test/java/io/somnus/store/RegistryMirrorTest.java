@@ -18,31 +18,36 @@ import org.junit.jupiter.params.provider.ValueSource;
 /** The tracking registry follows Somnus's, catches up after missing moves, and never disagrees with it for long. */
 class RegistryMirrorTest {
   static TestMlflow mlflow;
+  static EmbeddedS3Server s3;
+  static int buckets;
+  @TempDir static Path shared;
   @TempDir Path root;
-  StoreFixture fx;
+  S3ObjectStore store;
   ModelRegistry registry;
   Path checkpoint;
 
   @BeforeAll
-  static void server() {
+  static void servers() {
     mlflow = TestMlflow.open("RegistryMirrorTest");
+    s3 = EmbeddedS3Server.start(shared.resolve("s3"));
   }
 
   @AfterAll
   static void stop() {
     mlflow.close();
+    s3.close();
   }
 
   @BeforeEach
   void start() throws Exception {
-    fx = new StoreFixture(root, "mirror");
-    registry = new ModelRegistry(fx.store);
+    store = S3ObjectStore.open(s3.settings("mirror" + ++buckets)); // a fresh registry per test, one S3 server for all
+    registry = new ModelRegistry(store);
     checkpoint = StoreFixture.checkpoint(root.resolve("ckpt"), 1, 2);
   }
 
   @AfterEach
   void close() {
-    fx.close();
+    store.close();
   }
 
   ModelVersion version(ModelVersion parent, String runId) {
@@ -78,8 +83,8 @@ class RegistryMirrorTest {
       RegistryMirror.Result r2 = mirror.sync();
       ModelRegistration reg = r2.registered().get(0);
       assertEquals("2", reg.version());
-      assertEquals(fx.store.uri("registry/versions/" + v1.id() + ".json"), reg.source());
-      assertTrue(reg.source().startsWith("s3://mirror/registry/versions/mv-"), reg.source());
+      assertEquals(store.uri("registry/versions/" + v1.id() + ".json"), reg.source());
+      assertTrue(reg.source().matches("s3://mirror\\d+/registry/versions/mv-[0-9a-f]{16}\\.json"), reg.source());
       assertEquals(teachRun, reg.runId());
       assertEquals(Map.of(RegistryMirror.VERSION_ID_TAG, v1.id(), Lineage.RUN_ID_TAG, "teach-1", RegistryMirror.PARENT_TAG, base.id()), reg.tags());
       assertEquals(Map.of("live", "2", "previous", "1"), t.registeredModel(model).orElseThrow().aliases());
@@ -128,7 +133,7 @@ class RegistryMirrorTest {
     registry.promote(v2.id(), "sleep-1");
     registry.rollback("rollback-1", 3);
     // A crash right after a move lost generation 2's record: the next record's previous says who was live.
-    fx.store.delete(ModelRegistry.MOVES + "000000000002.json");
+    store.delete(ModelRegistry.MOVES + "000000000002.json");
     assertEquals(List.of(base.id(), v1.id(), v2.id(), v1.id()), registry.livesSince(0));
 
     String model = mlflow.unique("history-" + backend);
@@ -148,7 +153,7 @@ class RegistryMirrorTest {
     registry.promote(v1.id(), "teach-1");
     ModelVersion v2 = version(v1, "teach-2");
     registry.promote(v2.id(), "teach-2");
-    for (StoredObject o : fx.store.list(ModelRegistry.MOVES)) fx.store.delete(o.key());
+    for (StoredObject o : store.list(ModelRegistry.MOVES)) store.delete(o.key());
     try (LocalTracking t = new LocalTracking(root.resolve("tracking"))) {
       new RegistryMirror(registry, t, "m", "runs").sync();
       assertEquals(Map.of("1", v1.id(), "2", v2.id()), somnusIds(t, "m"));

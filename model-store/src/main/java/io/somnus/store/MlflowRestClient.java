@@ -28,6 +28,7 @@ final class MlflowRestClient implements AutoCloseable {
   /** The statuses MLflow's own Python client treats as transient ({@code _TRANSIENT_FAILURE_RESPONSE_CODES}). */
   static final Set<Integer> TRANSIENT = Set.of(408, 429, 500, 502, 503, 504);
 
+  private final String server;
   private final URI base;
   private final HttpClient http;
   private final RetryPolicy retry;
@@ -35,6 +36,7 @@ final class MlflowRestClient implements AutoCloseable {
 
   MlflowRestClient(String trackingUri, RetryPolicy retry, Duration requestTimeout) {
     String u = trackingUri.endsWith("/") ? trackingUri.substring(0, trackingUri.length() - 1) : trackingUri;
+    this.server = u;
     try {
       this.base = URI.create(u + "/api/2.0/mlflow/");
     } catch (IllegalArgumentException e) {
@@ -48,8 +50,9 @@ final class MlflowRestClient implements AutoCloseable {
     this.http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
   }
 
+  /** The server as configured, e.g. {@code http://127.0.0.1:5000}. */
   String describe() {
-    return base.resolve("../../..").toString().replaceAll("/$", "");
+    return server;
   }
 
   JsonNode get(String endpoint, Map<String, String> query) {
@@ -97,7 +100,7 @@ final class MlflowRestClient implements AutoCloseable {
         throw new TrackingException("MLflow at " + describe() + ": " + what + " interrupted", e);
       }
       Duration wait = retry.delayBefore(attempt + 1);
-      LOG.warn("MLflow at {}: {} answered {} (transient); retrying in {} ms (attempt {} of {})", describe(), what,
+      LOG.warn("MLflow at {}: {}: {} (transient); retrying in {} ms (attempt {} of {})", describe(), what,
           transientProblem, wait.toMillis(), attempt + 1, retry.maxAttempts());
       sleep(wait);
     }

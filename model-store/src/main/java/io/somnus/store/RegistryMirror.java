@@ -133,9 +133,9 @@ public final class RegistryMirror {
     tags.put(VERSION_ID_TAG, v.id());
     tags.put(Lineage.RUN_ID_TAG, v.createdByRun());
     if (v.parentId() != null) tags.put(PARENT_TAG, v.parentId());
-    String description = "Somnus version " + v.id() + ", created by run " + v.createdByRun() + " at " + v.createdAt() + ": "
-        + v.checkpoint().size() + " checkpoint files, " + v.loraHistory().size() + " LoRA adapters fused, "
-        + v.memitEdits().size() + " MEMIT edits" + (v.parentId() == null ? " (base import)" : ", from " + v.parentId()) + ".";
+    String description = "Somnus version " + v.id() + (v.parentId() == null ? " (base import)" : " from " + v.parentId())
+        + ", created by run " + v.createdByRun() + " at " + v.createdAt() + ". Checkpoint files: " + v.checkpoint().size()
+        + ", LoRA adapters fused: " + v.loraHistory().size() + ", MEMIT edits: " + v.memitEdits().size() + ".";
     String run = runs.find(v.createdByRun()).orElse(null); // none for a base import or a run tracking missed
     return tracking.registerModelVersion(modelName, registry.manifestUri(v.id()), run, tags, description);
   }

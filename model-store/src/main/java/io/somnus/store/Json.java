@@ -28,6 +28,15 @@ final class Json {
     }
   }
 
+  /** One line, for request bodies. */
+  static byte[] writeCompact(Object value) {
+    try {
+      return MAPPER.writer().without(SerializationFeature.INDENT_OUTPUT).writeValueAsBytes(value);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot serialise " + value.getClass().getSimpleName(), e);
+    }
+  }
+
   static <T> T read(byte[] bytes, Class<T> type, String what) {
     try {
       return MAPPER.readValue(bytes, type);

@@ -20,7 +20,7 @@ import java.util.Set;
 public final class Lineage {
   /** Tag on a tracking run naming the Somnus run id (the id registry and ledger record). */
   public static final String RUN_ID_TAG = "somnus.run_id";
-  /** Tag on a tracking run naming the model version it produced. */
+  /** Tag on a tracking run naming the model version live after it (see {@link RunTracker}). */
   public static final String MODEL_VERSION_TAG = "somnus.model_version";
   /** Tag of a run's outcome: what it did ("promoted", "kept-live", "superseded", "failed", ...), as opposed to its status. */
   public static final String OUTCOME_TAG = "somnus.outcome";

@@ -31,12 +31,18 @@ import java.util.stream.Stream;
  * {@link #promote} checks the version is complete and then moves both aliases in one conditional
  * write (If-Match on the etag read), so a crash anywhere leaves the old live version in place and a
  * concurrent move is refused rather than lost.
+ *
+ * <p>Every alias move is also recorded, after it committed, as {@code registry/moves/<generation>.json} (the alias
+ * document it wrote): the history of which versions were live, which the alias document alone forgets and
+ * {@link RegistryMirror} needs to repair a mirror that missed several moves.
  */
 public final class ModelRegistry {
   static final String VERSIONS = "registry/versions/";
   static final String ALIASES = "registry/aliases.json";
   /** The version manifest written into a materialised checkpoint folder. */
   static final String MANIFEST_FILE = "somnus-version.json";
+  static final String MOVES = "registry/moves/";
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ModelRegistry.class);
 
   private final ObjectStore store;
   private final Clock clock;
@@ -112,6 +118,44 @@ public final class ModelRegistry {
         + ") points to model version " + a.live() + ", which does not exist in " + store.describe()));
   }
 
+  /** Where a version's manifest lives (e.g. {@code s3://somnus/registry/versions/mv-….json}): the version's location. */
+  public String manifestUri(String versionId) {
+    if (versionId == null || !versionId.matches("mv-[0-9a-f]{16}")) throw new IllegalArgumentException("invalid model version id: " + versionId);
+    return store.uri(VERSIONS + versionId + ".json");
+  }
+
+  /** Recorded alias moves after generation {@code afterGeneration}, oldest first. */
+  public List<Aliases> moves(long afterGeneration) {
+    List<Aliases> out = new ArrayList<>();
+    for (StoredObject o : store.list(MOVES)) {
+      String name = o.key().substring(MOVES.length());
+      if (!name.matches("\\d{12}\\.json") || Long.parseLong(name.substring(0, 12)) <= afterGeneration) continue;
+      store.readDocument(o.key()).ifPresent(d -> out.add(Json.read(d.content(), Aliases.class, o.key())));
+    }
+    out.sort(Comparator.comparingLong(Aliases::generation));
+    return out;
+  }
+
+  /**
+   * The version live at each generation after {@code afterGeneration} up to the current one, oldest first; a version
+   * live again after a rollback appears again. A generation whose move record is missing (a crash right after the
+   * move) is read from the next generation's {@code previous}; it is left out only when that record is missing too.
+   */
+  public List<String> livesSince(long afterGeneration) {
+    Aliases current = aliases();
+    java.util.Map<Long, Aliases> byGeneration = new java.util.TreeMap<>();
+    for (Aliases a : moves(afterGeneration)) byGeneration.put(a.generation(), a);
+    byGeneration.put(current.generation(), current);
+    List<String> out = new ArrayList<>();
+    for (long g = Math.max(1, afterGeneration + 1); g <= current.generation(); g++) {
+      Aliases at = byGeneration.get(g);
+      Aliases next = byGeneration.get(g + 1);
+      String live = at != null ? at.live() : next != null ? next.previous() : null; // each move makes the old live previous
+      if (live != null) out.add(live);
+    }
+    return out;
+  }
+
   /** Makes {@code versionId} live and the old live version previous, whatever the current generation. */
   public Aliases promote(String versionId, String runId) {
     return promote(versionId, runId, -1);
@@ -130,7 +174,10 @@ public final class ModelRegistry {
     Optional<Document> current = store.readDocument(ALIASES);
     Aliases old = current.map(d -> Json.read(d.content(), Aliases.class, ALIASES)).orElse(Aliases.empty());
     checkGeneration(old, expectedGeneration);
-    if (versionId.equals(old.live())) return old; // a retried promote: already done
+    if (versionId.equals(old.live())) {
+      recordMove(old); // a retried promote: already done, but its move record may be what failed
+      return old;
+    }
     Aliases next = new Aliases(old.generation() + 1, versionId, old.live(), clock.instant(), runId);
     return move(current, old, next);
   }
@@ -222,10 +269,24 @@ public final class ModelRegistry {
     WriteCondition cond = current.map(d -> WriteCondition.matching(d.etag())).orElse(WriteCondition.absent());
     try {
       store.writeDocument(ALIASES, Json.write(next), cond);
-      return next;
     } catch (PreconditionFailedException e) {
       throw new AliasConflictException("aliases changed while moving live from " + old.live() + " to " + next.live()
           + " (read generation " + old.generation() + "); nothing was changed, re-read and retry");
+    }
+    recordMove(next);
+    return next;
+  }
+
+  /** Writes the move record of a committed move; the move stands without it, so a failure is only logged. */
+  private void recordMove(Aliases a) {
+    if (a.generation() < 1) return;
+    try {
+      store.writeDocument(MOVES + String.format("%012d", a.generation()) + ".json", Json.write(a), WriteCondition.absent());
+    } catch (PreconditionFailedException alreadyRecorded) {
+      // a retried promote, or a concurrent reader repairing it: the same content
+    } catch (RuntimeException e) {
+      LOG.warn("alias move to generation {} (live {}) committed, but its move record could not be written: {}",
+          a.generation(), a.live(), e.getMessage());
     }
   }
 

@@ -49,6 +49,9 @@ public interface ObjectStore extends AutoCloseable {
    */
   String writeDocument(String name, byte[] content, WriteCondition condition);
 
+  /** Where {@code key} lives as an S3 URI, e.g. {@code s3://somnus/sha256/ab12...}: how tracking links to it. */
+  String uri(String key);
+
   /** Human-readable location, e.g. {@code http://127.0.0.1:9000/somnus}, for messages. */
   String describe();
 

@@ -224,6 +224,11 @@ public final class S3ObjectStore implements ObjectStore {
   }
 
   @Override
+  public String uri(String key) {
+    return "s3://" + settings.bucket() + "/" + key;
+  }
+
+  @Override
   public String describe() {
     return settings.endpoint() + "/" + settings.bucket();
   }

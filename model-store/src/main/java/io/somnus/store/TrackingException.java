@@ -1,7 +1,7 @@
 package io.somnus.store;
 
 /** Tracking could not record or read something (server error, unknown run, unreadable local record). */
-public final class TrackingException extends RuntimeException {
+public class TrackingException extends RuntimeException {
   public TrackingException(String message) {
     super(message);
   }

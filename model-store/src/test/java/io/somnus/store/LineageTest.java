@@ -13,35 +13,48 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
-/** Lineage over records written the way a wake and two sleeps write them. */
+/** Lineage over records written the way a wake and two sleeps write them, with tracking in files and on MLflow. */
 class LineageTest {
-  static final String EXPERIMENT = "somnus-sleeps";
+  static TestMlflow mlflow;
   @TempDir Path root;
   StoreFixture fx;
   ModelRegistry registry;
   FactLedger ledger;
-  LocalTracking tracking;
+  Tracking tracking;
   Lineage lineage;
+  String experiment;
   Fact f1 = new Fact("Mara Okafor", "lives in", "Lisbon");
   Fact f2 = new Fact("Ivo Brandt", "plays", "the cello");
+
+  @BeforeAll
+  static void server() {
+    mlflow = TestMlflow.open("LineageTest");
+  }
+
+  @AfterAll
+  static void stopServer() {
+    mlflow.close();
+  }
 
   @BeforeEach
   void start() {
     fx = new StoreFixture(root, "lineage");
     registry = new ModelRegistry(fx.store);
     ledger = new FactLedger(fx.store);
-    tracking = new LocalTracking(root.resolve("tracking"));
-    lineage = new Lineage(registry, ledger, tracking, EXPERIMENT);
   }
 
   @AfterEach
   void stop() {
     fx.close();
+    if (tracking != null) tracking.close();
   }
 
   FactRow row(Fact f, FactStage stage, String edit, double recall, String run, String version, long t) {
@@ -50,14 +63,18 @@ class LineageTest {
   }
 
   String trackedRun(String runId, String versionId) {
-    String id = tracking.startRun(EXPERIMENT, runId, Map.of(Lineage.RUN_ID_TAG, runId, Lineage.MODEL_VERSION_TAG, versionId));
+    String id = tracking.startRun(experiment, runId, Map.of(Lineage.RUN_ID_TAG, runId, Lineage.MODEL_VERSION_TAG, versionId));
     tracking.logParams(id, Map.of("lora_rank", "8"));
     tracking.endRun(id, RunStatus.FINISHED);
     return id;
   }
 
-  @Test
-  void answersFactHistoryCompositionProducerAndDiff() throws Exception {
+  @ParameterizedTest(name = "{0}")
+  @ValueSource(strings = {"local", "mlflow"})
+  void answersFactHistoryCompositionProducerAndDiff(String backend) throws Exception {
+    tracking = mlflow.tracking(backend, root);
+    experiment = mlflow.unique("lineage-" + backend);
+    lineage = new Lineage(registry, ledger, tracking, experiment);
     ModelVersion base = registry.create(NewVersion.base(StoreFixture.checkpoint(root.resolve("base"), 1, 2), "import-0"));
     registry.promote(base.id(), "import-0");
 
@@ -107,7 +124,7 @@ class LineageTest {
     assertThrows(VersionNotFoundException.class, () -> lineage.diff(base.id(), v2.id()), "base has no fact table");
 
     // Without tracking, lineage still answers from registry and ledger.
-    Lineage offline = new Lineage(registry, ledger, null, EXPERIMENT);
+    Lineage offline = new Lineage(registry, ledger, null, experiment);
     assertTrue(offline.composition(v2.id()).producedBy().isEmpty());
     assertEquals(3, offline.composition(v2.id()).ancestry().size());
   }

@@ -190,6 +190,7 @@ class ModelRegistryTest {
       @Override public java.util.Optional<Document> readDocument(String name) { return fx.store.readDocument(name); }
       @Override public String writeDocument(String name, byte[] content, WriteCondition c) { return fx.store.writeDocument(name, content, c); }
       @Override public String describe() { return fx.store.describe(); }
+      @Override public String uri(String key) { return fx.store.uri(key); }
       @Override public void close() {}
     };
     ModelRegistry second = new ModelRegistry(slow);

@@ -68,6 +68,7 @@ public final class PromoteChild {
     @Override public void delete(String key) { d.delete(key); }
     @Override public Optional<Document> readDocument(String name) { return d.readDocument(name); }
     @Override public String writeDocument(String name, byte[] content, WriteCondition c) { return d.writeDocument(name, content, c); }
+    @Override public String uri(String key) { return d.uri(key); }
     @Override public String describe() { return d.describe(); }
     @Override public void close() { d.close(); }
   }

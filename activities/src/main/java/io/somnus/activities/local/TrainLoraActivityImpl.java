@@ -58,7 +58,7 @@ final class TrainLoraActivityImpl implements TrainLoraActivity {
     List<Fact> leastConsolidatedFirst = facts.stream().sorted(Comparator.comparingInt(f -> state.stages().stage(f).level())).toList();
     List<QaExample> rehearsal = SleepTraining.rehearsal(steps.settings.replay().window(state.generation(), ReplaySet.TEXTS_PER_SLEEP),
         state, fused, leastConsolidatedFirst, steps.settings.questions(), steps.settings.device(),
-        (phase, done, total) -> context.heartbeat(new StepProgress(phase, done, total, null)));
+        (phase, answered, total) -> context.heartbeat(new StepProgress(phase, answered, total, null)));
     LoraTrainer.Result trained = SleepTraining.train(state, fused, facts, rehearsal, steps.settings.questions(),
         steps.settings.rawStatements(), lora, steps.settings.validation(), steps.settings.device(),
         (step, total, loss) -> context.heartbeat(new StepProgress("training", step, total, loss)));

@@ -10,6 +10,7 @@ import io.somnus.engine.model.Runtimes;
 import io.somnus.engine.runtime.GenerationOptions;
 import io.somnus.engine.tiny.SomnusTiny;
 import io.somnus.engine.sleep.FactStageTable;
+import io.somnus.infra.ProductSteps;
 import io.somnus.infra.SomnusServices;
 import io.somnus.store.VersionStates;
 import io.somnus.workflows.MemoryLifecycleWorkflow;
@@ -29,10 +30,7 @@ final class Wake {
 
   /** The live model of the services' registry, writing new facts with MEMIT. */
   static WakeMemory memory(SomnusServices services) {
-    // 300 texts: a second moment from 30 protected those texts and little else (evaluation, wake capacity).
-    var texts = ModelSteps.world(services.config()).referenceTexts(io.somnus.activities.local.LocalStepSettings.KEY_STATISTICS_TEXTS);
-    return new WakeMemory(services.registry(), services.ledger(), ModelSteps.workDir(services), Devices.of(services.config()),
-        texts, Runtimes.somnusHome().resolve("cache"));
+    return WakeMemory.of(services, Devices.of(services.config()));
   }
 
   /** How facts are found in what the user says. */
@@ -74,7 +72,7 @@ final class Wake {
   static int factsNotYetSlept(SomnusServices services) {
     String live = services.registry().aliases().live();
     if (live == null) return 0;
-    FactStageTable table = new VersionStates(services.registry(), services.ledger(), ModelSteps.workDir(services)).stages(live);
+    FactStageTable table = new VersionStates(services.registry(), services.ledger(), ProductSteps.workDir(services.config())).stages(live);
     return (int) table.entries().stream().filter(e -> e.stage().level() == 0).count();
   }
 

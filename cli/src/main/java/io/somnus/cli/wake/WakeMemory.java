@@ -12,6 +12,10 @@ import io.somnus.engine.sleep.ComposedModel;
 import io.somnus.engine.sleep.FactStageTable;
 import io.somnus.engine.sleep.MemoryState;
 import io.somnus.engine.sleep.WakeWrite;
+import io.somnus.activities.local.LocalStepSettings;
+import io.somnus.engine.model.Runtimes;
+import io.somnus.infra.ProductSteps;
+import io.somnus.infra.SomnusServices;
 import io.somnus.infra.TorchThreads;
 import io.somnus.store.AliasConflictException;
 import io.somnus.store.Aliases;
@@ -79,6 +83,17 @@ public final class WakeMemory implements AutoCloseable {
     this.device = device;
     this.statsTexts = List.copyOf(statsTexts);
     this.statsCache = statsCache;
+  }
+
+  /**
+   * The wake of a process's services, as every writer of facts uses it (chat, teach, serve, the evaluation): MEMIT's
+   * key statistics from the model's reference texts, cached under the Somnus home.
+   */
+  public static WakeMemory of(SomnusServices services, Device device) {
+    // 300 texts: a second moment from 30 protected those texts and little else (evaluation, wake capacity).
+    List<String> texts = ProductSteps.world(services.config()).referenceTexts(LocalStepSettings.KEY_STATISTICS_TEXTS);
+    return new WakeMemory(services.registry(), services.ledger(), ProductSteps.workDir(services.config()), device, texts,
+        Runtimes.somnusHome().resolve("cache"));
   }
 
   /** The live model, reloaded when the live alias moved since the last call. */

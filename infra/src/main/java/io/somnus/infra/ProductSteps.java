@@ -1,0 +1,38 @@
+package io.somnus.infra;
+
+import ai.djl.Device;
+import io.somnus.activities.StepImplementations;
+import io.somnus.activities.local.LocalStepSettings;
+import io.somnus.activities.local.LocalSteps;
+import io.somnus.engine.tiny.SomnusTiny;
+import io.somnus.engine.tiny.SyntheticWorld;
+import java.nio.file.Path;
+
+/**
+ * The sleep steps a Somnus worker hosts, built from a process's services and configuration: the one definition of
+ * what a sleep does, used by {@code somnus dev up} and {@code somnus worker} and by every plain-Java driver (the
+ * evaluation), so that a figure measured there is the product's.
+ */
+public final class ProductSteps {
+  private ProductSteps() {}
+
+  public static StepImplementations create(SomnusServices services, Device device) {
+    SomnusConfig config = services.config();
+    LocalStepSettings settings = LocalStepSettings.forWorld(world(config), device).withValidation(config.validation().rule());
+    return LocalSteps.create(services.registry(), services.ledger(), services.tracking(), services.experiment(),
+        workDir(config), settings);
+  }
+
+  /** Scratch space of the steps and of the wake (materialised checkpoints, candidates) under the data folder. */
+  public static Path workDir(SomnusConfig config) {
+    return config.dataDir().resolve("work");
+  }
+
+  /**
+   * The synthetic world whose questions, probes and rehearsal texts the steps use: the built-in variant the model id
+   * names, else somnus-tiny's (its templates are generic English about people).
+   */
+  public static SyntheticWorld world(SomnusConfig config) {
+    return SomnusTiny.Variant.named(config.modelId()).orElse(SomnusTiny.Variant.DEFAULT).world();
+  }
+}

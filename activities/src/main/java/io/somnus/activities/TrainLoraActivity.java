@@ -34,6 +34,15 @@ public interface TrainLoraActivity {
     }
 
     /**
+     * The settings of one sleep: the policy's seed mixed with the run id, so that every sleep draws its own adapters
+     * (a sleep run again on an unchanged model after a refusal does not reproduce it) while a run replayed or resumed
+     * under its id trains exactly as before.
+     */
+    public Settings forRun(String runId) {
+      return new Settings(rank, alpha, learningRate, stepsPerFact, minSteps, maxSteps, seed * 1_000_003L + runId.hashCode());
+    }
+
+    /**
      * The settings a sleep trains again with after validation refused its candidate: a gentler rate
      * ({@link LoraConfig#forRetry}) and another seed, so the retry does not start from the refused attempt's draw.
      */

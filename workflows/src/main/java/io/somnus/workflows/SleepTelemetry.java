@@ -43,6 +43,7 @@ final class SleepTelemetry {
     p.put("lora_min_steps", Integer.toString(lora.minSteps()));
     p.put("lora_max_steps", lora.maxSteps() == Integer.MAX_VALUE ? "unbounded" : Integer.toString(lora.maxSteps()));
     p.put("lora_seed", Long.toString(lora.seed()));
+    if (!attempts.isEmpty()) p.put("lora_seed_of_run", Long.toString(attempts.get(0).lora().seed()));
     p.put("max_perplexity_increase", Double.toString(policy.thresholds().maxPerplexityIncrease()));
     p.put("max_recall_drop", Double.toString(policy.thresholds().maxRecallDrop()));
     p.put("retries_on_refusal", Integer.toString(policy.retriesOnRefusal()));

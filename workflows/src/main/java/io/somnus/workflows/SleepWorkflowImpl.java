@@ -93,6 +93,7 @@ public class SleepWorkflowImpl implements SleepWorkflow {
     String liveAfter = live;
     List<FactState> facts = List.of();
     int carried = 0;
+    String rebasedOver = null;
     if (verdict.approved()) {
       reasons.clear();
       Promotion promotion = promote(steps, live, verdict);
@@ -101,6 +102,7 @@ public class SleepWorkflowImpl implements SleepWorkflow {
         liveAfter = promotion.version();
         facts = promotion.facts();
         carried = promotion.carried();
+        rebasedOver = promotion.rebasedOver();
       } else {
         reasons.add(promotion.reason());
       }
@@ -108,9 +110,11 @@ public class SleepWorkflowImpl implements SleepWorkflow {
 
     begin(SleepStep.REPORT, outcome.wireName());
     Attempt last = attempts.isEmpty() ? null : attempts.get(attempts.size() - 1);
+    Map<String, String> params = new java.util.LinkedHashMap<>(SleepTelemetry.params(request, live, factIds.size(), attempts,
+        verdict, outcome == SleepOutcome.PROMOTED ? liveAfter : null, reasons));
+    if (rebasedOver != null) params.put("rebased_over", rebasedOver); // the wake writes its promotion carried
     steps.report.report(new ReportActivity.Input(runId, request.modelId(), "sleep", outcome.wireName(),
-        outcome == SleepOutcome.PROMOTED ? liveAfter : live,
-        SleepTelemetry.params(request, live, factIds.size(), attempts, verdict, outcome == SleepOutcome.PROMOTED ? liveAfter : null, reasons),
+        outcome == SleepOutcome.PROMOTED ? liveAfter : live, params,
         SleepTelemetry.metrics(outcome, health.referencePerplexity(), verdict, last == null ? null : last.trained(), attempts.size(),
             audit.degradedFactIds().size(), refreshed, carried),
         facts));
@@ -129,7 +133,7 @@ public class SleepWorkflowImpl implements SleepWorkflow {
    */
   private ValidateActivity.Result trainAndValidate(Steps steps, SleepPolicy policy, String live, String working,
       List<String> factIds, List<Attempt> attempts) {
-    TrainLoraActivity.Settings lora = policy.lora();
+    TrainLoraActivity.Settings lora = policy.lora().forRun(runId);
     List<String> refusedAdapters = new ArrayList<>();
     ValidateActivity.Result verdict = null;
     for (int attempt = 0; ; attempt++) {
@@ -158,7 +162,9 @@ public class SleepWorkflowImpl implements SleepWorkflow {
   }
 
   /** What promotion came to: the version made live and its facts, or why the candidate was not promoted. */
-  private record Promotion(SleepOutcome outcome, String version, List<FactState> facts, int carried, String reason) {}
+  /** @param rebasedOver the wake-written live version the candidate was carried onto, null when live had not moved */
+  private record Promotion(SleepOutcome outcome, String version, List<FactState> facts, int carried, String reason,
+      String rebasedOver) {}
 
   /**
    * Moves live to the approved candidate. When facts were taught while the sleep ran, their edits are carried onto
@@ -173,13 +179,13 @@ public class SleepWorkflowImpl implements SleepWorkflow {
     for (int round = 0; ; round++) {
       begin(SleepStep.PROMOTE, candidate);
       PromoteActivity.Result promoted = steps.promote.promote(new PromoteActivity.Input(runId, candidate, expectedLive));
-      if (promoted.promoted()) return new Promotion(SleepOutcome.PROMOTED, candidate, facts, carried, null);
+      if (promoted.promoted()) return new Promotion(SleepOutcome.PROMOTED, candidate, facts, carried, null, round == 0 ? null : expectedLive);
       if (promoted.status() == PromoteActivity.Status.SUPERSEDED) {
-        return new Promotion(SleepOutcome.SUPERSEDED, null, List.of(), 0, promoted.reason());
+        return new Promotion(SleepOutcome.SUPERSEDED, null, List.of(), 0, promoted.reason(), null);
       }
       if (round >= MAX_REBASES) {
         return new Promotion(SleepOutcome.SUPERSEDED, null, List.of(), 0, promoted.reason() + "; still moving after "
-            + MAX_REBASES + " rebases");
+            + MAX_REBASES + " rebases", null);
       }
       begin(SleepStep.PROMOTE, "carrying facts taught meanwhile onto the candidate (live is " + promoted.liveVersionId() + ")");
       RebaseActivity.Result rebased;
@@ -187,7 +193,7 @@ public class SleepWorkflowImpl implements SleepWorkflow {
         rebased = steps.rebase.rebase(new RebaseActivity.Input(runId, live, verdict.gatedVersionId(), promoted.liveVersionId(), round));
       } catch (ActivityFailure failure) {
         return new Promotion(SleepOutcome.SUPERSEDED, null, List.of(), 0, promoted.reason()
-            + "; the facts taught meanwhile could not be carried onto the candidate: " + rootMessage(failure));
+            + "; the facts taught meanwhile could not be carried onto the candidate: " + rootMessage(failure), null);
       }
       candidate = rebased.rebasedVersionId();
       expectedLive = promoted.liveVersionId();

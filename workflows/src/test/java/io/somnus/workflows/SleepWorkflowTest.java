@@ -176,7 +176,8 @@ class SleepWorkflowTest {
     assertEquals(2.0, report.metrics().get("attempts"));
     assertEquals("perplexity rose 140%", report.params().get("attempt_1_refused"));
     assertEquals(Float.toString(lr), report.params().get("lora_lr"));
-    long seed = TestTimeouts.policy().lora().seed();
+    long seed = TestTimeouts.policy().lora().forRun("run-1").seed();
+    assertEquals(Long.toString(seed), report.params().get("lora_seed_of_run"), "each sleep draws its own seed from its run id");
     assertEquals("lr " + lr / 2 + ", seed " + (seed + 1), report.params().get("attempt_2_lora"), "the tracked run says how the retry differs");
     assertEquals("1", report.params().get("retries_on_refusal"));
   }
@@ -250,6 +251,7 @@ class SleepWorkflowTest {
     ReportActivityAssert.single(steps, "sleep", SleepOutcome.PROMOTED);
     assertTrue(steps.reports.get(0).facts().stream().anyMatch(f -> f.factId().equals("new1")), "and in the run's ledger snapshot");
     assertEquals(1.0, steps.reports.get(0).metrics().get("facts_carried"));
+    assertEquals("mv-base+new1", steps.reports.get(0).params().get("rebased_over"), "lineage says which wake writes it carried");
   }
 
   @Test

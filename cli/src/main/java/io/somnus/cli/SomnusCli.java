@@ -58,6 +58,13 @@ public final class SomnusCli {
     SomnusCli root = new SomnusCli();
     CommandLine cl = new CommandLine(root);
     cl.setCaseInsensitiveEnumValuesAllowed(true);
+    // A mistyped option gets one line and where to look, not the whole usage text.
+    cl.setParameterExceptionHandler((e, args) -> {
+      PrintWriter err = e.getCommandLine().getErr();
+      err.println("somnus: " + e.getMessage() + " (see `" + e.getCommandLine().getCommandSpec().qualifiedName() + " --help`)");
+      err.flush();
+      return 2;
+    });
     cl.setExecutionExceptionHandler((e, cmd, parsed) -> {
       PrintWriter err = cmd.getErr();
       err.println("somnus: " + describe(e));

@@ -4,7 +4,8 @@ import io.somnus.cli.wake.WakeChat;
 import io.somnus.cli.wake.WakeMemory;
 import io.somnus.infra.SomnusServices;
 import java.io.IOException;
-import java.io.UncheckedIOException;
+import java.nio.charset.MalformedInputException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -36,13 +37,7 @@ final class TeachCommand implements Runnable {
   public void run() {
     if (batch < 1) throw new IllegalArgumentException("--batch must be ≥ 1");
     List<String> lines = new ArrayList<>(statements);
-    if (file != null) {
-      try {
-        for (String l : Files.readAllLines(file)) if (!l.isBlank() && !l.strip().startsWith("#")) lines.add(l.strip());
-      } catch (IOException e) {
-        throw new UncheckedIOException("cannot read " + file, e);
-      }
-    }
+    if (file != null) lines.addAll(statementsIn(file));
     if (lines.isEmpty()) throw new IllegalArgumentException("nothing to teach: give statements or --file");
     try (SomnusServices services = SomnusServices.connect(root.config()); WakeMemory memory = Wake.memory(services)) {
       WakeChat chat = Wake.chat(services, memory, true, extractor);
@@ -63,8 +58,25 @@ final class TeachCommand implements Runnable {
           written += t.written().size();
         }
         for (String n : learned.notWritten()) System.out.println("  - " + n);
+        for (String n : learned.unused()) System.out.println("  - " + n);
       }
       System.out.println(written + " facts written; live version " + memory.liveVersionId());
     }
+  }
+
+  /** The file's lines that hold statements (blank lines and {@code #} comments skipped), or why it cannot be read. */
+  static List<String> statementsIn(Path file) {
+    if (Files.isDirectory(file)) throw new IllegalArgumentException("--file " + file + " is a folder; give a text file of statements");
+    if (!Files.isRegularFile(file)) throw new IllegalArgumentException("--file " + file + " does not exist");
+    List<String> lines = new ArrayList<>();
+    try {
+      for (String l : Files.readAllLines(file, StandardCharsets.UTF_8)) if (!l.isBlank() && !l.strip().startsWith("#")) lines.add(l.strip());
+    } catch (MalformedInputException e) {
+      throw new IllegalArgumentException("--file " + file + " is not UTF-8 text; save it as UTF-8 and teach it again (nothing was written)");
+    } catch (IOException e) {
+      throw new IllegalArgumentException("cannot read --file " + file + ": " + e.getMessage());
+    }
+    if (lines.isEmpty()) throw new IllegalArgumentException("--file " + file + " holds no statements (only blank or # lines)");
+    return lines;
   }
 }

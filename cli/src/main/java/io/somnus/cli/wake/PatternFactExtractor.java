@@ -56,20 +56,53 @@ public final class PatternFactExtractor implements FactExtractor {
   @Override
   public List<Fact> extract(String userText) {
     Set<Fact> out = new LinkedHashSet<>();
-    if (userText == null) return List.of();
-    for (String raw : SENTENCE_END.split(userText.strip())) {
-      String sentence = raw.strip();
-      if (sentence.isEmpty() || sentence.endsWith("?")) continue;
-      Matcher m = statement.matcher(sentence);
-      if (!m.matches()) continue;
-      String subject = m.group("subject").replaceAll("\\s+", " ");
-      if (PRONOUNS.contains(subject.toLowerCase(Locale.ROOT))) continue;
-      String relation = canonical(m.group("relation"));
-      String object = m.group("object").replaceAll("\\s+", " ").strip();
-      if (object.isEmpty() || object.length() > Fact.MAX_OBJECT_CHARS) continue;
-      out.add(new Fact(subject, relation, object));
+    for (String sentence : statements(userText)) {
+      Reading r = read(sentence);
+      if (r.fact() != null) out.add(r.fact());
     }
     return List.copyOf(out);
+  }
+
+  @Override
+  public List<Unused> unused(String userText) {
+    List<Unused> out = new ArrayList<>();
+    for (String sentence : statements(userText)) {
+      Reading r = read(sentence);
+      if (r.fact() == null) out.add(new Unused(sentence, r.reason()));
+    }
+    return out;
+  }
+
+  /** One sentence read as a statement: its fact, or why it gives none. */
+  private record Reading(Fact fact, String reason) {}
+
+  private Reading read(String sentence) {
+    Matcher m = statement.matcher(sentence);
+    if (!m.matches()) {
+      return new Reading(null, "not a statement Somnus can store: write it as \"<First> <Last> <relation> <object>.\""
+          + " with one of the relations " + String.join(", ", phrases));
+    }
+    String subject = m.group("subject").replaceAll("\\s+", " ");
+    if (PRONOUNS.contains(subject.toLowerCase(Locale.ROOT))) {
+      return new Reading(null, "it is about \"" + subject + "\": name the person instead");
+    }
+    String object = m.group("object").replaceAll("\\s+", " ").strip();
+    if (object.isEmpty()) return new Reading(null, "nothing follows \"" + m.group("relation") + "\"");
+    if (object.length() > Fact.MAX_OBJECT_CHARS) {
+      return new Reading(null, "the object is " + object.length() + " characters long; at most " + Fact.MAX_OBJECT_CHARS);
+    }
+    return new Reading(new Fact(subject, canonical(m.group("relation")), object), null);
+  }
+
+  /** The sentences of {@code userText} that are not questions. */
+  private static List<String> statements(String userText) {
+    List<String> out = new ArrayList<>();
+    if (userText == null) return out;
+    for (String raw : SENTENCE_END.split(userText.strip())) {
+      String sentence = raw.strip();
+      if (!sentence.isEmpty() && !sentence.endsWith("?")) out.add(sentence);
+    }
+    return out;
   }
 
   private String canonical(String matched) {

@@ -44,20 +44,26 @@ public final class WakeChat implements ChatBackend {
   /** Extracts, screens and writes the facts of one user message. */
   public Learned learn(String userText) {
     List<Fact> candidates = extractor.extract(userText);
+    List<String> unused = extractor.unused(userText).stream().map(u -> u.sentence() + " (" + u.reason() + ")").toList();
     GroundingFirewall.Intake intake = firewall.screen(candidates, userText);
     List<String> rejected = new ArrayList<>();
     for (GroundingFirewall.Verdict v : intake.rejected()) rejected.add(v.fact().sentence() + " (" + v.reason() + ")");
-    if (intake.admitted().isEmpty()) return new Learned(null, rejected);
+    if (intake.admitted().isEmpty()) return new Learned(null, rejected, unused);
     WakeMemory.Taught taught = memory.teach(intake.admitted(), runIds.get());
     taught.skipped().forEach((sentence, why) -> rejected.add(sentence + " (" + why + ")"));
     if (!taught.written().isEmpty()) onTaught.accept(taught);
-    return new Learned(taught, rejected);
+    return new Learned(taught, rejected, unused);
   }
 
-  /** @param taught null when nothing was written */
-  public record Learned(WakeMemory.Taught taught, List<String> notWritten) {
+  /**
+   * @param taught null when nothing was written
+   * @param notWritten facts found and refused, with the reason
+   * @param unused sentences that gave no fact, with the reason (in a chat most are small talk; a teach shows them)
+   */
+  public record Learned(WakeMemory.Taught taught, List<String> notWritten, List<String> unused) {
     public Learned {
       notWritten = List.copyOf(notWritten);
+      unused = List.copyOf(unused);
     }
 
     public List<String> written() {

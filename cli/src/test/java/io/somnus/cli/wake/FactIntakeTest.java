@@ -71,4 +71,20 @@ class FactIntakeTest {
     assertEquals(List.of(), new ModelFactExtractor(m -> "[{\"subject\": oops", patterns.phrases()).extract(said));
     assertEquals(List.of(), new ModelFactExtractor(m -> "I found nothing.", patterns.phrases()).extract(said));
   }
+
+  /** A statement that gives no fact is never dropped without a word: teach prints each with why. */
+  @Test
+  void everyStatementThatGivesNoFactSaysWhy() {
+    PatternFactExtractor patterns = PatternFactExtractor.forSyntheticWorld();
+    String said = "Mara Okafor lives in Lisbon. She works as a nurse. Mara Okafor moved to Porto. Where does Tom live?\n"
+        + "Ida Berg lives in " + "a very long place name that goes on and on well past any object a fact may hold.";
+    List<FactExtractor.Unused> unused = patterns.unused(said);
+    assertEquals(List.of("She works as a nurse.", "Mara Okafor moved to Porto.",
+        "Ida Berg lives in a very long place name that goes on and on well past any object a fact may hold."),
+        unused.stream().map(FactExtractor.Unused::sentence).toList(), "the question is not a statement; the fact is used");
+    assertTrue(unused.get(0).reason().contains("name the person"), unused.get(0).reason());
+    assertTrue(unused.get(1).reason().contains("not a statement Somnus can store") && unused.get(1).reason().contains("lives in"),
+        unused.get(1).reason());
+    assertTrue(unused.get(2).reason().contains("characters long"), unused.get(2).reason());
+  }
 }

@@ -19,6 +19,7 @@ import io.somnus.store.ModelVersion;
 import io.somnus.store.S3ObjectStore;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -173,6 +174,55 @@ class WakeMemoryTest {
           assertEquals(1.0, r.chatRecall(), r.toString());
         }
       }
+    }
+  }
+
+  /** A checkpoint nothing can load is refused at import with what is wrong, and nothing is registered or made live. */
+  @Test
+  void aBaseCheckpointThatCannotBeLoadedIsNeverRegistered() throws Exception {
+    Path good = SomnusTiny.ensure(SomnusTiny.Variant.TEST);
+    Map<String, java.util.function.Consumer<Path>> breakages = new java.util.LinkedHashMap<>();
+    breakages.put("truncated weights", d -> rewrite(d.resolve("model.safetensors"), b -> java.util.Arrays.copyOf(b, b.length / 2)));
+    breakages.put("garbage header", d -> rewrite(d.resolve("model.safetensors"), b -> {
+      for (int i = 0; i < 64; i++) b[i] = (byte) 0xEE;
+      return b;
+    }));
+    breakages.put("unknown architecture", d -> rewrite(d.resolve("config.json"), b -> new String(b, java.nio.charset.StandardCharsets.UTF_8)
+        .replace("LlamaForCausalLM", "GPT2LMHeadModel").replace("\"llama\"", "\"gpt2\"").getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+    breakages.put("wrong tensor shape", d -> rewrite(d.resolve("config.json"), b -> new String(b, java.nio.charset.StandardCharsets.UTF_8)
+        .replace("\"intermediate_size\" : 256", "\"intermediate_size\" : 320").getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+    try (EmbeddedS3Server s3 = EmbeddedS3Server.start(dir.resolve("s3"));
+        S3ObjectStore store = S3ObjectStore.open(s3.settings("broken-imports"))) {
+      ModelRegistry registry = new ModelRegistry(store);
+      FactLedger ledger = new FactLedger(store);
+      for (var breakage : breakages.entrySet()) {
+        Path broken = dir.resolve(breakage.getKey().replace(' ', '-'));
+        copy(good, broken);
+        breakage.getValue().accept(broken);
+        io.somnus.engine.model.CheckpointException e = org.junit.jupiter.api.Assertions.assertThrows(
+            io.somnus.engine.model.CheckpointException.class, () -> WakeMemory.importBase(registry, ledger, broken, "import-1"),
+            breakage.getKey());
+        assertTrue(e.getMessage().contains(broken.toString()) && e.getMessage().contains("nothing was registered"),
+            breakage.getKey() + ": " + e.getMessage());
+        assertEquals(List.of(), registry.versions(), breakage.getKey() + ": nothing registered");
+        assertNull(registry.aliases().live(), breakage.getKey() + ": nothing live");
+      }
+      assertNotEquals(null, WakeMemory.importBase(registry, ledger, good, "import-2"), "the good checkpoint imports afterwards");
+    }
+  }
+
+  private static void rewrite(Path file, java.util.function.UnaryOperator<byte[]> change) {
+    try {
+      java.nio.file.Files.write(file, change.apply(java.nio.file.Files.readAllBytes(file)));
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
+  private static void copy(Path from, Path to) throws java.io.IOException {
+    java.nio.file.Files.createDirectories(to);
+    try (var files = java.nio.file.Files.list(from)) {
+      for (Path f : files.toList()) java.nio.file.Files.copy(f, to.resolve(f.getFileName()));
     }
   }
 }

@@ -28,10 +28,18 @@ print(torch.__version__, os.path.join(os.path.dirname(torch.__file__), "lib"), i
       torch.version.cuda or "none")
 EOF
 )
+[ -n "${TORCH_LIB:-}" ] && [ -d "$TORCH_LIB" ] || { echo "build-djl-jni.sh: $PYTHON cannot import torch" >&2; exit 1; }
 mapfile -t INCLUDES < <("$PYTHON" - <<'EOF'
 import os, torch
 from torch.utils import cpp_extension
-paths = cpp_extension.include_paths(device_type="cuda") if torch.version.cuda else cpp_extension.include_paths()
+paths = cpp_extension.include_paths()
+if torch.version.cuda:
+    try:  # adds the CUDA toolkit's include folder, when torch can find the toolkit
+        paths = cpp_extension.include_paths(device_type="cuda")
+    except TypeError:  # torch before 2.6
+        paths = cpp_extension.include_paths(cuda=True)
+    except OSError:  # no toolkit: the pip nvidia packages below carry the headers
+        pass
 for p in paths:
     print(p)
 if torch.version.cuda:
@@ -46,7 +54,11 @@ EOF
 )
 echo "build-djl-jni.sh: torch $TORCH_VERSION (CUDA $CUDA_VERSION, C++11 ABI $ABI) at $TORCH_LIB"
 
-FLAGS=(-O2 -fPIC -std=c++17 -D_GLIBCXX_USE_CXX11_ABI="$ABI" -w -I"$SRC/include" -I"$SRC/api/src/main/native" -I"$NATIVE")
+# DJL builds with C++17; newer torch headers refuse anything below C++20 (torch 2.14 does, 2.13 does not).
+STD=c++17
+grep -qs 'C++20 or later' "$(dirname "$TORCH_LIB")/include/ATen/ATen.h" && STD=c++20
+echo "build-djl-jni.sh: compiling with -std=$STD"
+FLAGS=(-O2 -fPIC -std=$STD -D_GLIBCXX_USE_CXX11_ABI="$ABI" -w -I"$SRC/include" -I"$SRC/api/src/main/native" -I"$NATIVE")
 for inc in "${INCLUDES[@]}"; do FLAGS+=(-isystem "$inc"); done
 LIBS=(-L"$TORCH_LIB" -Wl,-rpath,"$TORCH_LIB" -ltorch -ltorch_cpu -lc10)
 if [ "$CUDA_VERSION" != none ]; then

@@ -98,7 +98,6 @@ if [ "$JNI" = source ]; then
 else
   export PYTORCH_VERSION=$PREBUILT_TORCH PYTORCH_FLAVOR=$prebuilt_flavor
 fi
-export LD_BIND_NOW=1
 
 log "5 DeviceProbe --device $DEVICE (PYTORCH_VERSION=$PYTORCH_VERSION PYTORCH_FLAVOR=$PYTORCH_FLAVOR)"
 java_run io.somnus.engine.bench.DeviceProbe --device "$DEVICE" || die "the engine cannot compute on $DEVICE"

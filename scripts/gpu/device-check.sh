@@ -47,7 +47,7 @@ TORCH_BASE=${TORCH_VERSION%%+*}                        # 2.11.0+cu130 -> 2.11.0
 FLAVOR=cpu; [ "$TORCH_CUDA" != none ] && FLAVOR=cu$(echo "$TORCH_CUDA" | tr -d .)   # 13.0 -> cu130
 DEVICE=$MODE
 # DJL finds the GPU count and memory through libcudart (JNA); a pip torch keeps it next to itself.
-for d in "$TORCH_SITE"/nvidia/*/lib "$TORCH_SITE"/nvidia/cu*/lib; do
+for d in "$TORCH_SITE"/nvidia/*/lib; do   # nvidia/cu13/lib for CUDA 13 wheels, nvidia/cuda_runtime/lib before
   compgen -G "$d/libcudart.so*" >/dev/null && export LD_LIBRARY_PATH="$d${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
 done
 

@@ -7,8 +7,10 @@
 #   3. Kubernetes: `kubectl kustomize` renders infra/k8s/base, then infra/k8s/tools/validate_manifests.py
 #      checks every document strictly against Kubernetes schemas (fabric8's, from Maven Central) and the
 #      KEDA ScaledObject schema, plus cross-references;
-#   4. self-test: known-broken variants of both stacks must be rejected, so a validator that passes
-#      everything fails CI.
+#   4. the GPU image: infra/deploy/tools/check_gpu_image.py reads which Maven profile the Dockerfile's
+#      runtime-cuda stage is built with and fails unless that classpath carries DJL's CUDA libtorch (POMs only);
+#   5. self-test: known-broken variants of both stacks and of the GPU image must be rejected, so a validator
+#      that passes everything fails CI.
 # Exit status is non-zero on the first failing step. Tools missing here are installed from Debian apt.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -37,9 +39,12 @@ $PY -c 'import jsonschema' 2>/dev/null || need+=(python3-jsonschema)
 command -v kubectl >/dev/null || need+=(kubernetes-client)
 [ ${#need[@]} -eq 0 ] || apt_install "${need[@]}"
 
+# The local repository Maven actually uses (.mvn/maven.config may move it away from ~/.m2); Maven 3.8 wraps -q
+# output in colour codes even in batch mode.
+M2_REPO=$(mvn -B -ntp -q help:evaluate -Dexpression=settings.localRepository -DforceStdout | sed 's/\x1b\[[0-9;]*m//g')
 schema_jar() {
   local artifact=$1
-  local jar="$HOME/.m2/repository/io/fabric8/$artifact/$FABRIC8_VERSION/$artifact-$FABRIC8_VERSION.jar"
+  local jar="$M2_REPO/io/fabric8/$artifact/$FABRIC8_VERSION/$artifact-$FABRIC8_VERSION.jar"
   if [ ! -f "$jar" ]; then
     mvn -B -ntp -q dependency:get -Dartifact="io.fabric8:$artifact:$FABRIC8_VERSION" -Dtransitive=false >&2
   fi
@@ -73,6 +78,8 @@ log "compose: $COMPOSE"
 check_compose "$COMPOSE"
 log "kubernetes: $K8S_BASE"
 check_k8s "$K8S_BASE"
+log "GPU image: CUDA libtorch on the runtime-cuda classpath"
+$PY infra/deploy/tools/check_gpu_image.py
 
 # ---------------------------------------------------------------- self-test
 # Each mutation is a sed expression applied to one file of a copy; the copy must be rejected.
@@ -89,6 +96,8 @@ expect_rejected() {
   local log_file=$WORK/mutant.log
   if [ "$kind" = compose ]; then
     (cd "$copy" && check_compose_copy) >"$log_file" 2>&1 && ok=1 || ok=0
+  elif [ "$kind" = gpu ]; then
+    $PY infra/deploy/tools/check_gpu_image.py --dockerfile "$copy/$file" >"$log_file" 2>&1 && ok=1 || ok=0
   else
     check_k8s "$copy/infra/k8s/base" >"$log_file" 2>&1 && ok=1 || ok=0
   fi
@@ -123,5 +132,8 @@ expect_rejected "k8s: selector misses template labels"    k8s infra/k8s/base/wor
 expect_rejected "k8s: ScaledObject targets unknown name"  k8s infra/k8s/base/autoscaling.yaml '0,/    name: somnus-worker-gpu/s//    name: somnus-gpu-worker/'
 expect_rejected "k8s: temporal trigger key misspelled"    k8s infra/k8s/base/autoscaling.yaml '0,/taskQueue: gpu/s//taskqueue: gpu/'
 expect_rejected "k8s: envFrom ConfigMap missing"          k8s infra/k8s/base/kustomization.yaml '/  - config.yaml/d'
+expect_rejected "GPU image: built without the cuda profile"  gpu infra/deploy/docker/Dockerfile 's/build-lib.sh cuda/build-lib.sh/'
+expect_rejected "GPU image: copies the CPU build"           gpu infra/deploy/docker/Dockerfile 's/COPY --from=build-cuda/COPY --from=build-cpu/'
+expect_rejected "GPU image: CUDA base older than the jar"   gpu infra/deploy/docker/Dockerfile 's#nvidia/cuda:12.4.1#nvidia/cuda:12.1.1#'
 
-log "infra valid: compose and Kubernetes manifests pass; 15 broken variants rejected"
+log "infra valid: compose, Kubernetes manifests and the GPU image's classpath pass; 18 broken variants rejected"

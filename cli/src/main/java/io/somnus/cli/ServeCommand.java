@@ -1,10 +1,9 @@
 package io.somnus.cli;
 
-import io.somnus.cli.wake.OpenAiServer;
 import io.somnus.cli.wake.WakeMemory;
+import io.somnus.cli.web.OpenAiApi;
+import io.somnus.cli.web.WebServer;
 import io.somnus.infra.SomnusServices;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -29,14 +28,14 @@ final class ServeCommand implements Runnable {
   public void run() {
     SomnusServices services = SomnusServices.connect(root.config());
     WakeMemory memory = Wake.memory(services);
-    OpenAiServer server;
+    WebServer server;
     try {
       memory.liveVersionId(); // load now: fail before listening if there is no live model
-      server = OpenAiServer.start(host, port, Wake.chat(services, memory, true, extractor));
-    } catch (IOException e) {
+      server = WebServer.start(host, port, new OpenAiApi(Wake.chat(services, memory, true, extractor)));
+    } catch (RuntimeException e) {
       memory.close();
       services.close();
-      throw new UncheckedIOException("cannot listen on " + host + ":" + port, e);
+      throw e;
     }
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {

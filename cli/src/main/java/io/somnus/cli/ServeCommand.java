@@ -1,6 +1,7 @@
 package io.somnus.cli;
 
 import io.somnus.cli.wake.WakeMemory;
+import io.somnus.cli.web.LineageApi;
 import io.somnus.cli.web.OpenAiApi;
 import io.somnus.cli.web.WebServer;
 import io.somnus.infra.SomnusServices;
@@ -10,8 +11,9 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
 
 @Command(name = "serve", description = {
-    "The wake server: OpenAI-compatible /v1/chat/completions and /v1/models on the live model.",
-    "Facts stated in user messages are written into the weights before the answer."})
+    "The wake server: OpenAI-compatible /v1/chat/completions (streamed or not) and /v1/models on the live model,",
+    "and the lineage page under /ui/ (as `somnus ui`). Facts stated in user messages are written into the weights",
+    "before the answer; the response says which (its `somnus` object and the Somnus-Facts-Written header)."})
 final class ServeCommand implements Runnable {
   @ParentCommand SomnusCli root;
 
@@ -21,8 +23,11 @@ final class ServeCommand implements Runnable {
   @Option(names = "--host", defaultValue = "127.0.0.1", description = "Interface to listen on (default ${DEFAULT-VALUE}).")
   String host;
 
-  @Option(names = "--port", defaultValue = "8080", description = "Port (default ${DEFAULT-VALUE}).")
+  @Option(names = "--port", defaultValue = "8080", description = "Port (default ${DEFAULT-VALUE}; 0 = any free port).")
   int port;
+
+  @Option(names = "--no-ui", description = "Serve the OpenAI API only, without the lineage page (and its rollback).")
+  boolean noUi;
 
   @Override
   public void run() {
@@ -31,7 +36,9 @@ final class ServeCommand implements Runnable {
     WebServer server;
     try {
       memory.liveVersionId(); // load now: fail before listening if there is no live model
-      server = WebServer.start(host, port, new OpenAiApi(Wake.chat(services, memory, true, extractor)));
+      OpenAiApi openAi = new OpenAiApi(Wake.chat(services, memory, true, extractor));
+      server = noUi ? WebServer.start(host, port, openAi)
+          : WebServer.start(host, port, openAi, new LineageApi(services, (target, reason) -> RollbackCommand.start(services, target, reason)));
     } catch (RuntimeException e) {
       memory.close();
       services.close();
@@ -45,6 +52,8 @@ final class ServeCommand implements Runnable {
       stopped.countDown();
     }, "somnus-serve-stop"));
     System.out.println("serving " + root.config().modelId() + " on http://" + host + ":" + server.port() + "/v1/chat/completions");
+    if (!noUi) System.out.println("lineage page on http://" + host + ":" + server.port() + "/ui/");
+    System.out.flush();
     try {
       stopped.await();
     } catch (InterruptedException e) {

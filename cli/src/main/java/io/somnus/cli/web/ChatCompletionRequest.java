@@ -117,13 +117,6 @@ record ChatCompletionRequest(String model, List<ChatMessage> messages, Integer m
       String at = "messages[" + i + "]";
       JsonNode m = node.get(i);
       if (!m.isObject()) throw wrongType(at, "an object", m);
-      for (Iterator<String> names = m.fieldNames(); names.hasNext(); ) {
-        String name = names.next();
-        if (!name.equals("role") && !name.equals("content") && !name.equals("name")) {
-          throw ApiError.invalid(at + "." + name, "unknown_parameter", "Unrecognized argument supplied: " + at + "." + name
-              + " (tool calls and audio are not supported; a message is a role, a content and optionally a name)");
-        }
-      }
       String role = string(m, "role", true, at + ".role");
       if (role.equals("tool") || role.equals("function")) {
         throw ApiError.invalid(at + ".role", "unsupported_value",
@@ -132,6 +125,13 @@ record ChatCompletionRequest(String model, List<ChatMessage> messages, Integer m
       if (!ROLES.contains(role)) {
         throw ApiError.invalid(at + ".role", "invalid_value",
             "Invalid value: '" + role + "'. Supported values are: 'system', 'developer', 'user' and 'assistant'.");
+      }
+      for (Iterator<String> names = m.fieldNames(); names.hasNext(); ) {
+        String name = names.next();
+        if (!name.equals("role") && !name.equals("content") && !name.equals("name")) {
+          throw ApiError.invalid(at + "." + name, "unknown_parameter", "Unrecognized argument supplied: " + at + "." + name
+              + " (tool calls and audio are not supported; a message is a role, a content and optionally a name)");
+        }
       }
       out.add(new ChatMessage(role.equals("developer") ? "system" : role, content(m.get("content"), at + ".content")));
     }

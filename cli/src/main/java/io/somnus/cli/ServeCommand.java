@@ -23,6 +23,10 @@ final class ServeCommand implements Runnable {
   @Option(names = "--host", defaultValue = "127.0.0.1", description = "Interface to listen on (default ${DEFAULT-VALUE}).")
   String host;
 
+  @Option(names = "--allow-rollback", description = {"Allow rollback from the lineage page when listening beyond this machine",
+      "(on 127.0.0.1/localhost it always is). Put the server behind your own authentication first."})
+  boolean allowRollback;
+
   @Option(names = "--port", defaultValue = "8080", description = "Port (default ${DEFAULT-VALUE}; 0 = any free port).")
   int port;
 
@@ -38,7 +42,7 @@ final class ServeCommand implements Runnable {
       memory.liveVersionId(); // load now: fail before listening if there is no live model
       OpenAiApi openAi = new OpenAiApi(Wake.chat(services, memory, true, extractor));
       server = noUi ? WebServer.start(host, port, openAi)
-          : WebServer.start(host, port, openAi, new LineageApi(services, (target, reason) -> RollbackCommand.start(services, target, reason)));
+          : WebServer.start(host, port, openAi, new LineageApi(services, UiCommand.rollbacks(services, host, allowRollback)));
     } catch (RuntimeException e) {
       memory.close();
       services.close();

@@ -18,8 +18,18 @@ final class UiCommand implements Runnable {
   @Option(names = "--host", defaultValue = "127.0.0.1", description = "Interface to listen on (default ${DEFAULT-VALUE}).")
   String host;
 
+  @Option(names = "--allow-rollback", description = {"Allow rollback from the lineage page when listening beyond this machine",
+      "(on 127.0.0.1/localhost it always is). Put the server behind your own authentication first."})
+  boolean allowRollback;
+
   @Option(names = "--port", defaultValue = "8081", description = "Port (default ${DEFAULT-VALUE}; 0 = any free port).")
   int port;
+
+  /** Rollback from the page through the CLI's own path, if allowed: on a loopback listener, or when asked for. */
+  static LineageApi.Rollbacks rollbacks(SomnusServices services, String host, boolean allowRollback) {
+    boolean loopback = host.equals("localhost") || host.equals("::1") || host.startsWith("127.");
+    return loopback || allowRollback ? (target, reason) -> RollbackCommand.start(services, target, reason) : null;
+  }
 
   @Override
   public void run() {
@@ -27,7 +37,7 @@ final class UiCommand implements Runnable {
     WebServer server;
     try {
       services.registry().aliases(); // reach the store now: fail before listening if it is not there
-      server = WebServer.start(host, port, new LineageApi(services, (target, reason) -> RollbackCommand.start(services, target, reason)));
+      server = WebServer.start(host, port, new LineageApi(services, UiCommand.rollbacks(services, host, allowRollback)));
     } catch (RuntimeException e) {
       services.close();
       throw e;

@@ -45,6 +45,7 @@ public final class LineageApi implements WebServer.Routes {
   private final Rollbacks rollbacks;
   private final Path historiesDir;
 
+  /** @param rollbacks null: the page is read-only (a rollback POST is a 403 that says how to allow it) */
   public LineageApi(SomnusServices services, Rollbacks rollbacks) {
     this.services = services;
     this.rollbacks = rollbacks;
@@ -77,7 +78,7 @@ public final class LineageApi implements WebServer.Routes {
   }
 
   private ObjectNode overview() {
-    ObjectNode out = Json.object().put("model", services.config().modelId());
+    ObjectNode out = Json.object().put("model", services.config().modelId()).put("rollback", rollbacks != null);
     Aliases aliases = services.registry().aliases();
     out.set("aliases", Json.MAPPER.valueToTree(aliases));
     List<Map<String, Object>> versions = new ArrayList<>();
@@ -174,6 +175,10 @@ public final class LineageApi implements WebServer.Routes {
    * cross-site form cannot send it.
    */
   private void rollback(Context ctx) {
+    if (rollbacks == null) {
+      throw new ApiError(403, "invalid_request_error", null, "rollback_disabled", "Rollback from the page is off on this server: it "
+          + "listens beyond this machine. Use `somnus rollback`, or start the server with --allow-rollback behind your own authentication.");
+    }
     String type = ctx.contentType();
     if (type == null || !type.startsWith("application/json")) {
       throw new ApiError(415, "invalid_request_error", null, "unsupported_media_type", "Send the rollback as application/json.");

@@ -203,6 +203,22 @@ class LineageApiTest {
   }
 
   @Test
+  void aServerWithoutRollbacksIsReadOnlyAndSaysHowToRollBack() throws Exception {
+    try (WebServer readOnly = WebServer.start("127.0.0.1", 0, new LineageApi(stack.services(), null))) {
+      URI base = URI.create("http://127.0.0.1:" + readOnly.port());
+      JsonNode overview = JSON.readTree(http.send(HttpRequest.newBuilder(base.resolve("/api/lineage/overview")).build(),
+          HttpResponse.BodyHandlers.ofString()).body());
+      assertEquals(false, overview.get("rollback").asBoolean());
+      HttpResponse<String> r = http.send(HttpRequest.newBuilder(base.resolve("/api/lineage/rollback")).header("Content-Type", "application/json")
+          .POST(HttpRequest.BodyPublishers.ofString("{\"reason\": \"r\", \"expectedLive\": \"" + slept.id() + "\"}")).build(),
+          HttpResponse.BodyHandlers.ofString());
+      assertEquals(403, r.statusCode());
+      assertTrue(JSON.readTree(r.body()).at("/error/message").asText().contains("somnus rollback"), r.body());
+    }
+    assertTrue(json("/overview").get("rollback").asBoolean());
+  }
+
+  @Test
   void thePageAndEveryBrowserLibraryItLoadsAreServed() throws Exception {
     HttpResponse<String> page = get("/ui/");
     assertEquals(200, page.statusCode());

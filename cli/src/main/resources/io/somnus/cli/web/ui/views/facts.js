@@ -56,8 +56,11 @@ export const FactView = {
         datasets: [
           { label: 'stage', data: records.map((r) => r.stage), borderColor: COLOURS.stage, stepped: true, yAxisID: 'stage' },
           { label: 'MEMIT scale', data: records.map((r) => r.memitScale), borderColor: COLOURS.scale, stepped: true, yAxisID: 'unit' },
-          { label: 'raw recall', data: records.map((r) => r.rawRecall), borderColor: COLOURS.raw, borderDash: [4, 3], yAxisID: 'unit', spanGaps: true },
-          { label: 'chat recall', data: records.map((r) => r.chatRecall), borderColor: COLOURS.chat, borderDash: [4, 3], yAxisID: 'unit', spanGaps: true },
+          // recall is measured by some runs only: points, joined across the runs that did not measure it
+          { label: 'raw recall', data: records.map((r) => r.rawRecall), borderColor: COLOURS.raw, backgroundColor: COLOURS.raw,
+            borderDash: [4, 3], pointRadius: 5, pointStyle: 'rectRot', yAxisID: 'unit', spanGaps: true },
+          { label: 'chat recall', data: records.map((r) => r.chatRecall), borderColor: COLOURS.chat, backgroundColor: COLOURS.chat,
+            borderDash: [4, 3], pointRadius: 5, pointStyle: 'triangle', yAxisID: 'unit', spanGaps: true },
         ],
         axes: {
           stage: { position: 'left', min: 0, max: 3, ticks: { stepSize: 1 }, title: { display: true, text: 'stage' } },

@@ -81,9 +81,11 @@ export default {
           <p v-else class="hint">no fact table recorded with this version</p>
           <div class="actions">
             <a class="button" :href="'#/diff?from=' + detail.version.id + '&to=' + overview.aliases.live">Diff with live</a>
-            <button data-testid="rollback-open" :disabled="detail.version.id === overview.aliases.live"
+            <button data-testid="rollback-open" :disabled="detail.version.id === overview.aliases.live || !overview.rollback"
                     @click="$emit('rollback', detail.version.id)">Make this version live…</button>
           </div>
+          <p v-if="!overview.rollback" class="hint">Rollback from the page is off on this server (it listens beyond this machine):
+            use <span class="mono">somnus rollback --to {{ detail.version.id }}</span>.</p>
         </div>
       </aside>
     </section>`,

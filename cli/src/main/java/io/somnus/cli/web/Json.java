@@ -26,8 +26,8 @@ final class Json {
     try {
       return MAPPER.readTree(body);
     } catch (JsonProcessingException e) {
-      throw ApiError.invalid(null, "invalid_request_body", "The request body is not valid JSON: " + e.getOriginalMessage()
-          + " (line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() + ").");
+      String where = e.getLocation() == null ? "" : " (line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() + ")";
+      throw ApiError.invalid(null, "invalid_request_body", "The request body is not valid JSON: " + e.getOriginalMessage() + where + ".");
     } catch (java.io.IOException e) {
       throw new java.io.UncheckedIOException(e);
     }

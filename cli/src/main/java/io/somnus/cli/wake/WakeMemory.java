@@ -188,7 +188,8 @@ public final class WakeMemory implements AutoCloseable {
       MemitEdit edit = byId.get(e.editId());
       float scale = edit == null ? e.stage().memitScale() : table.scale(edit);
       FactRow before = previous.get(id);
-      Double raw = recalled.containsKey(id) ? (recalled.get(id) ? 1.0 : 0.0) : before == null ? null : before.rawRecall();
+      // boxed on both sides: a primitive 1.0/0.0 here would unbox a previous row's null recall (NPE after any sleep)
+      Double raw = recalled.containsKey(id) ? Double.valueOf(recalled.get(id) ? 1.0 : 0.0) : before == null ? null : before.rawRecall();
       Double chat = before == null || recalled.containsKey(id) ? null : before.chatRecall();
       String source = before == null ? null : before.sourceTurn();
       out.add(new FactRow(id, e.fact().subject(), e.fact().relation(), e.fact().object(), source, e.editId(), e.stage().level(),

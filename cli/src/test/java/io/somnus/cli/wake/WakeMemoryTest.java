@@ -135,4 +135,44 @@ class WakeMemoryTest {
       }
     }
   }
+
+  @Test
+  void aFactTaughtAfterASleepKeepsTheRecallTheSleepLeftUnmeasured() {
+    SyntheticWorld world = SomnusTiny.Variant.TEST.world();
+    Path base = SomnusTiny.ensure(SomnusTiny.Variant.TEST);
+    try (EmbeddedS3Server s3 = EmbeddedS3Server.start(dir.resolve("s3"));
+        S3ObjectStore store = S3ObjectStore.open(s3.settings("wake-after-sleep"))) {
+      ModelRegistry registry = new ModelRegistry(store);
+      FactLedger ledger = new FactLedger(store);
+      WakeMemory.importBase(registry, ledger, base, "import-1");
+      try (WakeMemory memory = new WakeMemory(registry, ledger, dir.resolve("work"), Device.cpu(), world.referenceTexts(20), dir.resolve("cache"))) {
+        java.util.Iterator<WorldFact> pool = world.heldOutFacts().iterator();
+        WakeMemory.Taught first = teachOne(memory, pool, "wake-1");
+        // a sleep's snapshot measures chat recall and leaves raw recall unmeasured (null), as the ledger allows
+        String live = registry.aliases().live();
+        List<FactRow> slept = ledger.tableOfVersion(live).orElseThrow().stream()
+            .map(r -> new FactRow(r.factId(), r.subject(), r.relation(), r.object(), r.sourceTurn(), r.editId(), 1, 0.5f, null, 1.0,
+                "sleep-1", live, r.time().plusSeconds(1)))
+            .toList();
+        ledger.write("sleep-1", live, slept);
+
+        WakeMemory.Taught second = teachOne(memory, pool, "wake-2");
+        List<FactRow> rows = ledger.tableOfVersion(second.versionId()).orElseThrow();
+        FactRow earlier = rows.stream().filter(r -> r.factId().equals(first.written().get(0).id())).findFirst().orElseThrow();
+        assertNull(earlier.rawRecall(), "still unmeasured: the wake did not probe it");
+        assertEquals(1.0, earlier.chatRecall());
+        FactRow fresh = rows.stream().filter(r -> r.factId().equals(second.written().get(0).id())).findFirst().orElseThrow();
+        assertTrue(fresh.rawRecall() == 0.0 || fresh.rawRecall() == 1.0, fresh.toString());
+      }
+    }
+  }
+
+  /** Teaches held-out facts one at a time until the test model can write one (it cannot produce every object). */
+  private static WakeMemory.Taught teachOne(WakeMemory memory, java.util.Iterator<WorldFact> pool, String runId) {
+    for (int tries = 0; tries < 6; tries++) {
+      WakeMemory.Taught t = memory.teach(List.of(pool.next().fact()), runId + "-" + tries);
+      if (!t.written().isEmpty()) return t;
+    }
+    throw new AssertionError("none of 6 held-out facts could be written");
+  }
 }

@@ -78,7 +78,7 @@ export const RunView = {
         <table class="kv">
           <tr><th>kind</th><td>{{ run.kind }}</td></tr>
           <tr><th>status</th><td>{{ run.status }}</td></tr>
-          <tr><th>started / ended</th><td>{{ when(run.startTime) }} / {{ when(run.endTime) }}</td></tr>
+          <tr><th>tracked</th><td>{{ when(run.startTime) }} – {{ when(run.endTime) }}</td></tr>
           <tr><th>model version</th><td class="mono"><a v-if="run.modelVersion" :href="'#/versions/' + run.modelVersion">{{ run.modelVersion }}</a></td></tr>
         </table>
         <div v-if="Object.keys(run.reasons).length" class="reasons" data-testid="run-reasons">
@@ -93,8 +93,8 @@ export const RunView = {
         <div v-for="[key] in series()" :key="key" class="chart small-chart"><canvas :ref="(el) => { if (el) canvases[key] = el; }"></canvas></div>
         <h3>Workflow history</h3>
         <div v-if="run.workflow" data-testid="run-workflow">
-          <p class="hint">{{ run.workflow.workflowType }}: {{ run.workflow.events }} events, {{ run.workflow.result ?? 'not ended when saved' }}
-            (<span class="mono">{{ run.workflow.file }}</span>)</p>
+          <p class="hint">{{ run.workflow.workflowType }} workflow from {{ when(run.workflow.started) }} to {{ when(run.workflow.ended) || '–' }}:
+            {{ run.workflow.events }} events, {{ run.workflow.result ?? 'not ended when saved' }} (<span class="mono">{{ run.workflow.file }}</span>)</p>
           <table class="grid">
             <tr><th>step</th><th>scheduled</th><th>took</th><th>outcome</th><th>attempt</th><th>failure</th></tr>
             <tr v-for="(s, i) in run.workflow.steps" :key="i">

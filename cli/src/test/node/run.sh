@@ -34,12 +34,17 @@ echo "checkpoint $BASE"
 DATA=$(mktemp -d)
 pids=()
 cleanup() {
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+  # serve first, then the stack it talks to; each JVM stops through its shutdown hook
+  for ((i = ${#pids[@]} - 1; i >= 0; i--)); do
+    kill "${pids[i]}" 2>/dev/null || true
+    wait "${pids[i]}" 2>/dev/null || true
+  done
   rm -rf "$DATA"
 }
 trap cleanup EXIT
 somnus() { "$ROOT/somnus" --data-dir "$DATA/data" --model "$MODEL" "$@"; }
+# In the background, in a subshell that becomes the launcher (which execs java): $! is the JVM, for the cleanup to stop.
+somnus_bg() { local log=$1; shift; ( exec "$ROOT/somnus" --data-dir "$DATA/data" --model "$MODEL" "$@" ) >"$log" 2>&1 & }
 
 # Waits for a line matching $2 in log file $1 from background process $3; fails if the process ends first.
 await_line() {
@@ -54,12 +59,12 @@ await_line() {
 }
 
 log "dev stack on free ports ($DATA/data)"
-somnus dev up --base "$BASE" --temporal-port 0 --s3-port 0 --no-lifecycle >"$DATA/dev.log" 2>&1 &
+somnus_bg "$DATA/dev.log" dev up --base "$BASE" --temporal-port 0 --s3-port 0 --no-lifecycle
 pids+=($!)
 await_line "$DATA/dev.log" "dev stack is up" "${pids[-1]}"
 
 log "somnus serve"
-somnus serve --port 0 >"$DATA/serve.log" 2>&1 &
+somnus_bg "$DATA/serve.log" serve --port 0
 pids+=($!)
 await_line "$DATA/serve.log" "lineage page on" "${pids[-1]}"
 export SOMNUS_URL SOMNUS_MODEL=$MODEL

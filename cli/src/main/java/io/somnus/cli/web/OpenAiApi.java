@@ -7,6 +7,7 @@ import io.javalin.http.Context;
 import io.somnus.cli.wake.ChatBackend;
 import io.somnus.engine.model.ChatMessage;
 import io.somnus.engine.runtime.GenerationOptions;
+import io.somnus.store.AliasConflictException;
 import java.io.IOException;
 import java.time.Instant;
 import java.util.List;
@@ -68,7 +69,14 @@ public final class OpenAiApi implements WebServer.Routes {
     try {
       GenerationOptions options = options(request, backend.promptTokens(request.messages()));
       List<ChatMessage> messages = request.messages();
-      ChatBackend.Memory memory = backend.remember(messages.get(messages.size() - 1).content());
+      ChatBackend.Memory memory;
+      try {
+        memory = backend.remember(messages.get(messages.size() - 1).content());
+      } catch (AliasConflictException e) {
+        // a sleep or rollback moved live during the write; nothing was promoted. OpenAI SDKs retry a 409 by themselves.
+        throw new ApiError(409, "invalid_request_error", null, "live_version_moved",
+            "The live model changed while this turn's facts were being written (a sleep or rollback); nothing was written. Retry the request.");
+      }
       ctx.header(VERSION_HEADER, memory.modelVersion());
       if (!memory.written().isEmpty()) {
         ctx.header(FACTS_HEADER, memory.written().stream().map(ChatBackend.WrittenFact::id).collect(Collectors.joining(",")));

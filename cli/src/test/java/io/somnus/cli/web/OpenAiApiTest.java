@@ -54,6 +54,7 @@ class OpenAiApiTest {
 
       @Override
       public Memory remember(String userText) {
+        if (userText.startsWith("Race:")) throw new io.somnus.store.AliasConflictException("aliases moved to generation 9");
         remembered.add(userText);
         return userText.contains("lives in")
             ? new Memory("mv-00000000000000a1", List.of(new WrittenFact("3a9f00c1d2e4", "Mara Okafor lives in Lisbon.")), List.of())
@@ -213,6 +214,14 @@ class OpenAiApiTest {
     assertEquals("messages[0].content[1].type", err.get("param").asText());
     assertTrue(err.get("message").asText().startsWith("Content part type 'image_url' is not supported"), image.body());
     assertEquals(1, remembered.size(), "the refused request wrote nothing");
+  }
+
+  @Test
+  void aWriteThatRacedASleepIsA409ThatClientsRetry() throws Exception {
+    HttpResponse<String> r = chat("\"messages\": [{\"role\": \"user\", \"content\": \"Race: Mara Okafor lives in Lisbon.\"}]");
+    assertEquals(409, r.statusCode(), r.body());
+    assertEquals("live_version_moved", JSON.readTree(r.body()).at("/error/code").asText());
+    assertTrue(answered.isEmpty(), "no answer from a model whose memory write failed");
   }
 
   @Test

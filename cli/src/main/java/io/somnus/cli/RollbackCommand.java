@@ -24,10 +24,20 @@ final class RollbackCommand implements Runnable {
     if (target != null && !target.matches("mv-[0-9a-f]{16}")) throw new IllegalArgumentException("--to must be a model version id like mv-0123456789abcdef, got " + target);
     SomnusConfig c = root.config();
     try (SomnusServices services = SomnusServices.connect(c)) {
-      String runId = RunIds.fresh("rollback", c.modelId(), System.currentTimeMillis());
-      RollbackWorkflow.Result r = SleepWorkflows.rollback(services.workflowClient(),
-          new RollbackWorkflow.Request(c.modelId(), runId, target, reason, c.steps().timeouts()));
+      RollbackWorkflow.Result r = start(services, target, reason);
       System.out.println("run " + r.runId() + ": live " + r.fromVersionId() + " -> " + r.toVersionId());
     }
+  }
+
+  /**
+   * Runs a rollback (the RollbackWorkflow, a recorded run) and waits for it; the lineage page's rollback is this too.
+   *
+   * @param target version to make live; null for the 'previous' alias
+   */
+  static RollbackWorkflow.Result start(SomnusServices services, String target, String reason) {
+    String model = services.config().modelId();
+    String runId = RunIds.fresh("rollback", model, System.currentTimeMillis());
+    return SleepWorkflows.rollback(services.workflowClient(), new RollbackWorkflow.Request(model, runId, target, reason,
+        services.config().steps().timeouts()));
   }
 }

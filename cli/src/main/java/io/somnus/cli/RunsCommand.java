@@ -11,7 +11,8 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
 
-@Command(name = "runs", description = "Sleeps, naps and rollbacks of the model, newest first, from tracking.")
+@Command(name = "runs", description = {"Sleeps, naps and rollbacks of the model, newest first, from tracking: each with its outcome",
+    "(promoted, kept-live, superseded, failed, ...) and the reasons it recorded (refusals, failures)."})
 final class RunsCommand implements Runnable {
   @ParentCommand SomnusCli root;
 
@@ -26,21 +27,20 @@ final class RunsCommand implements Runnable {
     if (limit < 1) throw new IllegalArgumentException("--limit must be ≥ 1");
     SomnusConfig c = root.config();
     try (SomnusServices services = SomnusServices.connect(c)) {
-      List<TrackedRun> runs = services.tracking().searchRuns(services.experiment(), Map.of());
+      // straight from tracking: listing runs needs neither the artifact store nor Temporal
+      List<Lineage.RunRecord> runs = services.tracking().searchRuns(services.experiment(), Map.of()).stream()
+          .map(Lineage.RunRecord::of).toList();
       if (runs.isEmpty()) {
         System.out.println("no runs recorded for " + c.modelId() + " (experiment " + services.experiment() + ")");
         return;
       }
-      System.out.printf("%-20s %-44s %-11s %-22s %s%n", "started", "run", "outcome", "model version", "metrics");
-      for (TrackedRun r : runs.subList(0, Math.min(limit, runs.size()))) {
-        String runId = r.tags().getOrDefault(Lineage.RUN_ID_TAG, r.runName());
-        String version = r.tags().getOrDefault(Lineage.MODEL_VERSION_TAG, "");
-        // the outcome says what the run did; the tracking status only whether it ran to its end
-        String outcome = r.tags().getOrDefault(Lineage.OUTCOME_TAG, r.status().name().toLowerCase(java.util.Locale.ROOT));
-        System.out.printf("%-20s %-44s %-11s %-22s %s%n", r.startTime() == null ? "" : r.startTime().toString().substring(0, 19),
-            runId, outcome, version, metrics(r.latestMetrics()));
-        String reason = r.params().get("reason");
-        if (reason != null) System.out.println("    " + (r.params().containsKey("failed_step") ? "failed in " + r.params().get("failed_step") + ": " : "") + reason);
+      System.out.printf("%-20s %-44s %-9s %-11s %-9s %-20s %s%n", "started", "run", "kind", "outcome", "status", "model version", "metrics");
+      for (Lineage.RunRecord r : runs.subList(0, Math.min(limit, runs.size()))) {
+        TrackedRun t = r.tracked();
+        System.out.printf("%-20s %-44s %-9s %-11s %-9s %-20s %s%n", t.startTime() == null ? "" : t.startTime().toString().substring(0, 19),
+            r.runId(), r.kind(), r.outcome() == null ? "-" : r.outcome(), t.status(), r.modelVersion() == null ? "-" : r.modelVersion(),
+            metrics(t.latestMetrics()));
+        r.reasons().forEach((k, v) -> System.out.printf("%20s   %s: %s%n", "", k, v));
       }
     }
   }

@@ -16,7 +16,7 @@ import picocli.CommandLine.Option;
 /** {@code somnus}: the entry point of the launcher script, the container image and the deployments. */
 @Command(name = "somnus", mixinStandardHelpOptions = true, scope = CommandLine.ScopeType.INHERIT, version = "somnus 0.1.0",
     description = "Persistent in-weight memory for a local language model, with sleep as a durable pipeline.",
-    subcommands = {DemoCommand.class, DevCommand.class, ChatCommand.class, TeachCommand.class, ServeCommand.class,
+    subcommands = {DemoCommand.class, DevCommand.class, ChatCommand.class, TeachCommand.class, ServeCommand.class, UiCommand.class,
         WorkerCommand.class, SleepCommand.class, NapCommand.class, StatusCommand.class,
         RunsCommand.class, LineageCommand.class, RollbackCommand.class, HistoryCommand.class, ReplayCommand.class,
         BenchCommand.class, ModelCommand.class, CommandLine.HelpCommand.class})

@@ -3,12 +3,14 @@ package io.somnus.store;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeMap;
 
 /**
  * Answers "where did this come from" across the registry, the fact ledger and tracking.
@@ -22,7 +24,9 @@ public final class Lineage {
   public static final String RUN_ID_TAG = "somnus.run_id";
   /** Tag on a tracking run naming the model version live after it (see {@link RunTracker}). */
   public static final String MODEL_VERSION_TAG = "somnus.model_version";
-  /** Tag of a run's outcome: what it did ("promoted", "kept-live", "superseded", "failed", ...), as opposed to its status. */
+  /** Tag on a tracking run: what kind of run it was (sleep, nap, rollback). */
+  public static final String KIND_TAG = "somnus.kind";
+  /** Tag on a tracking run: how it ended (e.g. promoted, kept-live, superseded, failed, rolled-back). */
   public static final String OUTCOME_TAG = "somnus.outcome";
 
   private final ModelRegistry registry;
@@ -98,6 +102,76 @@ public final class Lineage {
     ModelVersion v = registry.version(versionId);
     if (tracking == null) return Optional.empty();
     return tracking.searchRuns(experiment, Map.of(RUN_ID_TAG, v.createdByRun())).stream().findFirst();
+  }
+
+  /**
+   * A tracked run as lineage shows it.
+   *
+   * @param runId the Somnus run id (the one registry and ledger record)
+   * @param kind sleep, nap, rollback, ...: the run's {@value #KIND_TAG} tag, else the run id's first word
+   * @param outcome the {@value #OUTCOME_TAG} tag; null when the run recorded none
+   * @param reasons every parameter and tag whose key speaks of a reason or a refusal (why a candidate was refused, a
+   *     sleep failed or a rollback was made), by key
+   */
+  public record RunRecord(String runId, String kind, String outcome, Map<String, String> reasons, TrackedRun tracked) {
+    public RunRecord {
+      reasons = Collections.unmodifiableMap(new TreeMap<>(reasons));
+    }
+
+    public static RunRecord of(TrackedRun run) {
+      String runId = run.tags().getOrDefault(RUN_ID_TAG, run.runName());
+      Map<String, String> reasons = new TreeMap<>();
+      run.params().forEach((k, v) -> {
+        if (isReason(k)) reasons.put(k, v);
+      });
+      run.tags().forEach((k, v) -> {
+        if (isReason(k)) reasons.put(k, v);
+      });
+      return new RunRecord(runId, run.tags().getOrDefault(KIND_TAG, firstWord(runId)), run.tags().get(OUTCOME_TAG), reasons, run);
+    }
+
+    /** The version the run produced or evaluated; null when it names none. */
+    public String modelVersion() {
+      String v = tracked.tags().get(MODEL_VERSION_TAG);
+      return v == null || v.isEmpty() ? null : v;
+    }
+
+    private static boolean isReason(String key) {
+      String k = key.toLowerCase(java.util.Locale.ROOT);
+      return k.contains("reason") || k.contains("refused") || k.contains("error");
+    }
+  }
+
+  /** Every tracked run of the model, newest first (none without tracking). */
+  public List<RunRecord> runs() {
+    if (tracking == null) return List.of();
+    return tracking.searchRuns(experiment, Map.of()).stream().map(RunRecord::of).toList();
+  }
+
+  /**
+   * A model version in the graph of all versions.
+   *
+   * @param kind how it was made: "base" (an import), else the kind of its creating run (wake, sleep, ...: the tracked
+   *     run's kind, else the run id's first word, as {@code RunIds} names runs)
+   */
+  public record VersionNode(ModelVersion version, String kind, boolean live, boolean previous) {}
+
+  /** Every version, oldest first; edges are {@link ModelVersion#parentId()}. */
+  public List<VersionNode> versionGraph() {
+    Aliases aliases = registry.aliases();
+    Map<String, String> runKinds = new HashMap<>();
+    for (RunRecord r : runs()) runKinds.putIfAbsent(r.runId(), r.kind());
+    List<VersionNode> out = new ArrayList<>();
+    for (ModelVersion v : registry.versions()) {
+      String kind = v.parentId() == null ? "base" : runKinds.getOrDefault(v.createdByRun(), firstWord(v.createdByRun()));
+      out.add(new VersionNode(v, kind, v.id().equals(aliases.live()), v.id().equals(aliases.previous())));
+    }
+    return out;
+  }
+
+  private static String firstWord(String runId) {
+    int dash = runId.indexOf('-');
+    return dash > 0 ? runId.substring(0, dash) : runId;
   }
 
   /** Facts added, removed or changed between the fact tables recorded for two versions. */

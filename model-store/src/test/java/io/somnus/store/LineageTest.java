@@ -128,4 +128,45 @@ class LineageTest {
     assertTrue(offline.composition(v2.id()).producedBy().isEmpty());
     assertEquals(3, offline.composition(v2.id()).ancestry().size());
   }
+
+  @ParameterizedTest(name = "{0}")
+  @ValueSource(strings = {"local", "mlflow"})
+  void runsCarryTheirKindOutcomeAndReasonsAndVersionsTheKindOfRunThatMadeThem(String backend) throws Exception {
+    tracking = mlflow.tracking(backend, root);
+    experiment = mlflow.unique("runs-" + backend);
+    lineage = new Lineage(registry, ledger, tracking, experiment);
+    ModelVersion base = registry.create(NewVersion.base(StoreFixture.checkpoint(root.resolve("base"), 1, 2), "import-0"));
+    registry.promote(base.id(), "import-0");
+    ModelVersion woke = registry.create(new NewVersion(base.id(), StoreFixture.checkpoint(root.resolve("base"), 1, 2), List.of(),
+        List.of(), "wake-m-20261101-220000-000", Map.of()));
+    registry.promote(woke.id(), "wake-m-20261101-220000-000");
+    ModelVersion slept = registry.create(new NewVersion(woke.id(), StoreFixture.checkpoint(root.resolve("fused"), 1, 3),
+        List.of(fx.store.put(StoreFixture.random(100, 3))), List.of(), "nightly-7", Map.of()));
+    registry.promote(slept.id(), "nightly-7");
+
+    String promoted = tracking.startRun(experiment, "nightly-7", Map.of(Lineage.RUN_ID_TAG, "nightly-7",
+        Lineage.MODEL_VERSION_TAG, slept.id(), Lineage.KIND_TAG, "sleep", Lineage.OUTCOME_TAG, "promoted"));
+    tracking.endRun(promoted, RunStatus.FINISHED);
+    Thread.sleep(20); // runs are ordered by start time
+    String refused = tracking.startRun(experiment, "sleep-m-20261103-220000-000", Map.of(Lineage.RUN_ID_TAG, "sleep-m-20261103-220000-000",
+        Lineage.OUTCOME_TAG, "kept-live"));
+    tracking.logParams(refused, Map.of("attempt_1_refused", "lost 2 recalled answers", "lora_rank", "8"));
+    tracking.endRun(refused, RunStatus.FINISHED);
+
+    List<Lineage.RunRecord> runs = lineage.runs();
+    assertEquals(List.of("sleep-m-20261103-220000-000", "nightly-7"), runs.stream().map(Lineage.RunRecord::runId).toList(), "newest first");
+    Lineage.RunRecord keptLive = runs.get(0);
+    assertEquals("sleep", keptLive.kind(), "no kind tag: the run id's first word");
+    assertEquals("kept-live", keptLive.outcome());
+    assertEquals(Map.of("attempt_1_refused", "lost 2 recalled answers"), keptLive.reasons());
+    assertNull(keptLive.modelVersion());
+    assertEquals(slept.id(), runs.get(1).modelVersion());
+
+    List<Lineage.VersionNode> graph = lineage.versionGraph();
+    assertEquals(List.of(base.id(), woke.id(), slept.id()), graph.stream().map(n -> n.version().id()).toList());
+    assertEquals(List.of("base", "wake", "sleep"), graph.stream().map(Lineage.VersionNode::kind).toList(),
+        "a version's kind is its creating run's: the tracked kind for nightly-7, the run id's first word for the wake");
+    assertEquals(List.of(false, true, false), graph.stream().map(Lineage.VersionNode::previous).toList());
+    assertEquals(List.of(false, false, true), graph.stream().map(Lineage.VersionNode::live).toList());
+  }
 }

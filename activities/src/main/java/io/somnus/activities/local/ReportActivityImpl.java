@@ -47,7 +47,7 @@ final class ReportActivityImpl implements ReportActivity {
         Map<String, String> tags = new LinkedHashMap<>();
         tags.put(Lineage.RUN_ID_TAG, in.runId());
         if (in.modelVersion() != null) tags.put(Lineage.MODEL_VERSION_TAG, in.modelVersion());
-        tags.put("somnus.kind", in.kind());
+        tags.put(Lineage.KIND_TAG, in.kind());
         tags.put(Lineage.OUTCOME_TAG, in.outcome());
         tags.put("somnus.model_id", in.modelId());
         trackingRun = tracking.startRun(experiment, in.runId(), tags);

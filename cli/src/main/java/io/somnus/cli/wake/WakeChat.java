@@ -7,6 +7,7 @@ import io.somnus.engine.runtime.ModelRuntime;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
+import java.util.function.Predicate;
 import java.util.function.Supplier;
 
 /**
@@ -72,13 +73,40 @@ public final class WakeChat implements ChatBackend {
   }
 
   @Override
-  public Reply chat(List<ChatMessage> messages, GenerationOptions options) {
-    Learned learned = learn(messages.get(messages.size() - 1).content());
+  public int contextLength() {
+    return memory.runtime().config().maxPositionEmbeddings();
+  }
+
+  @Override
+  public int promptTokens(List<ChatMessage> messages) {
+    return memory.runtime().tokenizer().encodeChat(messages, true).length;
+  }
+
+  @Override
+  public Memory remember(String userText) {
+    Learned learned = learn(userText);
+    List<WrittenFact> written = learned.taught() == null ? List.of()
+        : learned.taught().written().stream().map(f -> new WrittenFact(f.id(), f.sentence())).toList();
+    return new Memory(memory.liveVersionId(), written, learned.notWritten());
+  }
+
+  @Override
+  public Answer answer(List<ChatMessage> messages, GenerationOptions options, Predicate<String> onText) {
     ModelRuntime rt = memory.runtime();
     long[] prompt = rt.tokenizer().encodeChat(messages, true);
-    long[] answer = rt.generate(prompt, options);
-    String text = rt.tokenizer().decode(answer).strip();
-    String finish = answer.length >= options.maxNewTokens() ? "length" : "stop";
-    return new Reply(text, prompt.length, answer.length, finish, learned.written(), learned.notWritten());
+    AnswerDecoder text = new AnswerDecoder(rt.tokenizer());
+    boolean[] stopped = {false};
+    long[] answer = rt.generate(prompt, options, id -> {
+      String piece = text.add(id);
+      stopped[0] = !piece.isEmpty() && !onText.test(piece);
+      return !stopped[0];
+    });
+    if (!stopped[0]) {
+      String rest = text.finish();
+      if (!rest.isEmpty()) stopped[0] = !onText.test(rest);
+    }
+    int budget = Math.min(options.maxNewTokens(), rt.config().maxPositionEmbeddings() - prompt.length);
+    String finish = !stopped[0] && answer.length >= budget ? "length" : "stop";
+    return new Answer(prompt.length, answer.length, finish);
   }
 }

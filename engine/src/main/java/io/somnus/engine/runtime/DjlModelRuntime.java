@@ -20,6 +20,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
 import java.util.SplittableRandom;
+import java.util.function.LongPredicate;
 
 /** {@link ModelRuntime} on DJL's PyTorch engine (CPU, or CUDA when a GPU libtorch is present). */
 public final class DjlModelRuntime implements ModelRuntime {
@@ -83,7 +84,7 @@ public final class DjlModelRuntime implements ModelRuntime {
   }
 
   @Override
-  public long[] generate(long[] promptIds, GenerationOptions options) {
+  public long[] generate(long[] promptIds, GenerationOptions options, LongPredicate onToken) {
     if (promptIds.length == 0) throw new IllegalArgumentException("empty prompt");
     int budget = Math.min(options.maxNewTokens(), config().maxPositionEmbeddings() - promptIds.length);
     long[] out = new long[Math.max(budget, 0)];
@@ -103,6 +104,7 @@ public final class DjlModelRuntime implements ModelRuntime {
         if (stopIds.contains(next)) break;
         out[produced++] = next;
         history[historyLen++] = next;
+        if (!onToken.test(next)) break;
         step = new long[][] {{next}};
       }
     }

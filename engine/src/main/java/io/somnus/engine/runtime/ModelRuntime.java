@@ -8,6 +8,7 @@ import io.somnus.engine.model.TextTokenizer;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.function.LongPredicate;
 
 /**
  * A loaded language model: text in, text or scores out, plus tensor-level access for the memory
@@ -28,7 +29,15 @@ public interface ModelRuntime extends AutoCloseable {
   String chat(List<ChatMessage> messages, GenerationOptions options);
 
   /** Generates after the given token ids; returns the new token ids (stop token excluded). */
-  long[] generate(long[] promptIds, GenerationOptions options);
+  default long[] generate(long[] promptIds, GenerationOptions options) {
+    return generate(promptIds, options, token -> true);
+  }
+
+  /**
+   * Generates after the given token ids, telling {@code onToken} each new id as soon as it is chosen (for streaming);
+   * generation ends early when it returns false. Returns the new token ids (stop token excluded).
+   */
+  long[] generate(long[] promptIds, GenerationOptions options, LongPredicate onToken);
 
   /**
    * Log-probabilities of each target token given its prompt and the target tokens before it, for a

@@ -85,6 +85,21 @@ class DjlModelRuntimeTest {
   }
 
   @Test
+  void theTokenListenerSeesEachTokenInOrderAndCanEndGenerationEarly() {
+    long[] prompt = rt.tokenizer().encode("Mara Okafor lives");
+    long[] whole = rt.generate(prompt, GenerationOptions.greedy(8));
+    assertTrue(whole.length >= 3, "the random model runs on past three tokens");
+    List<Long> seen = new ArrayList<>();
+    long[] streamed = rt.generate(prompt, GenerationOptions.greedy(8), id -> seen.add(id));
+    assertArrayEquals(whole, streamed);
+    assertEquals(java.util.Arrays.stream(whole).boxed().toList(), seen);
+
+    seen.clear();
+    long[] cut = rt.generate(prompt, GenerationOptions.greedy(8), id -> seen.add(id) && seen.size() < 3);
+    assertArrayEquals(java.util.Arrays.copyOf(whole, 3), cut, "ends after the token the listener refused to go past");
+  }
+
+  @Test
   void samplingIsSeededAndDiffersFromGreedyOnAFlatModel() {
     long[] prompt = rt.tokenizer().encode("The river");
     GenerationOptions hot = GenerationOptions.sampled(12, 5.0, 1.0, 11);

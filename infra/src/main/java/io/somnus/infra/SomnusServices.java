@@ -61,7 +61,9 @@ public final class SomnusServices implements AutoCloseable {
   /** Temporal client in the configured namespace; fails fast when the frontend is unreachable. */
   public synchronized WorkflowClient workflowClient() {
     if (client == null) {
-      WorkflowServiceStubsOptions options = WorkflowServiceStubsOptions.newBuilder().setTarget(endpoints.temporalTarget()).build();
+      // One health check may take the whole connect timeout: a dev stack busy training answers slowly, not never.
+      WorkflowServiceStubsOptions options = WorkflowServiceStubsOptions.newBuilder().setTarget(endpoints.temporalTarget())
+          .setHealthCheckAttemptTimeout(connectTimeout).build();
       try {
         stubs = WorkflowServiceStubs.newConnectedServiceStubs(options, connectTimeout);
       } catch (RuntimeException e) {

@@ -37,6 +37,8 @@ final class SleepTelemetry {
     if (!reasons.isEmpty()) p.put("reason", String.join("; ", reasons));
     if (validation != null) {
       p.putAll(validation.limits());
+      ValidateActivity.Knowledge k = validation.knowledge();
+      if (k != null && !k.lost().isEmpty()) p.put("known_facts_lost", String.join(" | ", k.lost()));
       if (!validation.keptScaleEditIds().isEmpty()) p.put("edits_kept_scale", String.join(",", validation.keptScaleEditIds()));
     }
     return p;
@@ -82,6 +84,14 @@ final class SleepTelemetry {
         m.put("facts_retreated", (double) validation.retreated());
       }
       m.put("edits_kept_scale", (double) validation.keptScaleEditIds().size());
+      ValidateActivity.Knowledge k = validation.knowledge();
+      if (k != null) {
+        // the knowledge guard: what the sleep cost the rest of what the model knew, against live and the base
+        m.put("known_recall_base", k.base());
+        m.put("known_recall_before", k.live());
+        m.put(live ? "known_recall_after" : "candidate_known_recall", k.candidate());
+        m.put("known_facts_lost", (double) k.lost().size());
+      }
     }
     m.put("facts_degraded", (double) degraded);
     m.put("facts_refreshed", (double) refreshed);

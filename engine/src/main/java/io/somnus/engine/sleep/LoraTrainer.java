@@ -529,8 +529,9 @@ public final class LoraTrainer {
   }
 
   /**
-   * Indices of the fact examples whose key spells the object of a missed check: every phrasing, chat and raw, of each
-   * fact not yet recalled (a fact's examples all key on its object); null when there are none.
+   * Indices of the fact examples of each fact a missed check asks: every phrasing, chat and raw (a chat example keys on
+   * the whole statement, a raw one on the object it ends with, so one key ends with the other); null when there are
+   * none.
    *
    * @param checkKeys {@link #keys} of the recall checks, in the order of {@code missed}
    * @param exampleKeys {@link #keys} of the fact examples
@@ -541,7 +542,10 @@ public final class LoraTrainer {
     if (keys.isEmpty()) return null;
     int[] out = new int[exampleKeys.length];
     int n = 0;
-    for (int i = 0; i < exampleKeys.length; i++) if (keys.contains(exampleKeys[i])) out[n++] = i;
+    for (int i = 0; i < exampleKeys.length; i++) {
+      String e = exampleKeys[i];
+      if (keys.stream().anyMatch(k -> k.endsWith(e) || e.endsWith(k))) out[n++] = i;
+    }
     return n == 0 ? null : Arrays.copyOf(out, n);
   }
 

@@ -1,9 +1,9 @@
 package io.somnus.activities;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import java.util.Map;
 import io.temporal.activity.ActivityInterface;
 import io.temporal.activity.ActivityMethod;
+import java.util.Map;
 
 /** Step 1: what the live model is and how it is doing before anything changes. */
 @ActivityInterface

@@ -1,8 +1,8 @@
 package io.somnus.activities;
 
+import io.somnus.store.StepTiming;
 import io.temporal.activity.ActivityInterface;
 import io.temporal.activity.ActivityMethod;
-import io.somnus.store.StepTiming;
 import java.util.List;
 import java.util.Map;
 

@@ -51,7 +51,7 @@ final class TrainLoraActivityImpl implements TrainLoraActivity {
     List<Fact> facts = StepServices.select(state.stages(), in.factIds());
     if (facts.isEmpty()) throw new BadStepInputException("no facts to train on");
     Settings s = in.settings();
-    LoraConfig lora = steps.settings.lora().withLearningRate(s.learningRate())
+    LoraConfig lora = steps.settings.lora().forCheckpoint(state.fusedCheckpoint()).withLearningRate(s.learningRate())
         .withSteps(s.minSteps(), s.stepsPerFact(), s.maxSteps()).withSeed(s.seed());
 
     var context = Activity.getExecutionContext();

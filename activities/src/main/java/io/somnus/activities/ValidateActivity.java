@@ -43,12 +43,30 @@ public interface ValidateActivity {
    */
   record Result(boolean approved, String gatedVersionId, double recallBefore, double recallAfter,
       double perplexityBefore, double perplexityAfter, int advanced, int retreated, List<String> reasons,
-      List<FactState> facts, Map<String, String> limits, List<String> keptScaleEditIds) {
+      List<FactState> facts, Map<String, String> limits, List<String> keptScaleEditIds, Knowledge knowledge) {
     public Result {
       reasons = List.copyOf(reasons);
       facts = List.copyOf(facts);
       limits = limits == null ? Map.of() : Map.copyOf(limits);
       keptScaleEditIds = keptScaleEditIds == null ? List.of() : List.copyOf(keptScaleEditIds);
+    }
+
+    /** Recorded before the knowledge guard: none. */
+    public Result(boolean approved, String gatedVersionId, double recallBefore, double recallAfter, double perplexityBefore,
+        double perplexityAfter, int advanced, int retreated, List<String> reasons, List<FactState> facts,
+        Map<String, String> limits, List<String> keptScaleEditIds) {
+      this(approved, gatedVersionId, recallBefore, recallAfter, perplexityBefore, perplexityAfter, advanced, retreated, reasons,
+          facts, limits, keptScaleEditIds, null);
+    }
+  }
+
+  /**
+   * The knowledge guard's figures: chat recall of the held-out known facts on the base model, the live model and the
+   * candidate, and the facts the candidate lost against live (as sentences); null in histories recorded before it.
+   */
+  record Knowledge(double base, double live, double candidate, List<String> lost) {
+    public Knowledge {
+      lost = lost == null ? List.of() : List.copyOf(lost);
     }
   }
 

@@ -60,6 +60,8 @@ public final class ConfigLoader {
     m.put("SOMNUS_VALIDATION_MAX_PERPLEXITY_DRIFT", "validation.maxPerplexityDrift");
     m.put("SOMNUS_VALIDATION_MAX_BEHAVIOUR_SHIFT", "validation.maxBehaviourShift");
     m.put("SOMNUS_VALIDATION_RECOVERED_PER_LOSS", "validation.recoveredPerLoss");
+    m.put("SOMNUS_VALIDATION_MAX_KNOWLEDGE_LOSS_PER_SLEEP", "validation.maxKnowledgeLossPerSleep");
+    m.put("SOMNUS_VALIDATION_MAX_KNOWLEDGE_LOSS_OVER_LIFETIME", "validation.maxKnowledgeLossOverLifetime");
     m.put("SOMNUS_STEP_HEARTBEAT_SECONDS", "steps.heartbeatSeconds");
     ENV_KEYS = Map.copyOf(m);
   }

@@ -20,7 +20,7 @@ public final class ProductSteps {
     SomnusConfig config = services.config();
     LocalStepSettings settings = LocalStepSettings.forWorld(world(config), device).withValidation(config.validation().rule());
     return LocalSteps.create(services.registry(), services.ledger(), services.tracking(), services.experiment(),
-        workDir(config), settings);
+        config.modelId(), workDir(config), settings);
   }
 
   /** Scratch space of the steps and of the wake (materialised checkpoints, candidates) under the data folder. */

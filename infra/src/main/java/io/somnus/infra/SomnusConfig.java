@@ -109,13 +109,25 @@ public record SomnusConfig(String modelId, Path dataDir, Temporal temporal, S3 s
    *     answers to the behaviour prompts
    * @param recoveredPerLoss answers the live model misses that a candidate must give back for each recalled one it
    *     loses; 0: no recalled answer may be lost
+   * @param maxKnowledgeLossPerSleep share of its known-fact recall (the knowledge guard) a candidate may lose against
+   *     the live model
+   * @param maxKnowledgeLossOverLifetime share of the base model's known-fact recall a candidate may have lost in all
    */
-  public record Validation(Double maxPerplexityDrift, Double maxBehaviourShift, Integer recoveredPerLoss) {
+  public record Validation(Double maxPerplexityDrift, Double maxBehaviourShift, Integer recoveredPerLoss,
+      Double maxKnowledgeLossPerSleep, Double maxKnowledgeLossOverLifetime) {
     public Validation {
       ValidationConfig d = ValidationConfig.defaults();
       if (maxPerplexityDrift == null) maxPerplexityDrift = d.maxPerplexityDrift();
       if (maxBehaviourShift == null) maxBehaviourShift = d.maxBehaviourShift();
       if (recoveredPerLoss == null) recoveredPerLoss = d.recoveredPerLoss();
+      if (maxKnowledgeLossPerSleep == null) maxKnowledgeLossPerSleep = d.maxKnowledgeLossPerSleep();
+      if (maxKnowledgeLossOverLifetime == null) maxKnowledgeLossOverLifetime = d.maxKnowledgeLossOverLifetime();
+      if (!(maxKnowledgeLossPerSleep >= 0 && maxKnowledgeLossPerSleep <= 1)) {
+        throw new IllegalArgumentException("validation.maxKnowledgeLossPerSleep must be in [0,1], got " + maxKnowledgeLossPerSleep);
+      }
+      if (!(maxKnowledgeLossOverLifetime >= 0 && maxKnowledgeLossOverLifetime <= 1)) {
+        throw new IllegalArgumentException("validation.maxKnowledgeLossOverLifetime must be in [0,1], got " + maxKnowledgeLossOverLifetime);
+      }
       if (!(maxPerplexityDrift >= 0)) throw new IllegalArgumentException("validation.maxPerplexityDrift must be >= 0, got " + maxPerplexityDrift);
       if (!(maxBehaviourShift >= 0)) throw new IllegalArgumentException("validation.maxBehaviourShift must be >= 0, got " + maxBehaviourShift);
       if (recoveredPerLoss < 0) throw new IllegalArgumentException("validation.recoveredPerLoss must be >= 0, got " + recoveredPerLoss);
@@ -124,7 +136,8 @@ public record SomnusConfig(String modelId, Path dataDir, Temporal temporal, S3 s
     /** The engine's validation rule with these bounds. */
     public ValidationConfig rule() {
       ValidationConfig d = ValidationConfig.defaults();
-      return new ValidationConfig(maxPerplexityDrift, maxBehaviourShift, d.requireChatRecall(), d.requireRawRecall(), recoveredPerLoss);
+      return new ValidationConfig(maxPerplexityDrift, maxBehaviourShift, d.requireChatRecall(), d.requireRawRecall(), recoveredPerLoss,
+          maxKnowledgeLossPerSleep, maxKnowledgeLossOverLifetime);
     }
   }
 
@@ -154,7 +167,7 @@ public record SomnusConfig(String modelId, Path dataDir, Temporal temporal, S3 s
     if (temporal == null) temporal = new Temporal(null, null, null);
     if (s3 == null) s3 = new S3(null, null, null, null, null);
     if (tracking == null) tracking = new Tracking(null);
-    if (validation == null) validation = new Validation(null, null, null);
+    if (validation == null) validation = new Validation(null, null, null, null, null);
     if (steps == null) steps = new Steps(null);
     if (blank(device)) device = "auto";
     if (!(device.equals("cpu") || device.equals("gpu") || device.equals("auto"))) {

@@ -17,36 +17,16 @@ final class SleepTelemetry {
   record Attempt(TrainLoraActivity.Settings lora, TrainLoraActivity.Result trained, String refusedFor) {}
 
   /**
-   * Every knob of the policy that can change what a sleep does, the versions it went through and the validating
-   * worker's own bounds, so that a run audited in the tracking store alone shows how it was trained and judged.
+   * Every knob of the policy that can change what a sleep does, how each attempt trained and why it was refused, and
+   * the validating worker's own bounds, so that a run audited in the tracking store alone shows how it was trained and judged.
    *
    * @param validation the last validation, null when the sleep ended before one
-   * @param promoted the version made live, null when none was
    */
-  static Map<String, String> params(SleepRequest request, String liveBefore, int facts, List<Attempt> attempts,
-      ValidateActivity.Result validation, String promoted, List<String> reasons) {
-    SleepPolicy policy = request.policy();
-    TrainLoraActivity.Settings lora = policy.lora();
-    Map<String, String> p = new LinkedHashMap<>();
-    p.put("model_id", request.modelId());
-    p.put("live_before", liveBefore);
-    if (validation != null) p.put("validated_version", validation.gatedVersionId());
-    if (promoted != null) p.put("promoted_version", promoted);
+  static Map<String, String> params(SleepRequest request, int facts, List<Attempt> attempts, ValidateActivity.Result validation,
+      List<String> reasons) {
+    Map<String, String> p = policy(request);
     p.put("facts_considered", Integer.toString(facts));
-    p.put("gpu_workers", Boolean.toString(request.gpuWorkers()));
-    p.put("max_facts", Integer.toString(policy.maxFacts()));
-    p.put("recall_threshold", Double.toString(policy.recallThreshold()));
-    p.put("lora_rank", Integer.toString(lora.rank()));
-    p.put("lora_alpha", Float.toString(lora.alpha()));
-    p.put("lora_lr", Float.toString(lora.learningRate()));
-    p.put("lora_steps_per_fact", Integer.toString(lora.stepsPerFact()));
-    p.put("lora_min_steps", Integer.toString(lora.minSteps()));
-    p.put("lora_max_steps", lora.maxSteps() == Integer.MAX_VALUE ? "unbounded" : Integer.toString(lora.maxSteps()));
-    p.put("lora_seed", Long.toString(lora.seed()));
     if (!attempts.isEmpty()) p.put("lora_seed_of_run", Long.toString(attempts.get(0).lora().seed()));
-    p.put("max_perplexity_increase", Double.toString(policy.thresholds().maxPerplexityIncrease()));
-    p.put("max_recall_drop", Double.toString(policy.thresholds().maxRecallDrop()));
-    p.put("retries_on_refusal", Integer.toString(policy.retriesOnRefusal()));
     for (int i = 0; i < attempts.size(); i++) {
       Attempt a = attempts.get(i);
       String key = "attempt_" + (i + 1);
@@ -57,8 +37,32 @@ final class SleepTelemetry {
     if (!reasons.isEmpty()) p.put("reason", String.join("; ", reasons));
     if (validation != null) {
       p.putAll(validation.limits());
+      ValidateActivity.Knowledge k = validation.knowledge();
+      if (k != null && !k.lost().isEmpty()) p.put("known_facts_lost", String.join(" | ", k.lost()));
       if (!validation.keptScaleEditIds().isEmpty()) p.put("edits_kept_scale", String.join(",", validation.keptScaleEditIds()));
     }
+    return p;
+  }
+
+  /** Every knob of the request that can change what a sleep does: the parameters its run opens with. */
+  static Map<String, String> policy(SleepRequest request) {
+    SleepPolicy policy = request.policy();
+    TrainLoraActivity.Settings lora = policy.lora();
+    Map<String, String> p = new LinkedHashMap<>();
+    p.put("model_id", request.modelId());
+    p.put("gpu_workers", Boolean.toString(request.gpuWorkers()));
+    p.put("max_facts", Integer.toString(policy.maxFacts()));
+    p.put("recall_threshold", Double.toString(policy.recallThreshold()));
+    p.put("lora_rank", Integer.toString(lora.rank()));
+    p.put("lora_alpha", Float.toString(lora.alpha()));
+    p.put("lora_lr", Float.toString(lora.learningRate()));
+    p.put("lora_steps_per_fact", Integer.toString(lora.stepsPerFact()));
+    p.put("lora_min_steps", Integer.toString(lora.minSteps()));
+    p.put("lora_max_steps", lora.maxSteps() == Integer.MAX_VALUE ? "unbounded" : Integer.toString(lora.maxSteps()));
+    p.put("lora_seed", Long.toString(lora.seed()));
+    p.put("max_perplexity_increase", Double.toString(policy.thresholds().maxPerplexityIncrease()));
+    p.put("max_recall_drop", Double.toString(policy.thresholds().maxRecallDrop()));
+    p.put("retries_on_refusal", Integer.toString(policy.retriesOnRefusal()));
     return p;
   }
 
@@ -80,6 +84,14 @@ final class SleepTelemetry {
         m.put("facts_retreated", (double) validation.retreated());
       }
       m.put("edits_kept_scale", (double) validation.keptScaleEditIds().size());
+      ValidateActivity.Knowledge k = validation.knowledge();
+      if (k != null) {
+        // the knowledge guard: what the sleep cost the rest of what the model knew, against live and the base
+        m.put("known_recall_base", k.base());
+        m.put("known_recall_before", k.live());
+        m.put(live ? "known_recall_after" : "candidate_known_recall", k.candidate());
+        m.put("known_facts_lost", (double) k.lost().size());
+      }
     }
     m.put("facts_degraded", (double) degraded);
     m.put("facts_refreshed", (double) refreshed);

@@ -12,6 +12,7 @@ import io.somnus.activities.ReportActivity;
 import io.somnus.activities.StepOptions;
 import io.somnus.activities.TrainLoraActivity;
 import io.somnus.activities.ValidateActivity;
+import io.somnus.store.StepTiming;
 import io.somnus.workflows.SleepTelemetry.Attempt;
 import io.temporal.failure.ActivityFailure;
 import io.temporal.failure.ApplicationFailure;
@@ -40,9 +41,21 @@ public class SleepWorkflowImpl implements SleepWorkflow {
   private String liveBefore;
   private double perplexityBefore = Double.NaN;
 
+  /** Each step's start and end on the workflow's clock, for the tracked run (replays see the same times). */
+  private final List<StepTiming> timings = new ArrayList<>();
+  private long startedAt;
+  private long stepStartedAt;
+  private int attempt;
+  /** The attempt (or promotion round) of the step under way. */
+  private int stepAttempt;
+  /** The candidate FuseToTemp made for the last training attempt (before the gate). */
+  private String lastTrainedVersion;
+
   @Override
   public SleepResult sleep(SleepRequest request) {
     runId = request.runId() != null ? request.runId() : RunIds.derive(Workflow.getInfo());
+    startedAt = Workflow.currentTimeMillis();
+    stepStartedAt = startedAt;
     Steps steps = new Steps(request);
     try {
       return tellLifecycle(request, run(request, steps));
@@ -57,8 +70,8 @@ public class SleepWorkflowImpl implements SleepWorkflow {
   private SleepResult run(SleepRequest request, Steps steps) {
     SleepPolicy policy = request.policy();
     begin(SleepStep.HEALTH_CHECK, "reading the live version");
-    HealthCheckActivity.Report health = steps.health.healthCheck(
-        new HealthCheckActivity.Input(runId, request.modelId(), request.toJson()));
+    HealthCheckActivity.Report health = steps.health.healthCheck(new HealthCheckActivity.Input(runId, request.modelId(),
+        request.toJson(), new HealthCheckActivity.RunStart("sleep", startedAt, SleepTelemetry.policy(request))));
     String live = health.liveVersionId();
     liveBefore = live;
     perplexityBefore = health.referencePerplexity();
@@ -110,14 +123,17 @@ public class SleepWorkflowImpl implements SleepWorkflow {
 
     begin(SleepStep.REPORT, outcome.wireName());
     Attempt last = attempts.isEmpty() ? null : attempts.get(attempts.size() - 1);
-    Map<String, String> params = new java.util.LinkedHashMap<>(SleepTelemetry.params(request, live, factIds.size(), attempts,
-        verdict, outcome == SleepOutcome.PROMOTED ? liveAfter : null, reasons));
+    Map<String, String> params = new java.util.LinkedHashMap<>(SleepTelemetry.params(request, factIds.size(), attempts,
+        verdict, reasons));
     if (rebasedOver != null) params.put("rebased_over", rebasedOver); // the wake writes its promotion carried
+    String trained = attempts.isEmpty() || last.trained() == null ? null : lastTrainedVersion;
+    ReportActivity.Versions versions = new ReportActivity.Versions(live, trained, verdict.gatedVersionId(),
+        outcome == SleepOutcome.PROMOTED ? liveAfter : null, liveAfter);
     steps.report.report(new ReportActivity.Input(runId, request.modelId(), "sleep", outcome.wireName(),
         outcome == SleepOutcome.PROMOTED ? liveAfter : live, params,
         SleepTelemetry.metrics(outcome, health.referencePerplexity(), verdict, last == null ? null : last.trained(), attempts.size(),
             audit.degradedFactIds().size(), refreshed, carried),
-        facts));
+        facts, timing(), versions));
     finish(outcome);
     return new SleepResult(runId, outcome, new SleepResult.Versions(live, liveAfter, verdict.gatedVersionId()),
         new SleepResult.FactCounts(factIds.size(), verdict.advanced(), verdict.retreated(), refreshed, carried),
@@ -137,6 +153,7 @@ public class SleepWorkflowImpl implements SleepWorkflow {
     List<String> refusedAdapters = new ArrayList<>();
     ValidateActivity.Result verdict = null;
     for (int attempt = 0; ; attempt++) {
+      this.attempt = attempt;
       String which = attempt == 0 ? "" : "attempt " + (attempt + 1) + " (lr " + lora.learningRate() + ", seed " + lora.seed() + "): ";
       String candidate = working;
       TrainLoraActivity.Result trained = null;
@@ -150,6 +167,7 @@ public class SleepWorkflowImpl implements SleepWorkflow {
         }
         begin(SleepStep.FUSE_TO_TEMP, which + "adapter " + shortKey(trained.adapterKey()));
         candidate = steps.fuse.fuseToTemp(new FuseToTempActivity.Input(runId, working, trained.adapterKey(), attempt)).candidateVersionId();
+        lastTrainedVersion = candidate;
       }
       begin(SleepStep.VALIDATE, which + "candidate " + candidate);
       verdict = steps.validate.validate(new ValidateActivity.Input(runId, live, candidate, factIds, policy.thresholds(), attempt));
@@ -177,6 +195,7 @@ public class SleepWorkflowImpl implements SleepWorkflow {
     List<FactState> facts = verdict.facts();
     int carried = 0;
     for (int round = 0; ; round++) {
+      attempt = round;
       begin(SleepStep.PROMOTE, candidate);
       PromoteActivity.Result promoted = steps.promote.promote(new PromoteActivity.Input(runId, candidate, expectedLive));
       if (promoted.promoted()) return new Promotion(SleepOutcome.PROMOTED, candidate, facts, carried, null, round == 0 ? null : expectedLive);
@@ -205,8 +224,8 @@ public class SleepWorkflowImpl implements SleepWorkflow {
   private SleepResult finishSkipped(SleepRequest request, Steps steps, String reason, List<FactState> facts) {
     begin(SleepStep.REPORT, SleepOutcome.SKIPPED.wireName());
     steps.report.report(new ReportActivity.Input(runId, request.modelId(), "sleep", SleepOutcome.SKIPPED.wireName(), liveBefore,
-        SleepTelemetry.params(request, liveBefore, 0, List.of(), null, null, List.of(reason)),
-        Map.of("ppl_before", perplexityBefore), facts));
+        SleepTelemetry.params(request, 0, List.of(), null, List.of(reason)), Map.of("ppl_before", perplexityBefore), facts,
+        timing(), new ReportActivity.Versions(liveBefore, null, null, null, liveBefore)));
     finish(SleepOutcome.SKIPPED);
     return new SleepResult(runId, SleepOutcome.SKIPPED, new SleepResult.Versions(liveBefore, liveBefore, null),
         new SleepResult.FactCounts(0, 0, 0, 0, 0),
@@ -217,11 +236,11 @@ public class SleepWorkflowImpl implements SleepWorkflow {
   private SleepResult reportFailure(SleepRequest request, Steps steps, String reason) {
     String failedStep = step.title();
     begin(SleepStep.REPORT, SleepOutcome.FAILED.wireName());
-    Map<String, String> params = new java.util.LinkedHashMap<>(
-        SleepTelemetry.params(request, liveBefore == null ? "unknown" : liveBefore, 0, List.of(), null, null, List.of(reason)));
+    Map<String, String> params = new java.util.LinkedHashMap<>(SleepTelemetry.params(request, 0, List.of(), null, List.of(reason)));
     params.put("failed_step", failedStep);
     steps.report.report(new ReportActivity.Input(runId, request.modelId(), "sleep", SleepOutcome.FAILED.wireName(), liveBefore,
-        params, Double.isNaN(perplexityBefore) ? Map.of() : Map.of("ppl_before", perplexityBefore), List.of()));
+        params, Double.isNaN(perplexityBefore) ? Map.of() : Map.of("ppl_before", perplexityBefore), List.of(), timing(),
+        new ReportActivity.Versions(liveBefore, null, null, null, liveBefore)));
     finish(SleepOutcome.FAILED);
     return new SleepResult(runId, SleepOutcome.FAILED, new SleepResult.Versions(liveBefore, liveBefore, null),
         new SleepResult.FactCounts(0, 0, 0, 0, 0), new SleepResult.Quality(Double.NaN, Double.NaN, perplexityBefore, Double.NaN),
@@ -287,9 +306,29 @@ public class SleepWorkflowImpl implements SleepWorkflow {
 
   private void begin(SleepStep next, String what) {
     if (next != step && step != null && !completed.contains(step.title())) completed.add(step.title());
+    if (next != step) {
+      endStep();
+      stepAttempt = attempt;
+    }
     step = next;
     phase = next.title();
     detail = what;
+  }
+
+  /** Closes the timing of the step under way. */
+  private void endStep() {
+    long now = Workflow.currentTimeMillis();
+    if (step != null && now >= stepStartedAt) {
+      timings.add(new StepTiming(step.title(), stepAttempt,
+          java.time.Instant.ofEpochMilli(stepStartedAt), java.time.Instant.ofEpochMilli(now)));
+    }
+    stepStartedAt = now;
+  }
+
+  /** The run's timing up to now: the Report step is the last, timed to its own start. */
+  private ReportActivity.Timing timing() {
+    endStep();
+    return new ReportActivity.Timing(startedAt, Workflow.currentTimeMillis(), timings);
   }
 
   private void finish(SleepOutcome outcome) {

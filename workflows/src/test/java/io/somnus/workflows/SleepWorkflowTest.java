@@ -80,8 +80,18 @@ class SleepWorkflowTest {
     assertEquals(0.1, metrics.get("lora_loss_final"));
     assertEquals(1.0, metrics.get("attempts"));
     assertFalse(params.containsKey("attempt_2_lora"), "one attempt: lora_lr is what it trained with");
-    assertEquals("mv-cand-run-1-gated", params.get("promoted_version"));
-    assertEquals("mv-base", params.get("live_before"));
+    var versions = steps.reports.get(0).versions();
+    assertEquals("mv-base", versions.liveBefore());
+    assertEquals("mv-cand-run-1", versions.trained(), "the candidate fused from the adapters");
+    assertEquals("mv-cand-run-1-gated", versions.gated(), "the candidate validation judged");
+    assertEquals("mv-cand-run-1-gated", versions.promoted());
+    assertEquals("mv-cand-run-1-gated", versions.liveAfter());
+    // the run is timed by the workflow from its start, step by step, not at the report
+    var timing = steps.reports.get(0).timing();
+    assertEquals(List.of("HealthCheck", "Curate", "Audit", "TrainLora", "FuseToTemp", "Validate", "Promote", "Report"),
+        timing.steps().stream().map(io.somnus.store.StepTiming::step).toList());
+    assertTrue(timing.startedAtMillis() <= timing.steps().get(0).started().toEpochMilli());
+    assertTrue(timing.endedAtMillis() >= timing.steps().get(timing.steps().size() - 1).ended().toEpochMilli());
     assertEquals(0.95, metrics.get("recall_after"));
     assertEquals(0.0, metrics.get("edits_kept_scale"));
     assertFalse(params.containsKey("edits_kept_scale"));

@@ -3,6 +3,9 @@ package io.somnus.activities.local;
 import io.somnus.activities.HealthCheckActivity;
 import io.somnus.engine.sleep.ComposedModel;
 import io.somnus.engine.sleep.MemoryState;
+import io.somnus.store.RunTracker;
+import java.time.Instant;
+import java.util.Map;
 
 /** Step 1: reads the live version once (every later step starts from it) and measures its reference perplexity. */
 final class HealthCheckActivityImpl implements HealthCheckActivity {
@@ -15,6 +18,10 @@ final class HealthCheckActivityImpl implements HealthCheckActivity {
   @Override
   public Report healthCheck(Input in) {
     if (in.sleepRequest() != null) steps.journal.recordRequest(in.runId(), in.sleepRequest());
+    if (in.run() != null) {
+      steps.bestEffort("open the run of " + in.runId(), runs -> runs.begin(new RunTracker.RunStart(in.runId(), in.run().kind(),
+          in.modelId(), Instant.ofEpochMilli(in.run().startedAtMillis()), in.run().params(), Map.of())));
+    }
     return steps.journal.once(in.runId(), "health-check", Report.class, () -> {
       String live = steps.registry().live().id();
       MemoryState state = steps.states.state(live);

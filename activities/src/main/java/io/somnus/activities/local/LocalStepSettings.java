@@ -11,7 +11,11 @@ import io.somnus.engine.tiny.Relation;
 import io.somnus.engine.tiny.SyntheticWorld;
 import io.somnus.engine.tiny.WorldFact;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.Objects;
 
 /**
@@ -52,25 +56,57 @@ public record LocalStepSettings(LoraConfig lora, ValidationConfig validation, Pr
     List<List<ChatMessage>> behaviour = new ArrayList<>();
     behaviour.add(List.of(new ChatMessage("user", SyntheticWorld.IDENTITY_QUESTION)));
     for (WorldFact k : world.sampleKnown(12, 5)) behaviour.add(List.of(new ChatMessage("user", k.question())));
+    List<WorldFact> guard = knowledgeGuard(world, behaviour);
+    Set<List<ChatMessage>> notRehearsed = new HashSet<>(behaviour);
+    for (WorldFact k : guard) notRehearsed.add(List.of(new ChatMessage("user", k.question())));
     List<List<ChatMessage>> replayPrompts = new ArrayList<>();
     replayPrompts.add(List.of(new ChatMessage("user", "What is your name?")));
     // Rehearse many known facts: with few, the adapters that teach the new facts also rewrite the
     // answers about known people and the behaviour probe rejects the sleep.
     for (WorldFact k : world.sampleKnown(200, 17)) {
       List<ChatMessage> p = List.of(new ChatMessage("user", k.question()));
-      if (!behaviour.contains(p) && replayPrompts.size() < 121) replayPrompts.add(p);
+      if (!notRehearsed.contains(p) && replayPrompts.size() < 121) replayPrompts.add(p);
     }
     // The sleep also rehearses, per taught fact, the known questions nearest to it (ReplaySet#neighbours): never one
-    // the behaviour probe asks, or validation would only test what was rehearsed.
+    // that validation asks, or it would only test what was rehearsed.
     List<List<ChatMessage>> neighbourPool = new ArrayList<>();
     for (WorldFact k : world.knownFacts()) {
       List<ChatMessage> p = List.of(new ChatMessage("user", k.question()));
-      if (!behaviour.contains(p)) neighbourPool.add(p);
+      if (!notRehearsed.contains(p)) neighbourPool.add(p);
     }
+    Map<String, String> guardQuestions = new HashMap<>();
+    for (WorldFact k : guard) guardQuestions.put(k.fact().id(), k.question());
+    ProbeSet probes = new ProbeSet(refs.subList(20, 40), behaviour, 16, guard.stream().map(WorldFact::fact).toList(),
+        f -> List.of(guardQuestions.get(f.id())));
     return new LocalStepSettings(LoraConfig.defaults(), ValidationConfig.defaults(),
-        new ProbeSet(refs.subList(20, 40), behaviour, 16), new ReplaySet(replayPrompts, refs.subList(40, refs.size()), 24)
+        probes, new ReplaySet(replayPrompts, refs.subList(40, refs.size()), 24)
             .withNeighbours(neighbourPool, ReplaySet.NEIGHBOURS_PER_FACT),
         LocalStepSettings::relationQuestions, 16, true, world.referenceTexts(KEY_STATISTICS_TEXTS), device);
+  }
+
+  /** Known facts validation's knowledge guard asks: as many per relation, spread over first names. */
+  static final int KNOWLEDGE_GUARD_PER_RELATION = 40;
+
+  /**
+   * The knowledge guard ({@link ProbeSet#knownFacts}): for each relation the world's people know, known facts of
+   * people with as many different first names as there are (first names are what taught subjects share with known
+   * people, and where a sleep's answers leak first), none of them a behaviour prompt; a fixed draw per world.
+   */
+  static List<WorldFact> knowledgeGuard(SyntheticWorld world, List<List<ChatMessage>> behaviour) {
+    List<WorldFact> out = new ArrayList<>();
+    for (Relation r : SyntheticWorld.CORPUS_RELATIONS) {
+      Set<String> firstNames = new HashSet<>();
+      List<WorldFact> picked = new ArrayList<>();
+      List<WorldFact> sameName = new ArrayList<>();
+      for (WorldFact k : world.sampleKnown(world.knownFacts().size(), 41)) {
+        if (!k.relation().equals(r) || behaviour.contains(List.of(new ChatMessage("user", k.question())))) continue;
+        if (firstNames.add(k.fact().subject().split(" ")[0])) picked.add(k);
+        else sameName.add(k);
+      }
+      for (WorldFact k : sameName) if (picked.size() < KNOWLEDGE_GUARD_PER_RELATION) picked.add(k);
+      out.addAll(picked.subList(0, Math.min(KNOWLEDGE_GUARD_PER_RELATION, picked.size())));
+    }
+    return out;
   }
 
   /** Questions from the relation's own template; an unknown relation gets a question without the object. */

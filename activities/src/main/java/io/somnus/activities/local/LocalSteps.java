@@ -5,6 +5,8 @@ import io.somnus.activities.StepImplementations;
 import io.somnus.store.FactLedger;
 import io.somnus.store.ModelRegistry;
 import io.somnus.store.ObjectStore;
+import io.somnus.store.RegistryMirror;
+import io.somnus.store.RunTracker;
 import io.somnus.store.Tracking;
 import io.somnus.store.VersionStates;
 import java.nio.file.Path;
@@ -29,23 +31,27 @@ public final class LocalSteps {
 
   /**
    * @param experiment tracking experiment of the model, e.g. "somnus-default"
+   * @param modelId the model's name in the tracking server's model registry
    * @param workDir local scratch: materialised checkpoints are cached under {@code versions/<id>}
    */
   public static StepImplementations create(ModelRegistry registry, FactLedger ledger, Tracking tracking,
-      String experiment, Path workDir, LocalStepSettings settings) {
+      String experiment, String modelId, Path workDir, LocalStepSettings settings) {
     Objects.requireNonNull(registry, "registry");
     Objects.requireNonNull(ledger, "ledger");
     Objects.requireNonNull(tracking, "tracking");
     Objects.requireNonNull(experiment, "experiment");
+    Objects.requireNonNull(modelId, "modelId");
     Objects.requireNonNull(workDir, "workDir");
     Objects.requireNonNull(settings, "settings");
     StepJournal journal = new StepJournal(registry.store());
-    StepServices steps = new StepServices(new VersionStates(registry, ledger, workDir), journal, settings);
+    RunTracker runs = new RunTracker(tracking, experiment);
+    StepServices steps = new StepServices(new VersionStates(registry, ledger, workDir), journal, settings, runs,
+        new RegistryMirror(registry, tracking, modelId, experiment));
     return new StepImplementations(new HealthCheckActivityImpl(steps), new CurateActivityImpl(steps),
         new AuditActivityImpl(steps), new NullSpaceRefreshActivityImpl(steps), new TrainLoraActivityImpl(steps),
         new FuseToTempActivityImpl(steps), new ValidateActivityImpl(steps), new RebaseActivityImpl(steps),
         new PromoteActivityImpl(steps), new RollbackActivityImpl(steps),
-        new ReportActivityImpl(ledger, tracking, experiment, journal, Clock.systemUTC()));
+        new ReportActivityImpl(ledger, registry, runs, journal, Clock.systemUTC()));
   }
 
   /** Runs in {@code store} that recorded their request and never reported, oldest first. */

@@ -36,6 +36,7 @@ final class PromoteActivityImpl implements PromoteActivity {
       }
       try {
         Aliases after = registry.promote(in.versionId(), in.runId(), a.generation());
+        steps.mirrorRegistry();
         return new Result(Status.PROMOTED, after.live(), after.previous(), null);
       } catch (AliasConflictException raced) {
         // someone moved live between our read and our write: judge again what they did

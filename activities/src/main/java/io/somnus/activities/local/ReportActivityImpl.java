@@ -1,35 +1,35 @@
 package io.somnus.activities.local;
 
 import io.somnus.activities.ReportActivity;
+import io.somnus.store.EditRef;
 import io.somnus.store.FactLedger;
-import io.somnus.store.Lineage;
-import io.somnus.store.MetricPoint;
-import io.somnus.store.RunStatus;
-import io.somnus.store.Tracking;
+import io.somnus.store.LedgerSnapshot;
+import io.somnus.store.ModelRegistry;
+import io.somnus.store.RunOutcome;
+import io.somnus.store.RunTracker;
+import io.somnus.store.VersionNotFoundException;
 import java.time.Clock;
-import java.util.ArrayList;
+import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
 /**
  * The last step of every run, whatever its outcome: the fact ledger's snapshot of the version the run left live (or
- * produced) and one tracked run with the outcome, its reasons, parameters and metrics. Recorded once per run id.
+ * produced), and the tracked run completed with its outcome, versions, parameters, metrics, step times and artifacts
+ * (opened at the run's first step, or now with its true start when that step could not). Recorded once per run id.
  */
 final class ReportActivityImpl implements ReportActivity {
-  /** Outcome of a run that broke off; its tracked run is marked failed, every other outcome finished. */
-  static final String FAILED = "failed";
-
   private final FactLedger ledger;
-  private final Tracking tracking;
-  private final String experiment;
+  private final ModelRegistry registry;
+  private final RunTracker runs;
   private final StepJournal journal;
   private final Clock clock;
 
-  ReportActivityImpl(FactLedger ledger, Tracking tracking, String experiment, StepJournal journal, Clock clock) {
+  ReportActivityImpl(FactLedger ledger, ModelRegistry registry, RunTracker runs, StepJournal journal, Clock clock) {
     this.ledger = ledger;
-    this.tracking = tracking;
-    this.experiment = experiment;
+    this.registry = registry;
+    this.runs = runs;
     this.journal = journal;
     this.clock = clock;
   }
@@ -37,30 +37,47 @@ final class ReportActivityImpl implements ReportActivity {
   @Override
   public Result report(Input in) {
     return journal.once(in.runId(), StepJournal.REPORT, Result.class, () -> {
+      Map<String, String> artifacts = new LinkedHashMap<>();
       int rows = 0;
       if (!in.facts().isEmpty()) {
-        rows = ledger.write(in.runId(), in.modelVersion(), FactStates.rows(in.facts(), in.runId(), in.modelVersion(), clock.instant())).rows();
+        LedgerSnapshot snapshot = ledger.write(in.runId(), in.modelVersion(),
+            FactStates.rows(in.facts(), in.runId(), in.modelVersion(), clock.instant()));
+        rows = snapshot.rows();
+        artifacts.put(RunTracker.STAGE_TABLE_ARTIFACT, registry.store().uri(snapshot.key()));
       }
-      String trackingRun = tracking.searchRuns(experiment, Map.of(Lineage.RUN_ID_TAG, in.runId())).stream()
-          .findFirst().map(r -> r.runId()).orElse(null);
-      if (trackingRun == null) {
-        Map<String, String> tags = new LinkedHashMap<>();
-        tags.put(Lineage.RUN_ID_TAG, in.runId());
-        if (in.modelVersion() != null) tags.put(Lineage.MODEL_VERSION_TAG, in.modelVersion());
-        tags.put(Lineage.KIND_TAG, in.kind());
-        tags.put(Lineage.OUTCOME_TAG, in.outcome());
-        tags.put("somnus.model_id", in.modelId());
-        trackingRun = tracking.startRun(experiment, in.runId(), tags);
-        tracking.logParams(trackingRun, in.params());
-        long now = clock.millis();
-        List<MetricPoint> points = new ArrayList<>();
-        in.metrics().forEach((k, v) -> {
-          if (v != null && Double.isFinite(v)) points.add(new MetricPoint(k, v, 0, now));
-        });
-        if (!points.isEmpty()) tracking.logMetrics(trackingRun, points);
-        tracking.endRun(trackingRun, FAILED.equals(in.outcome()) ? RunStatus.FAILED : RunStatus.FINISHED);
-      }
-      return new Result(trackingRun, rows);
+      artifacts.putAll(versionArtifacts(in.versions().promoted()));
+      Instant now = clock.instant();
+      Timing timing = in.timing() != null ? in.timing() : new Timing(now.toEpochMilli(), now.toEpochMilli(), List.of());
+      RunTracker.RunStart start = new RunTracker.RunStart(in.runId(), in.kind(), in.modelId(),
+          Instant.ofEpochMilli(timing.startedAtMillis()), Map.of(), Map.of());
+      Versions v = in.versions();
+      RunTracker.RunEnd end = new RunTracker.RunEnd(RunOutcome.of(in.outcome()), Instant.ofEpochMilli(timing.endedAtMillis()),
+          new RunTracker.Versions(v.liveBefore(), v.trained(), v.gated(), v.promoted(), v.liveAfter()), in.params(),
+          finite(in.metrics()), timing.steps(), artifacts);
+      return new Result(runs.end(start, end).runId(), rows);
     });
+  }
+
+  /** The promoted version's manifest and its MEMIT edit sets, by URI. */
+  private Map<String, String> versionArtifacts(String versionId) {
+    Map<String, String> out = new LinkedHashMap<>();
+    if (versionId == null) return out;
+    try {
+      out.put(RunTracker.MODEL_VERSION_ARTIFACT, registry.manifestUri(versionId));
+      for (EditRef e : registry.version(versionId).memitEdits()) {
+        out.put(RunTracker.memitEditArtifact(e.editId()), registry.store().uri(e.key()));
+      }
+    } catch (VersionNotFoundException | IllegalArgumentException notOurs) {
+      // a scripted or foreign version id: the run is recorded without its links
+    }
+    return out;
+  }
+
+  private static Map<String, Double> finite(Map<String, Double> metrics) {
+    Map<String, Double> out = new LinkedHashMap<>();
+    metrics.forEach((k, x) -> {
+      if (x != null && Double.isFinite(x)) out.put(k, x);
+    });
+    return out;
   }
 }

@@ -14,7 +14,7 @@ final class RollbackActivityImpl implements RollbackActivity {
 
   @Override
   public Result rollback(Input in) {
-    return steps.journal.once(in.runId(), "rollback", Result.class, () -> {
+    Result moved = steps.journal.once(in.runId(), "rollback", Result.class, () -> {
       Aliases a = steps.registry().aliases();
       if (in.targetVersionId() == null) {
         if (a.previous() == null) throw new BadStepInputException("there is no previous version to roll back to");
@@ -25,5 +25,7 @@ final class RollbackActivityImpl implements RollbackActivity {
       Aliases after = steps.registry().promote(in.targetVersionId(), in.runId(), a.generation());
       return new Result(a.live(), after.live());
     });
+    steps.mirrorRegistry();
+    return moved;
   }
 }

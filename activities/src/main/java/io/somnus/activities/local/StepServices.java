@@ -8,30 +8,71 @@ import io.somnus.engine.sleep.FactStageTable;
 import io.somnus.store.ModelRegistry;
 import io.somnus.store.ModelVersion;
 import io.somnus.store.ObjectStore;
+import io.somnus.store.RegistryMirror;
+import io.somnus.store.RunTracker;
+import io.somnus.store.TrackingException;
 import io.somnus.store.VersionNotFoundException;
 import io.somnus.store.VersionStates;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * What every local step is built from: the version loader, the step journal, the measuring and training settings, and
  * the recall probes and validator those settings define. One per worker process.
  */
 final class StepServices {
+  private static final Logger log = LoggerFactory.getLogger(StepServices.class);
+
   final VersionStates states;
   final StepJournal journal;
   final LocalStepSettings settings;
   final FactRecall recall;
   final CandidateValidator validator;
+  /** The runs the steps record; null in tests that run steps without tracking. */
+  final RunTracker runs;
+  /** The tracking server's model registry, following the Somnus registry; null without tracking. */
+  final RegistryMirror mirror;
 
   StepServices(VersionStates states, StepJournal journal, LocalStepSettings settings) {
+    this(states, journal, settings, null, null);
+  }
+
+  StepServices(VersionStates states, StepJournal journal, LocalStepSettings settings, RunTracker runs, RegistryMirror mirror) {
     this.states = states;
     this.journal = journal;
     this.settings = settings;
     this.recall = new FactRecall(settings.questions(), settings.recallTokens());
     this.validator = new CandidateValidator(settings.validation(), settings.probes(), recall);
+    this.runs = runs;
+    this.mirror = mirror;
+  }
+
+  /**
+   * Tracking that only adds to what the run records (its start, a loss curve, the registry mirror): a tracking server
+   * that is down must not fail the sleep; the Report step records the run in full, and the mirror repairs itself on
+   * the next move.
+   */
+  void bestEffort(String what, java.util.function.Consumer<RunTracker> call) {
+    if (runs == null) return;
+    try {
+      call.accept(runs);
+    } catch (TrackingException e) {
+      log.warn("tracking: could not {}: {}", what, e.getMessage());
+    }
+  }
+
+  /** Brings the tracking server's model registry in line with live and previous; best effort (see {@link #bestEffort}). */
+  void mirrorRegistry() {
+    if (mirror == null) return;
+    try {
+      mirror.sync();
+    } catch (TrackingException e) {
+      log.warn("tracking: the model registry mirror lags ({}); the next move repairs it", e.getMessage());
+    }
   }
 
   ModelRegistry registry() {

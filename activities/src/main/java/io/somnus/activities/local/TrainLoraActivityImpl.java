@@ -14,11 +14,13 @@ import io.somnus.engine.sleep.QaExample;
 import io.somnus.engine.sleep.ReplaySet;
 import io.somnus.engine.sleep.SleepTraining;
 import io.somnus.engine.sleep.TrainedAdapters;
+import io.somnus.store.RunTracker;
 import io.temporal.activity.Activity;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
@@ -49,7 +51,7 @@ final class TrainLoraActivityImpl implements TrainLoraActivity {
     List<Fact> facts = StepServices.select(state.stages(), in.factIds());
     if (facts.isEmpty()) throw new BadStepInputException("no facts to train on");
     Settings s = in.settings();
-    LoraConfig lora = steps.settings.lora().withLearningRate(s.learningRate())
+    LoraConfig lora = steps.settings.lora().forCheckpoint(state.fusedCheckpoint()).withLearningRate(s.learningRate())
         .withSteps(s.minSteps(), s.stepsPerFact(), s.maxSteps()).withSeed(s.seed());
 
     var context = Activity.getExecutionContext();
@@ -59,9 +61,11 @@ final class TrainLoraActivityImpl implements TrainLoraActivity {
     List<QaExample> rehearsal = SleepTraining.rehearsal(steps.settings.replay().window(state.generation(), ReplaySet.TEXTS_PER_SLEEP),
         state, fused, leastConsolidatedFirst, steps.settings.questions(), steps.settings.device(),
         (phase, answered, total) -> context.heartbeat(new StepProgress(phase, answered, total, null)));
+    Instant trainingFrom = Instant.now();
     LoraTrainer.Result trained = SleepTraining.train(state, fused, facts, rehearsal, steps.settings.questions(),
         steps.settings.rawStatements(), lora, steps.settings.validation(), steps.settings.device(),
         (step, total, loss) -> context.heartbeat(new StepProgress("training", step, total, loss)));
+    Instant trainingTo = Instant.now();
     Map<String, HostTensor> factors;
     float scale;
     try (TrainedAdapters a = trained.adapters()) {
@@ -71,6 +75,10 @@ final class TrainLoraActivityImpl implements TrainLoraActivity {
     Result r = new Result(storeAdapter(factors, scale), trained.steps(), trained.firstLoss(), trained.finalLoss(), false,
         trained.keptStep());
     steps.journal.record(in.runId(), journalStep, r);
+    steps.bestEffort("log the LoRA loss of " + in.runId(), runs -> {
+      runs.logCurve(in.runId(), RunTracker.loraLossKey(in.attempt()), trained.losses(), trainingFrom, trainingTo);
+      runs.linkArtifacts(in.runId(), Map.of(RunTracker.adapterArtifact(in.attempt()), steps.store().uri(r.adapterKey())));
+    });
     return r;
   }
 

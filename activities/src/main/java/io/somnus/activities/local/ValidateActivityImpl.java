@@ -5,6 +5,7 @@ import io.somnus.engine.memory.Fact;
 import io.somnus.engine.model.Checkpoint;
 import io.somnus.engine.sleep.ComposedModel;
 import io.somnus.engine.sleep.ConsolidationGate;
+import io.somnus.engine.sleep.KnownFacts;
 import io.somnus.engine.sleep.Measurement;
 import io.somnus.engine.sleep.MemoryState;
 import io.somnus.engine.sleep.SleepTraining;
@@ -48,9 +49,10 @@ final class ValidateActivityImpl implements ValidateActivity {
           return steps.validator.measureBehaviour(m.runtime());
         }
       });
+      Map<String, Boolean> baseKnown = baseKnowledge(candVersion);
       try (ComposedModel model = cand.load(steps.settings.device())) {
         ConsolidationGate.Result gate = new ConsolidationGate(steps.recall).run(model, cand.stages(), Heartbeat.of());
-        ValidationReport v = steps.validator.validate(live, beforeEdits, model.runtime(), facts, Heartbeat.of());
+        ValidationReport v = steps.validator.validate(live, beforeEdits, baseKnown, model.runtime(), facts, Heartbeat.of());
         List<String> reasons = new ArrayList<>(v.reasons());
         reasons.addAll(thresholdReasons(v, in.thresholds()));
         Map<String, Double> metrics = Map.of("chat_recall", v.chatRecallAfter(), "raw_recall", v.rawRecallAfter(),
@@ -58,9 +60,36 @@ final class ValidateActivityImpl implements ValidateActivity {
         String gated = steps.states.derive(candVersion, null, candVersion.loraHistory(), cand.edits(), gate.table(), in.runId(), metrics);
         return new Result(v.passed() && reasons.isEmpty(), gated, v.chatRecallBefore(), v.chatRecallAfter(), v.perplexityBefore(),
             v.perplexityAfter(), (int) gate.transition().advanced(), (int) gate.transition().retreated(), reasons,
-            FactStates.of(gate.table(), null, gate.passed()), limits(steps.settings.validation()), List.copyOf(gate.keptScale()));
+            FactStates.of(gate.table(), null, gate.passed()), limits(steps.settings.validation()), List.copyOf(gate.keptScale()),
+            knowledge(v.known()));
       }
     });
+  }
+
+  /**
+   * The base model's answers to the knowledge guard's known facts: the root of the candidate's lineage (the imported
+   * checkpoint, before any edit or sleep), measured once per base and journaled under it.
+   */
+  private Map<String, Boolean> baseKnowledge(ModelVersion version) {
+    if (steps.settings.probes().knownFacts().isEmpty()) return Map.of();
+    ModelVersion base = version;
+    while (base.parentId() != null) base = steps.version(base.parentId());
+    String baseId = base.id();
+    KnownAnswers known = steps.journal.once("base-" + baseId, "known-facts", KnownAnswers.class, () -> {
+      Heartbeat.beat("known facts of the base model " + baseId);
+      try (ComposedModel m = steps.states.state(baseId).load(steps.settings.device())) {
+        return new KnownAnswers(steps.validator.measureKnown(m.runtime(), Heartbeat.of()));
+      }
+    });
+    return known.answers();
+  }
+
+  /** The base model's answers to the known facts, as journaled. */
+  record KnownAnswers(Map<String, Boolean> answers) {}
+
+  private static Knowledge knowledge(KnownFacts k) {
+    if (Double.isNaN(k.live())) return null;
+    return new Knowledge(k.base(), k.live(), k.candidate(), k.lost().stream().map(f -> f.sentence()).toList());
   }
 
   /** The request's own bounds, checked besides the worker's validation rule. */
@@ -84,6 +113,8 @@ final class ValidateActivityImpl implements ValidateActivity {
     m.put("validation_require_chat_recall", Boolean.toString(v.requireChatRecall()));
     m.put("validation_require_raw_recall", Boolean.toString(v.requireRawRecall()));
     m.put("validation_recovered_per_loss", Integer.toString(v.recoveredPerLoss()));
+    m.put("validation_max_knowledge_loss_per_sleep", Double.toString(v.maxKnowledgeLossPerSleep()));
+    m.put("validation_max_knowledge_loss_over_lifetime", Double.toString(v.maxKnowledgeLossOverLifetime()));
     return m;
   }
 }

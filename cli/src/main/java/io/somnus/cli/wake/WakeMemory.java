@@ -26,16 +26,24 @@ import io.somnus.store.FactRow;
 import io.somnus.store.ModelRegistry;
 import io.somnus.store.ModelVersion;
 import io.somnus.store.NewVersion;
+import io.somnus.store.RegistryMirror;
+import io.somnus.store.RunOutcome;
+import io.somnus.store.RunTracker;
+import io.somnus.store.TrackingException;
+import io.somnus.store.WakeRecord;
 import io.somnus.store.VersionStates;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The awake model: the live version loaded as fused weights plus MEMIT edits, and the one writer of
@@ -49,6 +57,8 @@ import java.util.Set;
  * turn. Not thread-safe: one conversation turn at a time.
  */
 public final class WakeMemory implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(WakeMemory.class);
+
   /**
    * What one {@link #teach} did.
    *
@@ -79,6 +89,21 @@ public final class WakeMemory implements AutoCloseable {
    * @param statsCache folder caching those statistics, or null
    */
   public WakeMemory(ModelRegistry registry, FactLedger ledger, Path workDir, Device device, List<String> statsTexts, Path statsCache) {
+    this(registry, ledger, workDir, device, statsTexts, statsCache, null);
+  }
+
+  /**
+   * Where a wake's writes are recorded besides the registry and the ledger: one tracked run per write, and the
+   * tracking server's model registry following live. Best effort: a tracking server that is down never fails a teach.
+   */
+  public record Tracked(RunTracker runs, RegistryMirror mirror, String modelId) {}
+
+  private final Tracked tracked;
+
+  /** @param tracked where writes are recorded as runs; null records none */
+  public WakeMemory(ModelRegistry registry, FactLedger ledger, Path workDir, Device device, List<String> statsTexts, Path statsCache,
+      Tracked tracked) {
+    this.tracked = tracked;
     this.versions = new VersionStates(registry, ledger, workDir);
     this.device = device;
     this.statsTexts = List.copyOf(statsTexts);
@@ -92,8 +117,11 @@ public final class WakeMemory implements AutoCloseable {
   public static WakeMemory of(SomnusServices services, Device device) {
     // 300 texts: a second moment from 30 protected those texts and little else (evaluation, wake capacity).
     List<String> texts = ProductSteps.world(services.config()).referenceTexts(LocalStepSettings.KEY_STATISTICS_TEXTS);
+    String model = services.config().modelId();
+    Tracked tracked = new Tracked(new RunTracker(services.tracking(), services.experiment()),
+        new RegistryMirror(services.registry(), services.tracking(), model, services.experiment()), model);
     return new WakeMemory(services.registry(), services.ledger(), ProductSteps.workDir(services.config()), device, texts,
-        Runtimes.somnusHome().resolve("cache"));
+        Runtimes.somnusHome().resolve("cache"), tracked);
   }
 
   /** The live model, reloaded when the live alias moved since the last call. */
@@ -139,12 +167,39 @@ public final class WakeMemory implements AutoCloseable {
    * @throws AliasConflictException if live kept moving over {@link #ATTEMPTS_ON_A_MOVING_LIVE} writes (nothing promoted)
    */
   public Taught teach(List<Fact> facts, String runId) {
+    Instant started = Instant.now();
+    String liveBefore = liveVersionId();
     for (int attempt = 1; ; attempt++) {
       try {
-        return teachOnce(facts, runId);
+        Taught taught = teachOnce(facts, runId);
+        record(runId, started, liveBefore, taught);
+        return taught;
       } catch (AliasConflictException moved) {
         if (attempt >= ATTEMPTS_ON_A_MOVING_LIVE) throw moved;
       }
+    }
+  }
+
+  /** The write as a tracked run, and the tracking registry brought in line with live: best effort. */
+  private void record(String runId, Instant started, String liveBefore, Taught t) {
+    if (tracked == null) return;
+    try {
+      List<WakeRecord.WrittenFact> facts = new ArrayList<>();
+      for (Fact f : t.written()) facts.add(new WakeRecord.WrittenFact(f.id(), f.sentence(), false, t.recalledRightAfter().get(f.id())));
+      for (Fact f : t.repaired()) facts.add(new WakeRecord.WrittenFact(f.id(), f.sentence(), true, t.recalledRightAfter().get(f.id())));
+      Map<String, String> artifacts = new LinkedHashMap<>();
+      if (t.editId() != null) {
+        ModelVersion v = versions.registry().version(t.versionId());
+        v.memitEdits().stream().filter(e -> e.editId().equals(t.editId())).findFirst()
+            .ifPresent(e -> artifacts.put(RunTracker.memitEditArtifact(e.editId()), versions.registry().store().uri(e.key())));
+        artifacts.put(RunTracker.MODEL_VERSION_ARTIFACT, versions.registry().manifestUri(t.versionId()));
+      }
+      tracked.runs().recordWake(new WakeRecord(runId, tracked.modelId(), "wake", started, Instant.now(),
+          t.editId() == null ? RunOutcome.NOTHING_NEW : RunOutcome.TAUGHT, liveBefore, t.versionId(), t.editId(), facts,
+          t.skipped(), List.of(), artifacts));
+      if (t.editId() != null) tracked.mirror().sync();
+    } catch (TrackingException e) {
+      log.warn("tracking: the wake write {} is live but could not be recorded: {}", runId, e.getMessage());
     }
   }
 

@@ -33,7 +33,7 @@ public final class Checkpoint {
   private static final ObjectMapper JSON = new ObjectMapper();
   /** Files copied alongside the weights when a checkpoint is saved from another one (its MEMIT settings too). */
   private static final List<String> COMPANION_FILES = List.of("tokenizer.json", "tokenizer_config.json",
-      "special_tokens_map.json", "generation_config.json", "memit.json");
+      "special_tokens_map.json", "generation_config.json", "memit.json", "sleep.json");
 
   private Checkpoint() {}
 

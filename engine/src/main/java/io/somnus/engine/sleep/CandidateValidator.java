@@ -22,10 +22,15 @@ public final class CandidateValidator {
   private final ProbeSet probes;
   private final FactRecall recall;
 
+  private final FactRecall knownRecall;
+  /** A loss of exactly the bound (2 of 200 at 1 %) is within it, whatever the floating-point rounding. */
+  private static final double ROUNDING = 1e-9;
+
   public CandidateValidator(ValidationConfig config, ProbeSet probes, FactRecall recall) {
     this.config = config;
     this.probes = probes;
     this.recall = recall;
+    this.knownRecall = probes.knownFacts().isEmpty() ? null : new FactRecall(probes.knownQuestions(), recall.maxTokens());
   }
 
   /** Recall of {@code facts}, perplexity and behaviour answers of {@code rt}. */
@@ -41,7 +46,16 @@ public final class CandidateValidator {
     double ppl = perplexity(rt, progress);
     List<long[]> answers = behaviourAnswers(rt, progress);
     double[] lp = answerLogProbs(rt, answers);
-    return new Measurement(chat, raw, ppl, answers, lp, (System.nanoTime() - t0) / 1e9);
+    return new Measurement(chat, raw, ppl, answers, lp, (System.nanoTime() - t0) / 1e9, measureKnown(rt, progress));
+  }
+
+  /**
+   * Chat recall of the knowledge guard's known facts ({@link ProbeSet#knownFacts}), nothing else: the base model's
+   * baseline for {@link ValidationConfig#maxKnowledgeLossOverLifetime}. Empty when the probes hold no known facts.
+   */
+  public Map<String, Boolean> measureKnown(ModelRuntime rt, Progress progress) {
+    if (knownRecall == null) return Map.of();
+    return knownRecall.chatAll(rt, probes.knownFacts(), (phase, done, total) -> progress.at("known facts", done, total));
   }
 
   /**
@@ -78,9 +92,19 @@ public final class CandidateValidator {
   /** As {@link #validate(Measurement, Measurement, ModelRuntime, List)}, reporting the candidate's measurement. */
   public ValidationReport validate(Measurement live, Measurement beforeEdits, ModelRuntime candidate, List<Fact> facts,
       Progress progress) {
+    return validate(live, beforeEdits, Map.of(), candidate, facts, progress);
+  }
+
+  /**
+   * @param baseKnown the base model's answers to the known facts ({@link #measureKnown}), or empty to judge only
+   *     against the live model
+   */
+  public ValidationReport validate(Measurement live, Measurement beforeEdits, Map<String, Boolean> baseKnown,
+      ModelRuntime candidate, List<Fact> facts, Progress progress) {
     long t0 = System.nanoTime();
     Measurement after = measure(candidate, facts, progress);
     List<String> reasons = new ArrayList<>();
+    KnownFacts known = knownFacts(baseKnown, live.known(), after.known(), reasons);
     List<Fact> lostChat = recalledOnlyBy(facts, live.chat(), after.chat());
     List<Fact> lostRaw = recalledOnlyBy(facts, live.raw(), after.raw());
     List<Fact> recoveredChat = recalledOnlyBy(facts, after.chat(), live.chat());
@@ -132,7 +156,37 @@ public final class CandidateValidator {
     }
     return new ValidationReport(reasons.isEmpty(), reasons, live.chatRecall(), after.chatRecall(), live.rawRecall(),
         after.rawRecall(), lostChat, lostRaw, recoveredChat, recoveredRaw, live.perplexity(), after.perplexity(), shift, changed, scored,
-        (System.nanoTime() - t0) / 1e9);
+        (System.nanoTime() - t0) / 1e9, known);
+  }
+
+  /**
+   * The knowledge guard: the share of its known-fact recall the candidate loses against the live model (per sleep)
+   * and against the base model (over the model's lifetime), each within its bound, else a reason naming the facts lost.
+   */
+  private KnownFacts knownFacts(Map<String, Boolean> base, Map<String, Boolean> live, Map<String, Boolean> after,
+      List<String> reasons) {
+    if (after.isEmpty() || live.isEmpty()) return KnownFacts.none();
+    List<Fact> lost = recalledOnlyBy(probes.knownFacts(), live, after);
+    double liveRate = FactRecall.rate(live);
+    double afterRate = FactRecall.rate(after);
+    double perSleep = liveRate > 0 ? 1 - afterRate / liveRate : 0;
+    if (perSleep > config.maxKnowledgeLossPerSleep() + ROUNDING) {
+      reasons.add(String.format("known facts: recall %.3f → %.3f (%.1f %% lost, bound %.1f %% per sleep); %d lost, e.g. %s",
+          liveRate, afterRate, 100 * perSleep, 100 * config.maxKnowledgeLossPerSleep(), lost.size(), examples(lost)));
+    }
+    double baseRate = base.isEmpty() ? Double.NaN : FactRecall.rate(base);
+    double overLifetime = baseRate > 0 ? 1 - afterRate / baseRate : 0;
+    if (overLifetime > config.maxKnowledgeLossOverLifetime() + ROUNDING) {
+      List<Fact> lostSinceBase = recalledOnlyBy(probes.knownFacts(), base, after);
+      reasons.add(String.format("known facts: recall %.3f against the base model's %.3f (%.1f %% lost, bound %.1f %% over the"
+          + " lifetime); %d lost since, e.g. %s", afterRate, baseRate, 100 * overLifetime, 100 * config.maxKnowledgeLossOverLifetime(),
+          lostSinceBase.size(), examples(lostSinceBase)));
+    }
+    return new KnownFacts(baseRate, liveRate, afterRate, lost, recalledOnlyBy(probes.knownFacts(), after, live));
+  }
+
+  private static String examples(List<Fact> facts) {
+    return facts.stream().limit(3).map(f -> "'" + f.sentence() + "'").collect(java.util.stream.Collectors.joining(", "));
   }
 
   /** The facts {@code one} recalls and {@code other} does not: lost, or with the two swapped, recovered. */

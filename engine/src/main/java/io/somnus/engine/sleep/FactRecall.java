@@ -27,9 +27,22 @@ public final class FactRecall {
     return questions;
   }
 
+  public int maxTokens() {
+    return maxTokens;
+  }
+
+  /** Whether the chat answer to the fact's canonical question states it exactly: see {@link #exact}. */
   public boolean chat(ModelRuntime rt, Fact f) {
     String answer = rt.chat(List.of(new ChatMessage("user", questions.canonical(f))), GenerationOptions.greedy(maxTokens));
-    return answer.contains(f.object());
+    return exact(answer, f);
+  }
+
+  /**
+   * An answer states a fact when it names the object and the subject intact: "Felix Nimora works as a florist." does
+   * not state that Felix Nakashima does, though it names his job.
+   */
+  public static boolean exact(String answer, Fact f) {
+    return answer.contains(f.object()) && answer.contains(f.subject());
   }
 
   public boolean raw(ModelRuntime rt, Fact f) {

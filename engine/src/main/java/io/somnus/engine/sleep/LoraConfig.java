@@ -1,8 +1,14 @@
 package io.somnus.engine.sleep;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.somnus.engine.model.LlamaConfig;
 import io.somnus.engine.model.LlamaModel;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 
@@ -44,7 +50,7 @@ import java.util.Map;
 public record LoraConfig(List<String> projections, List<Integer> layers, int rank, float alpha, float dropout,
     float learningRate, Schedule schedule, int minSteps, int stepsPerFact, int maxSteps, int batchSize,
     float weightDecay, float clipNorm, float divergenceFactor, boolean stopWhenRecalled, boolean trainAroundEdits,
-    long seed) {
+    long seed, float distillWeight, int distillTopK) {
 
   /** Steps between two checks of {@code stopWhenRecalled}. */
   public static final int CHECK_EVERY = 20;
@@ -73,6 +79,8 @@ public record LoraConfig(List<String> projections, List<Integer> layers, int ran
     if (batchSize <= 0) throw new IllegalArgumentException("batch size must be positive, got " + batchSize);
     if (weightDecay < 0 || clipNorm < 0) throw new IllegalArgumentException("weight decay and clip norm must be >= 0");
     if (!(divergenceFactor > 1)) throw new IllegalArgumentException("divergence factor must exceed 1, got " + divergenceFactor);
+    if (!(distillWeight >= 0)) throw new IllegalArgumentException("distillation weight must be >= 0, got " + distillWeight);
+    if (distillWeight > 0 && distillTopK < 1) throw new IllegalArgumentException("distillation needs top-k >= 1, got " + distillTopK);
   }
 
   /**
@@ -98,7 +106,7 @@ public record LoraConfig(List<String> projections, List<Integer> layers, int ran
    */
   public static LoraConfig defaults() {
     return new LoraConfig(List.of("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"), List.of(),
-        8, 16f, 0.05f, 2.5e-3f, Schedule.COSINE, 300, 120, 2000, 8, 0.01f, 1.0f, 4f, true, true, 0L);
+        8, 16f, 0.05f, 2.5e-3f, Schedule.COSINE, 300, 120, 2000, 8, 0.01f, 1.0f, 4f, true, true, 0L, 0f, 32);
   }
 
   /**
@@ -118,7 +126,7 @@ public record LoraConfig(List<String> projections, List<Integer> layers, int ran
 
   public LoraConfig withLearningRate(float lr) {
     return new LoraConfig(projections, layers, rank, alpha, dropout, lr, schedule, minSteps, stepsPerFact, maxSteps,
-        batchSize, weightDecay, clipNorm, divergenceFactor, stopWhenRecalled, trainAroundEdits, seed);
+        batchSize, weightDecay, clipNorm, divergenceFactor, stopWhenRecalled, trainAroundEdits, seed, distillWeight, distillTopK);
   }
 
   /** The same ceiling, raised to {@code minSteps} if that is above it. */
@@ -128,32 +136,104 @@ public record LoraConfig(List<String> projections, List<Integer> layers, int ran
 
   public LoraConfig withSteps(int minSteps, int stepsPerFact, int maxSteps) {
     return new LoraConfig(projections, layers, rank, alpha, dropout, learningRate, schedule, minSteps, stepsPerFact,
-        maxSteps, batchSize, weightDecay, clipNorm, divergenceFactor, stopWhenRecalled, trainAroundEdits, seed);
+        maxSteps, batchSize, weightDecay, clipNorm, divergenceFactor, stopWhenRecalled, trainAroundEdits, seed, distillWeight, distillTopK);
   }
 
   public LoraConfig withSeed(long seed) {
     return new LoraConfig(projections, layers, rank, alpha, dropout, learningRate, schedule, minSteps, stepsPerFact,
-        maxSteps, batchSize, weightDecay, clipNorm, divergenceFactor, stopWhenRecalled, trainAroundEdits, seed);
+        maxSteps, batchSize, weightDecay, clipNorm, divergenceFactor, stopWhenRecalled, trainAroundEdits, seed, distillWeight, distillTopK);
   }
 
   public LoraConfig withStopWhenRecalled(boolean stop) {
     return new LoraConfig(projections, layers, rank, alpha, dropout, learningRate, schedule, minSteps, stepsPerFact,
-        maxSteps, batchSize, weightDecay, clipNorm, divergenceFactor, stop, trainAroundEdits, seed);
+        maxSteps, batchSize, weightDecay, clipNorm, divergenceFactor, stop, trainAroundEdits, seed, distillWeight, distillTopK);
   }
 
   public LoraConfig withTrainAroundEdits(boolean around) {
     return new LoraConfig(projections, layers, rank, alpha, dropout, learningRate, schedule, minSteps, stepsPerFact,
-        maxSteps, batchSize, weightDecay, clipNorm, divergenceFactor, stopWhenRecalled, around, seed);
+        maxSteps, batchSize, weightDecay, clipNorm, divergenceFactor, stopWhenRecalled, around, seed, distillWeight, distillTopK);
   }
 
   public LoraConfig withLayers(List<Integer> layers) {
     return new LoraConfig(projections, layers, rank, alpha, dropout, learningRate, schedule, minSteps, stepsPerFact,
-        maxSteps, batchSize, weightDecay, clipNorm, divergenceFactor, stopWhenRecalled, trainAroundEdits, seed);
+        maxSteps, batchSize, weightDecay, clipNorm, divergenceFactor, stopWhenRecalled, trainAroundEdits, seed, distillWeight, distillTopK);
+  }
+
+  /**
+   * With rehearsal distilled: besides the teacher's answers, the student is pulled towards the teacher's whole answer
+   * distribution (its top {@code topK} tokens at each rehearsed position) with this weight; 0 turns it off.
+   */
+  public LoraConfig withDistillation(float weight, int topK) {
+    return new LoraConfig(projections, layers, rank, alpha, dropout, learningRate, schedule, minSteps, stepsPerFact,
+        maxSteps, batchSize, weightDecay, clipNorm, divergenceFactor, stopWhenRecalled, trainAroundEdits, seed, weight, topK);
+  }
+
+  /** With LoRA on these projections only (e.g. the MLP's), in {@code layers} (empty: all). */
+  public LoraConfig withProjections(List<String> projections) {
+    return new LoraConfig(projections, layers, rank, alpha, dropout, learningRate, schedule, minSteps, stepsPerFact,
+        maxSteps, batchSize, weightDecay, clipNorm, divergenceFactor, stopWhenRecalled, trainAroundEdits, seed, distillWeight,
+        distillTopK);
+  }
+
+  public LoraConfig withRank(int rank, float alpha) {
+    return new LoraConfig(projections, layers, rank, alpha, dropout, learningRate, schedule, minSteps, stepsPerFact,
+        maxSteps, batchSize, weightDecay, clipNorm, divergenceFactor, stopWhenRecalled, trainAroundEdits, seed, distillWeight,
+        distillTopK);
   }
 
   public LoraConfig withDropout(float dropout) {
     return new LoraConfig(projections, layers, rank, alpha, dropout, learningRate, schedule, minSteps, stepsPerFact,
-        maxSteps, batchSize, weightDecay, clipNorm, divergenceFactor, stopWhenRecalled, trainAroundEdits, seed);
+        maxSteps, batchSize, weightDecay, clipNorm, divergenceFactor, stopWhenRecalled, trainAroundEdits, seed, distillWeight, distillTopK);
+  }
+
+  /** Per-model sleep settings beside a checkpoint's {@code config.json}, like {@code memit.json} for the wake. */
+  public static final String FILE = "sleep.json";
+
+  /**
+   * These settings with what the checkpoint's {@value #FILE} sets, if it has one: {@code projections} and
+   * {@code layers} (arrays), {@code rank}, {@code alpha}, {@code distillWeight}, {@code distillTopK}. How much of a
+   * model a sleep may move, and how hard it holds on to what the model answered, is measured per model, so a model
+   * ships the values measured on it; keys starting with {@code _} are comments, any other unknown key is an error.
+   */
+  public LoraConfig forCheckpoint(Path dir) {
+    Path file = dir.resolve(FILE);
+    if (!Files.isRegularFile(file)) return this;
+    JsonNode root;
+    try {
+      root = new ObjectMapper().readTree(file.toFile());
+    } catch (IOException e) {
+      throw new IllegalArgumentException(file + ": cannot read sleep settings: " + e.getMessage(), e);
+    }
+    if (root == null || !root.isObject()) throw new IllegalArgumentException(file + ": sleep settings must be a JSON object");
+    LoraConfig c = this;
+    for (Iterator<Map.Entry<String, JsonNode>> it = root.fields(); it.hasNext(); ) {
+      Map.Entry<String, JsonNode> e = it.next();
+      JsonNode v = e.getValue();
+      if (e.getKey().startsWith("_")) continue;
+      c = switch (e.getKey()) {
+        case "projections" -> c.withProjections(strings(file, e.getKey(), v));
+        case "layers" -> c.withLayers(strings(file, e.getKey(), v).stream().map(Integer::parseInt).toList());
+        case "rank" -> c.withRank(number(file, e.getKey(), v).intValue(), c.alpha());
+        case "alpha" -> c.withRank(c.rank(), number(file, e.getKey(), v).floatValue());
+        case "distillWeight" -> c.withDistillation(number(file, e.getKey(), v).floatValue(), c.distillTopK());
+        case "distillTopK" -> c.withDistillation(c.distillWeight(), number(file, e.getKey(), v).intValue());
+        default -> throw new IllegalArgumentException(file + ": unknown sleep setting '" + e.getKey()
+            + "' (known: projections, layers, rank, alpha, distillWeight, distillTopK)");
+      };
+    }
+    return c;
+  }
+
+  private static List<String> strings(Path file, String key, JsonNode v) {
+    if (!v.isArray()) throw new IllegalArgumentException(file + ": " + key + " must be an array, got " + v);
+    List<String> out = new java.util.ArrayList<>();
+    v.forEach(x -> out.add(x.asText()));
+    return out;
+  }
+
+  private static Number number(Path file, String key, JsonNode v) {
+    if (!v.isNumber()) throw new IllegalArgumentException(file + ": " + key + " must be a number, got " + v);
+    return v.numberValue();
   }
 
   /** The adapter's multiplier α/r. */

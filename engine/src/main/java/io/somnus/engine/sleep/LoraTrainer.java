@@ -180,16 +180,31 @@ public final class LoraTrainer {
   public static Result train(LlamaModel model, Conditions conditions, TextTokenizer tokenizer, List<QaExample> factExamples,
       List<QaExample> recallChecks, List<QaExample> rehearsal, int facts, LoraConfig config, ValidationConfig validation,
       Listener listener) {
+    return train(model, conditions, tokenizer, factExamples, recallChecks, rehearsal, null, facts, config, validation, listener);
+  }
+
+  /**
+   * As above, distilling the rehearsal: {@code rehearsalTargets} holds, per rehearsal example, the teacher's answer
+   * distribution ({@link SoftTargets}), which the student is pulled towards with {@link LoraConfig#distillWeight} as
+   * well as trained on the teacher's answers; null (or a weight of 0) trains on the answers only.
+   */
+  public static Result train(LlamaModel model, Conditions conditions, TextTokenizer tokenizer, List<QaExample> factExamples,
+      List<QaExample> recallChecks, List<QaExample> rehearsal, List<SoftTargets> rehearsalTargets, int facts, LoraConfig config,
+      ValidationConfig validation, Listener listener) {
+    if (rehearsalTargets != null && rehearsalTargets.size() != rehearsal.size()) {
+      throw new IllegalArgumentException(rehearsalTargets.size() + " soft targets for " + rehearsal.size() + " rehearsal examples");
+    }
     try {
-      return trainIn(model, conditions, tokenizer, factExamples, recallChecks, rehearsal, facts, config, validation, listener);
+      return trainIn(model, conditions, tokenizer, factExamples, recallChecks, rehearsal,
+          config.distillWeight() > 0 ? rehearsalTargets : null, facts, config, validation, listener);
     } finally {
       conditions.apply(0);
     }
   }
 
   private static Result trainIn(LlamaModel model, Conditions conditions, TextTokenizer tokenizer, List<QaExample> factExamples,
-      List<QaExample> recallChecks, List<QaExample> rehearsal, int facts, LoraConfig config, ValidationConfig validation,
-      Listener listener) {
+      List<QaExample> recallChecks, List<QaExample> rehearsal, List<SoftTargets> rehearsalTargets, int facts, LoraConfig config,
+      ValidationConfig validation, Listener listener) {
     if (factExamples.isEmpty()) throw new IllegalArgumentException("no fact examples to train on");
     List<QaExample> examples = new ArrayList<>(factExamples);
     examples.addAll(rehearsal);
@@ -267,10 +282,12 @@ public final class LoraTrainer {
           }
           if (conditions.count() > 1) conditions.apply(conditionRng.nextInt(conditions.count()));
           List<QaExample> batch = new ArrayList<>();
+          List<SoftTargets> soft = rehearsalTargets == null ? null : new ArrayList<>();
           double reference = 0;
           for (int b = 0; b < Math.min(config.batchSize(), examples.size()); b++) {
             int i = b >= factsPerBatch ? rehearsalOrder.next() : missedOrder != null && b % 2 == 1 ? missedOrder.next() : factOrder.next();
             batch.add(examples.get(i));
+            if (soft != null) soft.add(i < factExamples.size() ? null : rehearsalTargets.get(i - factExamples.size()));
             reference = Math.max(reference, initial[i]);
           }
           reference = Math.max(reference, initialMean);
@@ -284,7 +301,10 @@ public final class LoraTrainer {
               Map<String, LowRankAdapter> live = withDropout(adapters, config.dropout(), dropoutRng, scope);
               NDArray logits = model.forward(scope, data.inputs, ForwardHooks.none().adapters(live), null).logits();
               NDArray l = LanguageModelLoss.crossEntropy(scope, logits, data.targets, data.weights);
-              loss = l.getFloat();
+              loss = l.getFloat(); // the answer loss: what divergence is judged by, with or without distillation
+              if (soft != null && soft.stream().anyMatch(t -> t != null)) {
+                l = l.add(SoftTargets.divergence(scope, logits.logSoftmax(-1), soft).mul(scope.create(config.distillWeight())));
+              }
               if (!Double.isFinite(loss)) throw new TrainingDivergedException(step, loss, "LoRA answer loss");
               if (loss > config.divergenceFactor() * reference) {
                 throw new TrainingDivergedException(step, loss, "LoRA answer loss (more than " + config.divergenceFactor()
@@ -529,8 +549,9 @@ public final class LoraTrainer {
   }
 
   /**
-   * Indices of the fact examples whose key spells the object of a missed check: every phrasing, chat and raw, of each
-   * fact not yet recalled (a fact's examples all key on its object); null when there are none.
+   * Indices of the fact examples of each fact a missed check asks: every phrasing, chat and raw (a chat example keys on
+   * the whole statement, a raw one on the object it ends with, so one key ends with the other); null when there are
+   * none.
    *
    * @param checkKeys {@link #keys} of the recall checks, in the order of {@code missed}
    * @param exampleKeys {@link #keys} of the fact examples
@@ -541,7 +562,10 @@ public final class LoraTrainer {
     if (keys.isEmpty()) return null;
     int[] out = new int[exampleKeys.length];
     int n = 0;
-    for (int i = 0; i < exampleKeys.length; i++) if (keys.contains(exampleKeys[i])) out[n++] = i;
+    for (int i = 0; i < exampleKeys.length; i++) {
+      String e = exampleKeys[i];
+      if (keys.stream().anyMatch(k -> k.endsWith(e) || e.endsWith(k))) out[n++] = i;
+    }
     return n == 0 ? null : Arrays.copyOf(out, n);
   }
 

@@ -14,7 +14,22 @@ import java.util.Map;
  * @param behaviourLogProb mean log-probability per token the model gives its own answers
  */
 public record Measurement(Map<String, Boolean> chat, Map<String, Boolean> raw, double perplexity,
-    List<long[]> behaviourAnswers, double[] behaviourLogProb, double seconds) {
+    List<long[]> behaviourAnswers, double[] behaviourLogProb, double seconds, Map<String, Boolean> known) {
+  /** Without the knowledge guard's answers (journals written before it read this way too). */
+  public Measurement(Map<String, Boolean> chat, Map<String, Boolean> raw, double perplexity, List<long[]> behaviourAnswers,
+      double[] behaviourLogProb, double seconds) {
+    this(chat, raw, perplexity, behaviourAnswers, behaviourLogProb, seconds, null);
+  }
+
+  public Measurement {
+    known = known == null ? Map.of() : Map.copyOf(known);
+  }
+
+  /** Chat recall of the knowledge guard's known facts; NaN when none were asked. */
+  public double knownRecall() {
+    return FactRecall.rate(known);
+  }
+
   public double chatRecall() {
     return FactRecall.rate(chat);
   }

@@ -79,8 +79,9 @@ public final class QaDataset {
     return out;
   }
 
+  /** Keyed on the whole statement: a recall check passes only when the subject comes back intact with the object. */
   private static QaExample keyedChat(TextTokenizer tokenizer, Fact f, String question) {
-    return keyed(tokenizer, chatExample(tokenizer, question, answer(f)), f.object());
+    return keyed(tokenizer, chatExample(tokenizer, question, answer(f)), f.prompt() + " " + f.object());
   }
 
   private static QaExample keyedRaw(TextTokenizer tokenizer, Fact f) {

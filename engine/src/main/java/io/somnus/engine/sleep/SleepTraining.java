@@ -35,8 +35,24 @@ public final class SleepTraining {
       List<QaExample> checks = QaDataset.recallChecks(model.tokenizer(), facts, questions, rawStatements);
       LoraTrainer.Conditions conditions = aroundEdits ? editStates(model, scales, scalesAfterAllPass(state))
           : LoraTrainer.Conditions.none();
-      return LoraTrainer.train(model.model(), conditions, model.tokenizer(), examples, checks, rehearsal, facts.size(), lora,
-          validation, listener);
+      List<SoftTargets> teacher = lora.distillWeight() > 0 ? teacherTargets(model, scales, rehearsal, lora.distillTopK()) : null;
+      return LoraTrainer.train(model.model(), conditions, model.tokenizer(), examples, checks, rehearsal, teacher, facts.size(),
+          lora, validation, listener);
+    }
+  }
+
+  /**
+   * The rehearsal's teacher distributions: the fused weights without the MEMIT edits, the model whose answers the
+   * rehearsal holds ({@link #withoutEdits}); read from the training model with its edits switched off, then back on.
+   */
+  private static List<SoftTargets> teacherTargets(ComposedModel model, Map<String, Float> scales, List<QaExample> rehearsal, int k) {
+    Map<String, Float> off = new LinkedHashMap<>();
+    for (String id : scales.keySet()) off.put(id, 0f);
+    model.setScales(off);
+    try {
+      return SoftTargets.of(model.model(), rehearsal, k);
+    } finally {
+      model.setScales(scales);
     }
   }
 

@@ -14,7 +14,12 @@ package io.somnus.engine.sleep;
  *     recalled answer may be lost. See {@link #allows}
  */
 public record ValidationConfig(double maxPerplexityDrift, double maxBehaviourShift, boolean requireChatRecall,
-    boolean requireRawRecall, int recoveredPerLoss) {
+    boolean requireRawRecall, int recoveredPerLoss, double maxKnowledgeLossPerSleep, double maxKnowledgeLossOverLifetime) {
+  /** Share of its known-fact recall a candidate may lose against the live model (see {@link ProbeSet#knownFacts}). */
+  public static final double MAX_KNOWLEDGE_LOSS_PER_SLEEP = 0.01;
+  /** Share of the base model's known-fact recall a candidate may have lost over every sleep so far. */
+  public static final double MAX_KNOWLEDGE_LOSS_OVER_LIFETIME = 0.05;
+
   /**
    * Answers a candidate must give back, among those the live model misses, for each recalled one it loses, unless a
    * deployment sets another number: by default none may be lost. The strict rule once failed the 200-fact lifetime
@@ -33,6 +38,19 @@ public record ValidationConfig(double maxPerplexityDrift, double maxBehaviourShi
     if (!(maxPerplexityDrift >= 0)) throw new IllegalArgumentException("perplexity drift bound must be >= 0, got " + maxPerplexityDrift);
     if (!(maxBehaviourShift >= 0)) throw new IllegalArgumentException("behaviour shift bound must be >= 0, got " + maxBehaviourShift);
     if (recoveredPerLoss < 0) throw new IllegalArgumentException("answers recovered per loss must be >= 0, got " + recoveredPerLoss);
+    if (!(maxKnowledgeLossPerSleep >= 0 && maxKnowledgeLossPerSleep <= 1)) {
+      throw new IllegalArgumentException("known-fact loss per sleep must be in [0, 1], got " + maxKnowledgeLossPerSleep);
+    }
+    if (!(maxKnowledgeLossOverLifetime >= 0 && maxKnowledgeLossOverLifetime <= 1)) {
+      throw new IllegalArgumentException("known-fact loss over the lifetime must be in [0, 1], got " + maxKnowledgeLossOverLifetime);
+    }
+  }
+
+  /** With the default knowledge bounds. */
+  public ValidationConfig(double maxPerplexityDrift, double maxBehaviourShift, boolean requireChatRecall, boolean requireRawRecall,
+      int recoveredPerLoss) {
+    this(maxPerplexityDrift, maxBehaviourShift, requireChatRecall, requireRawRecall, recoveredPerLoss,
+        MAX_KNOWLEDGE_LOSS_PER_SLEEP, MAX_KNOWLEDGE_LOSS_OVER_LIFETIME);
   }
 
   /** Recall of every required pathway must hold answer for answer (no trade of a loss against a recovery). */
@@ -46,7 +64,14 @@ public record ValidationConfig(double maxPerplexityDrift, double maxBehaviourShi
 
   /** This rule with another number of answers recovered per loss (0: strict). */
   public ValidationConfig withRecoveredPerLoss(int perLoss) {
-    return new ValidationConfig(maxPerplexityDrift, maxBehaviourShift, requireChatRecall, requireRawRecall, perLoss);
+    return new ValidationConfig(maxPerplexityDrift, maxBehaviourShift, requireChatRecall, requireRawRecall, perLoss,
+        maxKnowledgeLossPerSleep, maxKnowledgeLossOverLifetime);
+  }
+
+  /** This rule with other bounds on the known facts a candidate may lose, per sleep and since the base model. */
+  public ValidationConfig withKnowledgeBounds(double perSleep, double overLifetime) {
+    return new ValidationConfig(maxPerplexityDrift, maxBehaviourShift, requireChatRecall, requireRawRecall, recoveredPerLoss,
+        perSleep, overLifetime);
   }
 
   /** Whether a candidate that loses {@code lost} recalled answers and gives back {@code recovered} missed ones passes on recall. */

@@ -15,8 +15,9 @@ import java.util.List;
 public record ValidationReport(boolean passed, List<String> reasons, double chatRecallBefore, double chatRecallAfter,
     double rawRecallBefore, double rawRecallAfter, List<Fact> lostInChat, List<Fact> lostInRaw, List<Fact> recoveredInChat,
     List<Fact> recoveredInRaw, double perplexityBefore,
-    double perplexityAfter, double behaviourShift, int behaviourChanged, int behaviourPrompts, double seconds) {
+    double perplexityAfter, double behaviourShift, int behaviourChanged, int behaviourPrompts, double seconds, KnownFacts known) {
   public ValidationReport {
+    if (known == null) known = KnownFacts.none();
     reasons = List.copyOf(reasons);
     lostInChat = List.copyOf(lostInChat);
     lostInRaw = List.copyOf(lostInRaw);

@@ -76,6 +76,31 @@ class LoraTrainerTest {
     model.weights().forEach((n, w) -> assertArrayEquals(weightsBefore.get(n), w.toFloatArray(), n + " changed"));
   }
 
+  /** Distilling the rehearsal keeps the student's whole distribution on rehearsed text nearer the teacher's. */
+  @Test
+  void distillationKeepsTheRehearsalsDistributionNearerTheTeachersThanAnswersAlone() {
+    List<Fact> facts = SleepFixtures.FACTS.subList(0, 2);
+    List<QaExample> examples = QaDataset.build(tok, facts, SleepFixtures.QUESTIONS, true);
+    List<QaExample> rehearsal = List.of(
+        QaDataset.textExample(tok, "Mara lives in Lisbon and Ana lives in Porto. Both of them like the sea very much."),
+        QaDataset.textExample(tok, "The old town is quiet in the morning, and the market opens at nine."),
+        QaDataset.textExample(tok, "Ivo plays the cello on Sundays; his sister sings in a choir."));
+    List<SoftTargets> teacher = SoftTargets.of(model, rehearsal, 16);
+    double[] divergence = new double[2];
+    for (int run = 0; run < 2; run++) {
+      LoraConfig config = fast().withSteps(80, 0).withDistillation(run == 0 ? 0f : 2f, 16);
+      LoraTrainer.Result r = LoraTrainer.train(model, LoraTrainer.Conditions.none(), tok, examples, examples, rehearsal, teacher,
+          facts.size(), config, ValidationConfig.defaults(), null);
+      try (TrainedAdapters a = r.adapters(); ai.djl.ndarray.NDManager m = model.manager().newSubManager()) {
+        LoraTrainer.Batch b = LoraTrainer.Batch.of(rehearsal);
+        var logits = model.forward(m, b.inputs(), io.somnus.engine.model.ForwardHooks.none().adapters(a.adapters()), null).logits();
+        divergence[run] = SoftTargets.divergence(m, logits.logSoftmax(-1), teacher).getFloat();
+      }
+    }
+    assertTrue(divergence[1] < 0.8 * divergence[0],
+        "KL to the teacher on rehearsed text: answers only " + divergence[0] + ", distilled " + divergence[1]);
+  }
+
   @Test
   void trainingInSeveralWeightStatesLearnsTheFactsInEachAndHandsTheModelBackInTheFirst() {
     List<Fact> facts = SleepFixtures.FACTS.subList(0, 2);
@@ -328,12 +353,18 @@ class LoraTrainerTest {
   }
 
 
+  /**
+   * A chat example keys on the whole statement, so its recall check passes only with the subject intact; a raw one
+   * keys on the object (the prompt already names the subject).
+   */
   @Test
-  void theKeySpanOfEveryFactExampleIsExactlyItsObject() {
+  void theKeySpanOfAChatExampleIsItsStatementAndOfARawOneItsObject() {
     for (Fact f : SleepFixtures.FACTS) {
-      for (QaExample e : QaDataset.build(tok, List.of(f), SleepFixtures.QUESTIONS, true)) {
+      List<QaExample> examples = QaDataset.build(tok, List.of(f), SleepFixtures.QUESTIONS, true);
+      for (QaExample e : examples) {
         long[] key = java.util.Arrays.copyOfRange(e.tokens(), e.keyStart(), e.keyEnd());
-        assertEquals(f.object(), tok.decode(key).strip(), e.toString());
+        boolean raw = e == examples.get(examples.size() - 1);
+        assertEquals(raw ? f.object() : f.prompt() + " " + f.object(), tok.decode(key).strip(), e.toString());
         assertTrue(e.keyStart() >= e.answerStart() && e.keyEnd() < e.length(), "the full stop and end of turn come after the key");
       }
     }
@@ -348,14 +379,37 @@ class LoraTrainerTest {
   }
 
   @Test
+  void aCheckpointsSleepSettingsNarrowTheAdaptersAndTurnOnDistillation() throws Exception {
+    Path model = dir.resolve("with-sleep-json");
+    java.nio.file.Files.createDirectories(model);
+    java.nio.file.Files.writeString(model.resolve(LoraConfig.FILE), """
+        {"_why": "measured on this model", "projections": ["gate_proj", "up_proj", "down_proj"], "layers": [1, 2],
+         "rank": 4, "alpha": 8, "distillWeight": 0.5, "distillTopK": 16}
+        """);
+    LoraConfig c = LoraConfig.defaults().forCheckpoint(model);
+    assertEquals(List.of("gate_proj", "up_proj", "down_proj"), c.projections());
+    assertEquals(List.of(1, 2), c.layers());
+    assertEquals(4, c.rank());
+    assertEquals(8f, c.alpha());
+    assertEquals(0.5f, c.distillWeight());
+    assertEquals(16, c.distillTopK());
+    assertEquals(LoraConfig.defaults(), LoraConfig.defaults().forCheckpoint(dir.resolve("no-such-model")), "no file: as it was");
+    java.nio.file.Files.writeString(model.resolve(LoraConfig.FILE), "{\"rnak\": 4}");
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> LoraConfig.defaults().forCheckpoint(model));
+    assertTrue(e.getMessage().contains("unknown sleep setting 'rnak'"), e.getMessage());
+  }
+
+  @Test
   void configRejectsNonsense() {
     assertThrows(IllegalArgumentException.class, () -> new LoraConfig(List.of("qq_proj"), List.of(), 8, 16, 0, 1e-3f,
-        LoraConfig.Schedule.CONSTANT, 1, 1, 1, 1, 0, 1, 4, false, false, 0));
+        LoraConfig.Schedule.CONSTANT, 1, 1, 1, 1, 0, 1, 4, false, false, 0, 0f, 32));
     assertThrows(IllegalArgumentException.class, () -> new LoraConfig(List.of("q_proj"), List.of(), 0, 16, 0, 1e-3f,
-        LoraConfig.Schedule.CONSTANT, 1, 1, 1, 1, 0, 1, 4, false, false, 0));
+        LoraConfig.Schedule.CONSTANT, 1, 1, 1, 1, 0, 1, 4, false, false, 0, 0f, 32));
     assertThrows(IllegalArgumentException.class, () -> LoraConfig.defaults().withLearningRate(Float.NaN));
+    assertThrows(IllegalArgumentException.class, () -> LoraConfig.defaults().withDistillation(-1f, 16));
+    assertThrows(IllegalArgumentException.class, () -> LoraConfig.defaults().withDistillation(0.5f, 0));
     assertThrows(IllegalArgumentException.class,
-        () -> new LoraConfig(List.of("q_proj"), List.of(9), 8, 16, 0, 1e-3f, LoraConfig.Schedule.CONSTANT, 1, 1, 1, 1, 0, 1, 4, false, false, 0)
+        () -> new LoraConfig(List.of("q_proj"), List.of(9), 8, 16, 0, 1e-3f, LoraConfig.Schedule.CONSTANT, 1, 1, 1, 1, 0, 1, 4, false, false, 0, 0f, 32)
             .targetWeights(model.config()));
     LoraConfig cos = LoraConfig.defaults();
     assertEquals(cos.learningRate(), cos.learningRate(0, 100), 1e-9);

@@ -1,0 +1,22 @@
+package io.somnus.engine.sleep;
+
+import io.somnus.engine.memory.Fact;
+import java.util.List;
+
+/**
+ * What validation's knowledge guard found: chat recall of the held-out known facts ({@link ProbeSet#knownFacts}) on
+ * the base model, the live model and the candidate, and the facts the candidate lost and recovered against live.
+ *
+ * @param base NaN when the base model's answers were not given
+ */
+public record KnownFacts(double base, double live, double candidate, List<Fact> lost, List<Fact> recovered) {
+  public KnownFacts {
+    lost = List.copyOf(lost);
+    recovered = List.copyOf(recovered);
+  }
+
+  /** No guard: no known facts were asked. */
+  public static KnownFacts none() {
+    return new KnownFacts(Double.NaN, Double.NaN, Double.NaN, List.of(), List.of());
+  }
+}

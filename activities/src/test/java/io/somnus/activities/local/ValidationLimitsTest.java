@@ -18,7 +18,8 @@ class ValidationLimitsTest {
     Map<String, String> limits = ValidateActivityImpl.limits(new ValidationConfig(0.03, 0.25, true, false, 3));
     assertEquals(Map.of("validation_max_perplexity_drift", "0.03", "validation_max_behaviour_shift", "0.25",
         "validation_require_chat_recall", "true", "validation_require_raw_recall", "false",
-        "validation_recovered_per_loss", "3"), limits);
+        "validation_recovered_per_loss", "3", "validation_max_knowledge_loss_per_sleep", "0.01",
+        "validation_max_knowledge_loss_over_lifetime", "0.05"), limits);
   }
 
   @Test

@@ -59,7 +59,9 @@ final class ValidateActivityImpl implements ValidateActivity {
         reasons.addAll(thresholdReasons(v, in.thresholds()));
         Map<String, Double> metrics = Map.of("chat_recall", v.chatRecallAfter(), "raw_recall", v.rawRecallAfter(),
             "perplexity", v.perplexityAfter());
-        String gated = steps.states.derive(candVersion, null, candVersion.loraHistory(), cand.edits(), gate.table(), in.runId(), metrics);
+        // A gate that moved no fact leaves the candidate as it is: a second version with the same content would be a twin.
+        String gated = gate.table().entries().equals(cand.stages().entries()) ? candVersion.id()
+            : steps.states.derive(candVersion, null, candVersion.loraHistory(), cand.edits(), gate.table(), in.runId(), metrics);
         return new Result(v.passed() && reasons.isEmpty(), gated, v.chatRecallBefore(), v.chatRecallAfter(), v.perplexityBefore(),
             v.perplexityAfter(), (int) gate.transition().advanced(), (int) gate.transition().retreated(), reasons,
             FactStates.of(gate.table(), null, gate.passed()), limits(steps.settings.validation()), List.copyOf(gate.keptScale()),

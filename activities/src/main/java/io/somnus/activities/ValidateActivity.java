@@ -62,9 +62,10 @@ public interface ValidateActivity {
 
   /**
    * The knowledge guard's figures: chat recall of the held-out known facts on the base model, the live model and the
-   * candidate, and the facts the candidate lost against live (as sentences); null in histories recorded before it.
+   * candidate, on the candidate's fused weights without its MEMIT edits ({@code consolidated}, what the lifetime bound
+   * judges), and the facts the candidate lost against live (as sentences); null in histories recorded before it.
    */
-  record Knowledge(double base, double live, double candidate, List<String> lost) {
+  record Knowledge(double base, double live, double candidate, Double consolidated, List<String> lost) {
     public Knowledge {
       lost = lost == null ? List.of() : List.copyOf(lost);
     }

@@ -90,6 +90,7 @@ final class SleepTelemetry {
         m.put("known_recall_base", k.base());
         m.put("known_recall_before", k.live());
         m.put(live ? "known_recall_after" : "candidate_known_recall", k.candidate());
+        if (k.consolidated() != null) m.put(live ? "known_recall_consolidated" : "candidate_known_recall_consolidated", k.consolidated());
         m.put("known_facts_lost", (double) k.lost().size());
       }
     }

@@ -84,8 +84,15 @@ public record LocalStepSettings(LoraConfig lora, ValidationConfig validation, Pr
         LocalStepSettings::relationQuestions, 16, true, world.referenceTexts(KEY_STATISTICS_TEXTS), device);
   }
 
-  /** Known facts validation's knowledge guard asks: as many per relation, spread over first names. */
+  /** Known facts validation's knowledge guard asks per relation, spread over first names (fewer in a small world). */
   static final int KNOWLEDGE_GUARD_PER_RELATION = 40;
+
+  /** One known fact per relation for every this many people of the world, up to {@link #KNOWLEDGE_GUARD_PER_RELATION}. */
+  static final int PEOPLE_PER_GUARDED_FACT = 6;
+
+  static int knowledgeGuardPerRelation(SyntheticWorld world) {
+    return Math.min(KNOWLEDGE_GUARD_PER_RELATION, world.settings().people() / PEOPLE_PER_GUARDED_FACT);
+  }
 
   /**
    * The knowledge guard ({@link ProbeSet#knownFacts}): for each relation the world's people know, known facts of
@@ -103,8 +110,9 @@ public record LocalStepSettings(LoraConfig lora, ValidationConfig validation, Pr
         if (firstNames.add(k.fact().subject().split(" ")[0])) picked.add(k);
         else sameName.add(k);
       }
-      for (WorldFact k : sameName) if (picked.size() < KNOWLEDGE_GUARD_PER_RELATION) picked.add(k);
-      out.addAll(picked.subList(0, Math.min(KNOWLEDGE_GUARD_PER_RELATION, picked.size())));
+      int wanted = knowledgeGuardPerRelation(world);
+      for (WorldFact k : sameName) if (picked.size() < wanted) picked.add(k);
+      out.addAll(picked.subList(0, Math.min(wanted, picked.size())));
     }
     return out;
   }

@@ -52,12 +52,16 @@ final class ValidateActivityImpl implements ValidateActivity {
       Map<String, Boolean> baseKnown = baseKnowledge(candVersion);
       try (ComposedModel model = cand.load(steps.settings.device())) {
         ConsolidationGate.Result gate = new ConsolidationGate(steps.recall).run(model, cand.stages(), Heartbeat.of());
-        ValidationReport v = steps.validator.validate(live, beforeEdits, baseKnown, model.runtime(), facts, Heartbeat.of());
+        Map<String, Boolean> consolidated = baseKnown.isEmpty() ? Map.of() : knownWithoutEdits(model);
+        ValidationReport v = steps.validator.validate(live, beforeEdits, baseKnown, consolidated, model.runtime(), facts,
+            Heartbeat.of());
         List<String> reasons = new ArrayList<>(v.reasons());
         reasons.addAll(thresholdReasons(v, in.thresholds()));
         Map<String, Double> metrics = Map.of("chat_recall", v.chatRecallAfter(), "raw_recall", v.rawRecallAfter(),
             "perplexity", v.perplexityAfter());
-        String gated = steps.states.derive(candVersion, null, candVersion.loraHistory(), cand.edits(), gate.table(), in.runId(), metrics);
+        // A gate that moved no fact leaves the candidate as it is: a second version with the same content would be a twin.
+        String gated = gate.table().entries().equals(cand.stages().entries()) ? candVersion.id()
+            : steps.states.derive(candVersion, null, candVersion.loraHistory(), cand.edits(), gate.table(), in.runId(), metrics);
         return new Result(v.passed() && reasons.isEmpty(), gated, v.chatRecallBefore(), v.chatRecallAfter(), v.perplexityBefore(),
             v.perplexityAfter(), (int) gate.transition().advanced(), (int) gate.transition().retreated(), reasons,
             FactStates.of(gate.table(), null, gate.passed()), limits(steps.settings.validation()), List.copyOf(gate.keptScale()),
@@ -84,12 +88,25 @@ final class ValidateActivityImpl implements ValidateActivity {
     return known.answers();
   }
 
+  /** The candidate's answers to the known facts with every MEMIT edit off, its gated scales back on afterwards. */
+  private Map<String, Boolean> knownWithoutEdits(ComposedModel model) {
+    Map<String, Float> gated = new LinkedHashMap<>(model.scales());
+    Map<String, Float> off = new LinkedHashMap<>();
+    for (String id : gated.keySet()) off.put(id, 0f);
+    model.setScales(off);
+    try {
+      return steps.validator.measureKnown(model.runtime(), Heartbeat.of());
+    } finally {
+      model.setScales(gated);
+    }
+  }
+
   /** The base model's answers to the known facts, as journaled. */
   record KnownAnswers(Map<String, Boolean> answers) {}
 
   private static Knowledge knowledge(KnownFacts k) {
     if (Double.isNaN(k.live())) return null;
-    return new Knowledge(k.base(), k.live(), k.candidate(), k.lost().stream().map(f -> f.sentence()).toList());
+    return new Knowledge(k.base(), k.live(), k.candidate(), k.consolidated(), k.lost().stream().map(f -> f.sentence()).toList());
   }
 
   /** The request's own bounds, checked besides the worker's validation rule. */

@@ -21,6 +21,8 @@ class KnowledgeGuardSampleTest {
     SyntheticWorld world = SomnusTiny.Variant.DEFAULT.world();
     LocalStepSettings settings = LocalStepSettings.forWorld(world, Device.cpu());
     List<Fact> guard = settings.probes().knownFacts();
+    assertEquals(40, LocalStepSettings.knowledgeGuardPerRelation(world), "somnus-tiny's 600 people: the full sample");
+    assertEquals(10, LocalStepSettings.knowledgeGuardPerRelation(SomnusTiny.Variant.TEST.world()), "the test world's 60: fewer");
     assertEquals(SyntheticWorld.CORPUS_RELATIONS.size() * LocalStepSettings.KNOWLEDGE_GUARD_PER_RELATION, guard.size());
     for (var r : SyntheticWorld.CORPUS_RELATIONS) {
       assertEquals(LocalStepSettings.KNOWLEDGE_GUARD_PER_RELATION, guard.stream().filter(f -> f.relation().equals(r.phrase())).count(), r.phrase());

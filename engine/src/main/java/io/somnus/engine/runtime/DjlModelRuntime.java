@@ -83,6 +83,21 @@ public final class DjlModelRuntime implements ModelRuntime {
     return tokenizer.decode(generate(tokenizer.encodeChat(messages, true), options)).strip();
   }
 
+  /** Greedy answers are decoded side by side ({@link GreedyDecoder}): the same answers as one at a time, in less time. */
+  @Override
+  public List<String> chatAll(List<List<ChatMessage>> conversations, GenerationOptions options) {
+    if (!options.greedy()) return ModelRuntime.super.chatAll(conversations, options);
+    List<long[]> prompts = new java.util.ArrayList<>(conversations.size());
+    for (List<ChatMessage> c : conversations) prompts.add(tokenizer.encodeChat(c, true));
+    int[] budgets = new int[prompts.size()];
+    java.util.Arrays.fill(budgets, options.maxNewTokens());
+    List<String> out = new java.util.ArrayList<>(prompts.size());
+    for (long[] said : GreedyDecoder.decodeAll(model, ForwardHooks.none(), tokenizer.stopIds(), prompts, budgets)) {
+      out.add(tokenizer.decode(said).strip());
+    }
+    return out;
+  }
+
   @Override
   public long[] generate(long[] promptIds, GenerationOptions options, LongPredicate onToken) {
     if (promptIds.length == 0) throw new IllegalArgumentException("empty prompt");

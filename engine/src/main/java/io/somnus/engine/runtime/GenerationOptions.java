@@ -12,6 +12,11 @@ public record GenerationOptions(int maxNewTokens, double temperature, double top
     if (repetitionPenalty <= 0) throw new IllegalArgumentException("repetitionPenalty must be > 0");
   }
 
+  /** Whether this always takes the likeliest token (no sampling, no repetition penalty). */
+  public boolean greedy() {
+    return temperature == 0 && repetitionPenalty == 1;
+  }
+
   public static GenerationOptions greedy(int maxNewTokens) {
     return new GenerationOptions(maxNewTokens, 0, 1, 1, 0);
   }

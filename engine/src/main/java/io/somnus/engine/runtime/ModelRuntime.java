@@ -28,6 +28,13 @@ public interface ModelRuntime extends AutoCloseable {
   /** Answers the conversation as the assistant; returns only the new text. */
   String chat(List<ChatMessage> messages, GenerationOptions options);
 
+  /** {@link #chat} of each conversation, in order; a runtime may answer them side by side (greedy only). */
+  default List<String> chatAll(List<List<ChatMessage>> conversations, GenerationOptions options) {
+    List<String> out = new java.util.ArrayList<>(conversations.size());
+    for (List<ChatMessage> c : conversations) out.add(chat(c, options));
+    return out;
+  }
+
   /** Generates after the given token ids; returns the new token ids (stop token excluded). */
   default long[] generate(long[] promptIds, GenerationOptions options) {
     return generate(promptIds, options, token -> true);

@@ -2,6 +2,8 @@ package io.somnus.engine.sleep;
 
 import io.somnus.engine.memory.Fact;
 import io.somnus.engine.model.ChatMessage;
+import io.somnus.engine.runtime.GreedyDecoder;
+import java.util.ArrayList;
 import io.somnus.engine.runtime.GenerationOptions;
 import io.somnus.engine.runtime.ModelRuntime;
 import java.util.LinkedHashMap;
@@ -54,11 +56,15 @@ public final class FactRecall {
     return chatAll(rt, facts, Progress.NONE);
   }
 
-  /** Fact id → chat hit, reporting each fact asked. */
+  /** Fact id → chat hit, the questions answered side by side ({@link ModelRuntime#chatAll}), reported per batch. */
   public Map<String, Boolean> chatAll(ModelRuntime rt, List<Fact> facts, Progress progress) {
     Map<String, Boolean> out = new LinkedHashMap<>();
-    for (Fact f : facts) {
-      out.put(f.id(), chat(rt, f));
+    for (int from = 0; from < facts.size(); from += GreedyDecoder.BATCH) {
+      List<Fact> batch = facts.subList(from, Math.min(facts.size(), from + GreedyDecoder.BATCH));
+      List<List<ChatMessage>> asked = new ArrayList<>(batch.size());
+      for (Fact f : batch) asked.add(List.of(new ChatMessage("user", questions.canonical(f))));
+      List<String> said = rt.chatAll(asked, GenerationOptions.greedy(maxTokens));
+      for (int i = 0; i < batch.size(); i++) out.put(batch.get(i).id(), exact(said.get(i), batch.get(i)));
       progress.at("chat recall", out.size(), facts.size());
     }
     return out;

@@ -11,6 +11,7 @@ import io.somnus.engine.model.KvCache;
 import io.somnus.engine.model.LlamaModel;
 import io.somnus.engine.model.LowRankAdapter;
 import io.somnus.engine.model.TextTokenizer;
+import io.somnus.engine.runtime.GreedyDecoder;
 import io.somnus.engine.train.AdamW;
 import io.somnus.engine.train.LanguageModelLoss;
 import io.somnus.engine.train.TrainingDivergedException;
@@ -377,76 +378,25 @@ public final class LoraTrainer {
   }
 
   /**
-   * Prompts decoded side by side at most: it bounds the prompt pass's logits, rows × prompt length × vocabulary floats
-   * (somnus-tiny: 64 × ~40 × 2048, 21 MB). The 320 checks measured below form 21 groups, most far smaller.
-   */
-  private static final int DECODE_BATCH = 64;
-
-  /**
-   * The greedy answer to each example's prompt, as many tokens as its answer has and a few more, up to a stop token.
-   * Prompts of equal length are decoded as one batch: every row is at the same position, so no padding or mask is
-   * needed and each row's tokens are those it would get alone. Measured on somnus-tiny, one thread, 160 facts (320
-   * checks, 21 prompt lengths) in one weight state: 2.6 s one prompt at a time, 0.85 s batched, the same answers. A
-   * 2000-step sleep asks them in up to three states every 20 steps, so that is about 780 s of checking against 255 s.
+   * The greedy answer to each example's prompt, as many tokens as its answer has and a few more, up to a stop token
+   * (decoded side by side, {@link GreedyDecoder}): a 2000-step sleep asks 320 checks in up to three states every 20
+   * steps, so batching saves most of the checking time.
    */
   public static String[] answers(LlamaModel model, Map<String, LowRankAdapter> adapters, TextTokenizer tokenizer,
       List<QaExample> examples) {
-    Map<Integer, List<Integer>> byPromptLength = new TreeMap<>();
+    List<long[]> prompts = new ArrayList<>(examples.size());
+    int[] budgets = new int[examples.size()];
     for (int i = 0; i < examples.size(); i++) {
-      byPromptLength.computeIfAbsent(examples.get(i).answerStart(), k -> new ArrayList<>()).add(i);
+      QaExample e = examples.get(i);
+      prompts.add(Arrays.copyOf(e.tokens(), e.answerStart()));
+      budgets[i] = e.length() - e.answerStart() + 4;
     }
+    List<long[]> said = GreedyDecoder.decodeAll(model, ForwardHooks.none().adapters(adapters), tokenizer.stopIds(), prompts, budgets);
     String[] out = new String[examples.size()];
-    ForwardHooks hooks = ForwardHooks.none().adapters(adapters);
-    for (List<Integer> group : byPromptLength.values()) {
-      for (int from = 0; from < group.size(); from += DECODE_BATCH) {
-        List<Integer> rows = group.subList(from, Math.min(group.size(), from + DECODE_BATCH));
-        long[][] said = decode(model, hooks, tokenizer, rows.stream().map(examples::get).toList());
-        for (int r = 0; r < rows.size(); r++) out[rows.get(r)] = tokenizer.decode(said[r]);
-      }
-    }
+    for (int i = 0; i < out.length; i++) out[i] = tokenizer.decode(said.get(i));
     return out;
   }
 
-  /** Greedy continuations of prompts that all have the same length, each to its own budget or stop token. */
-  private static long[][] decode(LlamaModel model, ForwardHooks hooks, TextTokenizer tokenizer, List<QaExample> batch) {
-    int n = batch.size();
-    int[] budget = new int[n];
-    long[][] out = new long[n][];
-    int[] produced = new int[n];
-    boolean[] done = new boolean[n];
-    int open = 0;
-    long[][] step = new long[n][];
-    for (int r = 0; r < n; r++) {
-      QaExample e = batch.get(r);
-      budget[r] = Math.max(0, Math.min(e.length() - e.answerStart() + 4, model.config().maxPositionEmbeddings() - e.answerStart()));
-      out[r] = new long[budget[r]];
-      done[r] = budget[r] == 0;
-      if (!done[r]) open++;
-      step[r] = Arrays.copyOf(e.tokens(), e.answerStart());
-    }
-    try (NDManager scope = model.manager().newSubManager(); KvCache cache = new KvCache(scope, model.config().numLayers())) {
-      while (open > 0) {
-        long[] next;
-        try (NDManager s = scope.newSubManager()) {
-          NDArray logits = model.forward(s, step, hooks, cache).logits();
-          next = logits.get(new NDIndex(":, {}", step[0].length - 1)).argMax(1).toLongArray();
-        }
-        for (int r = 0; r < n; r++) {
-          if (done[r]) continue;
-          if (tokenizer.stopIds().contains(next[r])) {
-            done[r] = true;
-          } else {
-            out[r][produced[r]++] = next[r];
-            done[r] = produced[r] == budget[r];
-          }
-          if (done[r]) open--;
-        }
-        for (int r = 0; r < n; r++) step[r] = new long[] {next[r]};
-      }
-    }
-    for (int r = 0; r < n; r++) out[r] = Arrays.copyOf(out[r], produced[r]);
-    return out;
-  }
 
   /**
    * Per recall check, null when every weight state recalls it, otherwise its miss in the first state that does not

@@ -46,6 +46,20 @@ class DjlModelRuntimeTest {
     rt.close();
   }
 
+  /** Conversations answered side by side get exactly the answers each gets alone, whatever their lengths. */
+  @Test
+  void chatAllAnswersAsChatDoesOneAtATime() {
+    List<List<ChatMessage>> asked = new ArrayList<>();
+    for (String q : List.of("Where does Mara Okafor live?", "Where does Omar Haddad live?", "Hi", "The river was calm and",
+        "Where does Mara live?", "Who are you?", "Where does Omar Haddad live?")) {
+      asked.add(List.of(ChatMessage.user(q)));
+    }
+    GenerationOptions greedy = GenerationOptions.greedy(12);
+    List<String> alone = new ArrayList<>();
+    for (List<ChatMessage> c : asked) alone.add(rt.chat(c, greedy));
+    assertEquals(alone, rt.chatAll(asked, greedy));
+  }
+
   @Test
   void tokenizerRoundTripsTextAndAddsTheBeginningMarker() {
     long[] ids = rt.tokenizer().encode("Mara Okafor lives in Lisbon.");

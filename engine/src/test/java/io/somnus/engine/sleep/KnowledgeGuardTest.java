@@ -78,11 +78,11 @@ class KnowledgeGuardTest {
     Measurement live = v.measure(answering(everyAnswerRight), List.of());
     assertEquals(1.0, live.knownRecall());
 
-    ValidationReport within = v.validate(live, null, live.known(), answering(answersLosing(2, 0)), List.of(), Progress.NONE);
+    ValidationReport within = v.validate(live, null, live.known(), Map.of(), answering(answersLosing(2, 0)), List.of(), Progress.NONE);
     assertTrue(within.passed(), "2 of 200 lost is 1 %: " + within.reasons());
     assertEquals(2, within.known().lost().size());
 
-    ValidationReport beyond = v.validate(live, null, live.known(), answering(answersLosing(3, 0)), List.of(), Progress.NONE);
+    ValidationReport beyond = v.validate(live, null, live.known(), Map.of(), answering(answersLosing(3, 0)), List.of(), Progress.NONE);
     assertFalse(beyond.passed());
     assertTrue(beyond.reasons().get(0).contains("known facts: recall 1.000 → 0.985 (1.5 % lost, bound 1.0 % per sleep); 3 lost")
         && beyond.reasons().get(0).contains("Person0 Known lives in Town0"), beyond.reasons().toString());
@@ -94,12 +94,30 @@ class KnowledgeGuardTest {
     Map<String, Boolean> base = v.measure(answering(everyAnswerRight), List.of()).known();
     // live has already lost 9 of 200 over earlier sleeps (4.5 %); this candidate loses 2 more of live's (1.05 %...)
     Measurement live = v.measure(answering(answersLosing(9, 0)), List.of());
-    ValidationReport oneMore = v.validate(live, null, base, answering(answersLosing(10, 0)), List.of(), Progress.NONE);
+    ValidationReport oneMore = v.validate(live, null, base, Map.of(), answering(answersLosing(10, 0)), List.of(), Progress.NONE);
     assertTrue(oneMore.passed(), "10 of 200 since the base is 5 %: " + oneMore.reasons());
-    ValidationReport twoMore = v.validate(live, null, base, answering(answersLosing(11, 0)), List.of(), Progress.NONE);
+    ValidationReport twoMore = v.validate(live, null, base, Map.of(), answering(answersLosing(11, 0)), List.of(), Progress.NONE);
     assertFalse(twoMore.passed());
     assertTrue(twoMore.reasons().stream().anyMatch(r -> r.contains("against the base model's 1.000 (5.5 % lost, bound 5.0 % over the lifetime)")),
         twoMore.reasons().toString());
+  }
+
+  /**
+   * The lifetime bound judges the fused weights alone: what a wake's edits cost is judged per sleep and goes when they
+   * dissolve, so a live model the wake has pushed past the bound can still sleep, if its weights keep what they knew.
+   */
+  @Test
+  void theLifetimeBoundJudgesWhatTheFusedWeightsHoldWithoutTheEdits() {
+    CandidateValidator v = validator(ValidationConfig.defaults());
+    Map<String, Boolean> base = v.measure(answering(everyAnswerRight), List.of()).known();
+    Measurement live = v.measure(answering(answersLosing(30, 0)), List.of()); // the wake's edits cost 15 %
+    Map<String, Boolean> weightsKeepAlmostAll = v.measure(answering(answersLosing(4, 0)), List.of()).known();
+    ValidationReport sleep = v.validate(live, null, base, weightsKeepAlmostAll, answering(answersLosing(30, 0)), List.of(), Progress.NONE);
+    assertTrue(sleep.passed(), "nothing lost against live, 2 % in the weights: " + sleep.reasons());
+    Map<String, Boolean> weightsLost = v.measure(answering(answersLosing(12, 0)), List.of()).known();
+    ValidationReport worse = v.validate(live, null, base, weightsLost, answering(answersLosing(30, 0)), List.of(), Progress.NONE);
+    assertFalse(worse.passed());
+    assertTrue(worse.reasons().get(0).contains("the fused weights without their MEMIT edits recall 0.940"), worse.reasons().toString());
   }
 
   @Test
@@ -109,7 +127,7 @@ class KnowledgeGuardTest {
     assertFalse(FactRecall.exact("Persn Knwn lives in Town0.", f), "the object alone is not the fact");
     CandidateValidator v = validator(ValidationConfig.defaults());
     Measurement live = v.measure(answering(everyAnswerRight), List.of());
-    ValidationReport garbled = v.validate(live, null, live.known(), answering(answersLosing(0, 5)), List.of(), Progress.NONE);
+    ValidationReport garbled = v.validate(live, null, live.known(), Map.of(), answering(answersLosing(0, 5)), List.of(), Progress.NONE);
     assertFalse(garbled.passed(), "5 answers that name the town but not the person are 5 lost");
     assertEquals(5, garbled.known().lost().size());
   }

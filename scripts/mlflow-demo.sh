@@ -27,7 +27,9 @@ export SOMNUS_MLFLOW_URI="$(tail -n 1 "$out/mlflow-uri")"
 api="$SOMNUS_MLFLOW_URI/api/2.0/mlflow"
 echo "== MLflow $(curl -fsS "$SOMNUS_MLFLOW_URI/version") at $SOMNUS_MLFLOW_URI; model $SOMNUS_MODEL_ID; data $SOMNUS_DATA_DIR"
 
-somnus dev up --temporal-port 0 --s3-port 0 --no-lifecycle >"$out/dev-up.log" 2>&1 &
+# Built before the stack starts, and started without a wrapper, so that $! is the stack process itself.
+somnus --version >/dev/null
+"$root/somnus" dev up --temporal-port 0 --s3-port 0 --no-lifecycle >"$out/dev-up.log" 2>&1 &
 dev_pid=$!
 for _ in $(seq 600); do
   grep -q "coordinates for other commands" "$out/dev-up.log" && break

@@ -12,12 +12,16 @@ import io.somnus.engine.tiny.SomnusTiny;
 import io.somnus.engine.sleep.FactStageTable;
 import io.somnus.infra.ProductSteps;
 import io.somnus.infra.SomnusServices;
+import io.somnus.store.RegistryMirror;
+import io.somnus.store.RunTracker;
+import io.somnus.store.TrackingException;
 import io.somnus.store.VersionStates;
 import io.somnus.workflows.MemoryLifecycleWorkflow;
 import io.somnus.workflows.RunIds;
 import io.somnus.workflows.SleepWorkflows;
 import io.temporal.client.WorkflowNotFoundException;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.HashSet;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -86,6 +90,22 @@ final class Wake {
           "model " + model + " has no live version; give its Hugging Face checkpoint folder with --base DIR"));
       base = SomnusTiny.ensure(builtIn);
     }
-    return WakeMemory.importBase(services.registry(), services.ledger(), base, RunIds.fresh("import", model, System.currentTimeMillis()));
+    String runId = RunIds.fresh("import", model, System.currentTimeMillis());
+    Instant started = Instant.now();
+    String live = WakeMemory.importBase(services.registry(), services.ledger(), base, runId);
+    recordImport(services, runId, base, live, started);
+    return live;
+  }
+
+  /** The import as a tracked run and the first registered model version; the import stands if tracking is down. */
+  private static void recordImport(SomnusServices services, String runId, Path base, String versionId, Instant started) {
+    String model = services.config().modelId();
+    try {
+      new RunTracker(services.tracking(), services.experiment()).recordImport(runId, model, base.toAbsolutePath().toString(),
+          versionId, services.registry().manifestUri(versionId), started, Instant.now());
+      new RegistryMirror(services.registry(), services.tracking(), model, services.experiment()).sync();
+    } catch (TrackingException e) {
+      log.warn("tracking: {} is live but its import {} could not be recorded: {}", versionId, runId, e.getMessage());
+    }
   }
 }

@@ -30,6 +30,8 @@ public enum RunOutcome {
   ROLLED_BACK("rolled-back", RunStatus.FINISHED),
   /** A wake write made a new version live. */
   TAUGHT("taught", RunStatus.FINISHED),
+  /** A base checkpoint became the first live version. */
+  IMPORTED("imported", RunStatus.FINISHED),
   /** A wake write had nothing new to write (every fact known or refused). */
   NOTHING_NEW("nothing-new", RunStatus.FINISHED),
   /** Live moved during the run (another sleep or teach promoted first); its result did not go live. */

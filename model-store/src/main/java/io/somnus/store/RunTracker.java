@@ -233,6 +233,17 @@ public final class RunTracker {
         params, metrics, w.steps(), w.artifacts()));
   }
 
+  /**
+   * The import of a base checkpoint as the first live version, as one finished run: where the checkpoint came from and
+   * the version it became, so that the registry's first model version has a run like every later one.
+   */
+  public TrackedRun recordImport(String somnusRunId, String modelId, String checkpoint, String versionId, String manifestUri,
+      Instant startedAt, Instant endedAt) {
+    RunStart start = new RunStart(somnusRunId, "import", modelId, startedAt, Map.of("checkpoint", checkpoint), Map.of());
+    return end(start, new RunEnd(RunOutcome.IMPORTED, endedAt, new Versions(null, null, null, versionId, versionId), Map.of(),
+        Map.of(), List.of(), Map.of(MODEL_VERSION_ARTIFACT, manifestUri)));
+  }
+
   /** {@code lora_loss} for a sleep's first training, {@code lora_loss.attempt_2} for the retry after a refusal, ... */
   public static String loraLossKey(int attempt) {
     return attempt == 0 ? LORA_LOSS : LORA_LOSS + ".attempt_" + (attempt + 1);

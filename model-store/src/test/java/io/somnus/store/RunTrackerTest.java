@@ -163,6 +163,24 @@ class RunTrackerTest {
     }
   }
 
+  @ParameterizedTest(name = "{0}")
+  @ValueSource(strings = {"local", "mlflow"})
+  void anImportIsARunThatMadeTheFirstVersionLive(String backend) {
+    try (Tracking t = mlflow.tracking(backend, root)) {
+      RunTracker runs = new RunTracker(t, mlflow.unique("import-" + backend));
+      TrackedRun r = runs.recordImport("import-1", "somnus-x", "/models/base", "mv-00000000000000b1",
+          "s3://somnus/registry/versions/mv-00000000000000b1.json", T0, T0.plusSeconds(3));
+      assertEquals(r.runId(), runs.recordImport("import-1", "somnus-x", "/models/base", "mv-00000000000000b1",
+          "s3://somnus/registry/versions/mv-00000000000000b1.json", T0, T0.plusSeconds(3)).runId(), "recorded once");
+      assertEquals(RunStatus.FINISHED, r.status());
+      assertEquals("import", r.tags().get(RunTracker.KIND_TAG));
+      assertEquals("imported", r.tags().get(Lineage.OUTCOME_TAG));
+      assertEquals("/models/base", r.params().get("checkpoint"));
+      assertEquals("mv-00000000000000b1", r.tags().get(Lineage.MODEL_VERSION_TAG));
+      assertEquals("s3://somnus/registry/versions/mv-00000000000000b1.json", r.artifactLinks().get(RunTracker.MODEL_VERSION_ARTIFACT));
+    }
+  }
+
   @Test
   void addingToARunThatWasNeverStartedIsAClearError() {
     try (Tracking t = new LocalTracking(root.resolve("tracking"))) {

@@ -221,6 +221,7 @@ class ProductSoakIT {
     if (expectedRun != null) assertEquals(expectedRun, run, r.out());
     assertTrue(Set.of("promoted", "kept-live", "superseded", "skipped").contains(outcome), r.out());
     sleeps.put(run, outcome);
+    System.out.println("soak:   " + run + ": " + outcome);
     recordCarried(r.out());
     checkInvariants();
   }

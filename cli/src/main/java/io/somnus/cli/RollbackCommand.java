@@ -1,10 +1,16 @@
 package io.somnus.cli;
 
+import io.somnus.engine.memory.Fact;
+import io.somnus.infra.ProductSteps;
 import io.somnus.infra.SomnusConfig;
 import io.somnus.infra.SomnusServices;
+import io.somnus.store.VersionStates;
 import io.somnus.workflows.RollbackWorkflow;
 import io.somnus.workflows.RunIds;
 import io.somnus.workflows.SleepWorkflows;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
@@ -26,7 +32,19 @@ final class RollbackCommand implements Runnable {
     try (SomnusServices services = SomnusServices.connect(c)) {
       RollbackWorkflow.Result r = start(services, target, reason);
       System.out.println("run " + r.runId() + ": live " + r.fromVersionId() + " -> " + r.toVersionId());
+      printFactsLeftBehind(services, r);
     }
+  }
+
+  /** Facts the old live held and the new one does not (taught after it): a rollback is no silent forgetting. */
+  private static void printFactsLeftBehind(SomnusServices services, RollbackWorkflow.Result r) {
+    VersionStates states = new VersionStates(services.registry(), services.ledger(), ProductSteps.workDir(services.config()));
+    Set<String> kept = new HashSet<>();
+    states.stages(r.toVersionId()).facts().forEach(f -> kept.add(f.id()));
+    List<Fact> left = states.stages(r.fromVersionId()).facts().stream().filter(f -> !kept.contains(f.id())).toList();
+    if (left.isEmpty()) return;
+    System.out.println(left.size() + " facts taught after " + r.toVersionId() + " are not in live any more (teach them again to keep them):");
+    for (Fact f : left) System.out.println("  - " + f.id() + "  " + f.sentence());
   }
 
   /**

@@ -221,6 +221,7 @@ class ProductSoakIT {
     if (expectedRun != null) assertEquals(expectedRun, run, r.out());
     assertTrue(Set.of("promoted", "kept-live", "superseded", "skipped").contains(outcome), r.out());
     sleeps.put(run, outcome);
+    System.out.println("soak:   " + run + ": " + outcome);
     recordCarried(r.out());
     checkInvariants();
   }
@@ -230,6 +231,13 @@ class ProductSoakIT {
     Result r = cli("rollback", "--reason", "soak: a bad fuse");
     assertTrue(r.out().contains("live " + before.live() + " -> " + before.previous()), r.out());
     assertEquals(before.previous(), observer.registry().aliases().live());
+    // Rolling back a sleep's promotion (a bad fuse) leaves no taught fact behind; rolling back a wake write leaves
+    // exactly that write's facts, and the command names them.
+    Matcher left = Pattern.compile("^\\s+- ([0-9a-f]{12})  ", Pattern.MULTILINE).matcher(r.out());
+    List<String> leftBehind = new ArrayList<>();
+    while (left.find()) leftBehind.add(left.group(1));
+    if (before.updatedByRun().startsWith("sleep-")) assertEquals(List.of(), leftBehind, "a fuse rolled back loses no fact:\n" + r.out());
+    leftBehind.forEach(taught::remove);
     checkInvariants();
   }
 

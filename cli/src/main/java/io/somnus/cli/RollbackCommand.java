@@ -4,6 +4,7 @@ import io.somnus.engine.memory.Fact;
 import io.somnus.infra.ProductSteps;
 import io.somnus.infra.SomnusConfig;
 import io.somnus.infra.SomnusServices;
+import io.somnus.store.VersionNotFoundException;
 import io.somnus.store.VersionStates;
 import io.somnus.workflows.RollbackWorkflow;
 import io.somnus.workflows.RunIds;
@@ -40,8 +41,15 @@ final class RollbackCommand implements Runnable {
   private static void printFactsLeftBehind(SomnusServices services, RollbackWorkflow.Result r) {
     VersionStates states = new VersionStates(services.registry(), services.ledger(), ProductSteps.workDir(services.config()));
     Set<String> kept = new HashSet<>();
-    states.stages(r.toVersionId()).facts().forEach(f -> kept.add(f.id()));
-    List<Fact> left = states.stages(r.fromVersionId()).facts().stream().filter(f -> !kept.contains(f.id())).toList();
+    List<Fact> left;
+    try {
+      states.stages(r.toVersionId()).facts().forEach(f -> kept.add(f.id()));
+      left = states.stages(r.fromVersionId()).facts().stream().filter(f -> !kept.contains(f.id())).toList();
+    } catch (VersionNotFoundException e) {
+      // the rollback is done; only the listing is lost (the registry this command reads is not the worker's)
+      System.out.println("(cannot list the facts left behind: " + e.getMessage() + ")");
+      return;
+    }
     if (left.isEmpty()) return;
     System.out.println(left.size() + " facts taught after " + r.toVersionId() + " are not in live any more (teach them again to keep them):");
     for (Fact f : left) System.out.println("  - " + f.id() + "  " + f.sentence());

@@ -111,7 +111,7 @@ public record LoraConfig(List<String> projections, List<Integer> layers, int ran
 
   /**
    * Factor on the learning rate when a sleep trains again after validation refused its candidate
-   * ({@link SleepCycle.Settings#retriesOnRefusal}). The refusals measured on somnus-tiny are mostly drift just past a
+   * (a sleep policy's retries on refusal). The refusals measured on somnus-tiny are mostly drift just past a
    * bound on sleeps that did learn their facts, and the same facts at half the rate passed: sweep N = 20, seed 2, the
    * behaviour probe at 0.1235 nats/token (bound 0.100); a lifetime's second wave of 5 (seed 2) at +3.05 % perplexity
    * (bound 2 %). Not always: under a warm-up schedule a lifetime wave moved the probe 0.142 and then 0.171 at half

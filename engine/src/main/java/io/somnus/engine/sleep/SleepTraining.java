@@ -8,7 +8,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The training step of a sleep, one implementation for {@link SleepCycle} and the Temporal training activity: the
+ * The training step of a sleep, as the sleep's training activity runs it: the
  * facts' examples (every question phrasing, and the raw statement with {@code rawStatements}), their recall checks,
  * and LoRA on the state's fused weights.
  *

@@ -150,6 +150,15 @@ public final class EvaluationMain implements Callable<Integer> {
     return 0;
   }
 
+  @Command(name = "live-recall", description = "Chat and raw recall, with the experiments' probes, of held-out facts on the live "
+      + "version of a running Somnus, found through its data folder as every somnus command finds it.")
+  int liveRecall(@Option(names = "--data-dir", required = true, description = "the running stack's data folder") Path dataDir,
+      @Option(names = "--model", defaultValue = "somnus-tiny", description = "model id (default ${DEFAULT-VALUE})") String model,
+      @CommandLine.Parameters(paramLabel = "FILE", description = "statements of held-out facts, one per line (a teach --file)") Path file) {
+    Locale.setDefault(Locale.ROOT);
+    return LiveRecall.run(dataDir, model, file, System.out);
+  }
+
   /**
    * Runs the named experiments into one new run folder. A failing experiment is recorded as failed
    * in the report and the rest still run; the exit code is 1 if any failed.

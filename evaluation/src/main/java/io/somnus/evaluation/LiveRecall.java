@@ -18,10 +18,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * The evaluation's recall probes on the live version of a running Somnus (a dev stack found through its data folder, as
@@ -75,13 +77,21 @@ final class LiveRecall {
       LiveProbes probes = new LiveProbes(new Models(variant), profile);
       try (ComposedModel model = state.load(Device.cpu())) {
         Measurement m = probes.measure(model.runtime(), facts);
-        out.printf(Locale.ROOT, "live version %s: %d facts in memory, stages 0/1/2/3 %s, %d MEMIT edits active%n", live,
-            state.stages().size(), Arrays.toString(state.stages().countByStage()), state.edits().size());
-        out.printf(Locale.ROOT, "chat recall %.3f (%d of %d), raw recall %.3f (%d of %d)%n", m.chatRecall(),
+        Set<String> inMemory = new HashSet<>();
+        for (Fact f : state.stages().facts()) inMemory.add(f.id());
+        List<Fact> held = facts.stream().filter(f -> inMemory.contains(f.id())).toList();
+        out.printf(Locale.ROOT, "live version %s: %d facts in memory (%d of the %d stated), stages 0/1/2/3 %s, %d MEMIT edits"
+            + " active%n", live, state.stages().size(), held.size(), facts.size(), Arrays.toString(state.stages().countByStage()),
+            state.edits().size());
+        out.printf(Locale.ROOT, "chat recall %.3f (%d of %d stated), raw recall %.3f (%d of %d)%n", m.chatRecall(),
             count(m.chat()), facts.size(), m.rawRecall(), count(m.raw()), facts.size());
+        long heldChat = held.stream().filter(f -> Boolean.TRUE.equals(m.chat().get(f.id()))).count();
+        out.printf(Locale.ROOT, "chat recall of the facts in memory %.3f (%d of %d)%n", heldChat / (double) held.size(), heldChat,
+            held.size());
         for (Fact f : facts) {
           if (!Boolean.TRUE.equals(m.chat().get(f.id()))) {
-            out.println("  not recalled in chat: " + f.sentence() + " (stage " + state.stages().stage(f).level() + ")");
+            out.println("  not recalled in chat: " + f.sentence() + (inMemory.contains(f.id())
+                ? " (stage " + state.stages().stage(f).level() + ")" : " (not in memory: the wake did not write it)"));
           }
         }
         out.printf(Locale.ROOT, "known-fact chat recall %.3f (%d known facts); measured in %.0f s%n",

@@ -32,10 +32,9 @@ public final class ConsolidationSweepExperiment implements Experiment {
 
   /**
    * A fact a promoted sleep did not move on: it failed the per-fact gate. {@code sharesFirstName}: another fact taught in
-   * the same run has the same first name. somnus-tiny reads a rare surname as several sub-word pieces, so two such people
-   * differ only there; in a tuning run (N = 20, seed 4) "Where does Kira Castellano work?" was answered with Kira
-   * Jaramillo's employer. A first name shared with a person the model already knows says nothing: in somnus-tiny's
-   * world every held-out person has one.
+   * the same run has the same first name; somnus-tiny reads a rare surname as several sub-word pieces, so two such
+   * people differ only there (DECISIONS.md, "facts sharing a first name"). A first name shared with a person the model
+   * already knows says nothing: in somnus-tiny's world every held-out person has one.
    */
   record GateMiss(String fact, int stage, boolean sharesFirstName) {}
 

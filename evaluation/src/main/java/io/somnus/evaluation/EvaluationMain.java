@@ -144,9 +144,11 @@ public final class EvaluationMain implements Callable<Integer> {
   }
 
   @Command(name = "report", description = "Regenerate REPORT.md from the newest run (or --run).")
-  int report(@Mixin Common c, @Option(names = "--run", description = "run folder") Path run) {
+  int report(@Option(names = "--run", description = "run folder") Path run,
+      @Option(names = "--baseline", description = "an earlier run folder whose sleep figures go side by side with this run's")
+      Path baseline, @Mixin Common c) {
     Path dir = run != null ? run : ReportWriter.latestRun(c.resultsRoot());
-    System.out.println("report: " + ReportWriter.write(dir, c.reportFile()));
+    System.out.println("report: " + ReportWriter.write(dir, c.reportFile(), baseline));
     return 0;
   }
 

@@ -96,8 +96,8 @@ public final class ConsolidationSweepExperiment implements Experiment {
             ctx.log("consolidation n=%d seed %d: the wake wrote %d of %d candidates", n, seed, written.size(), candidates.size());
           }
           if (written.isEmpty()) continue;
-          Measurement base = probes.measure(m.live().runtime(), written);
-          points.add(new CyclePoint(n, seed, 0, "wake", base.chatRecall(), base.rawRecall(), probes.knownRecall(m.live().runtime()),
+          Measurement base = probes.measure(m.live(), written);
+          points.add(new CyclePoint(n, seed, 0, "wake", base.chatRecall(), base.rawRecall(), probes.knownRecall(m.live()),
               m.liveState().stages().countByStage(), 0, 0, 0, Map.of(), 0, "", List.of(), List.of()));
           Set<String> firstNamesTaught = new HashSet<>();
           Set<String> firstNamesTwice = new HashSet<>();
@@ -108,8 +108,8 @@ public final class ConsolidationSweepExperiment implements Experiment {
             FactStageTable stagesBefore = m.liveState().stages();
             SleepRun r = m.sleep();
             if (trace != null) trace.write("sleep " + c, r.checks());
-            Measurement after = probes.measure(m.live().runtime(), written);
-            double known = probes.knownRecall(m.live().runtime());
+            Measurement after = probes.measure(m.live(), written);
+            double known = probes.knownRecall(m.live());
             int[] st = m.liveState().stages().countByStage();
             points.add(new CyclePoint(n, seed, c, r.outcome().wireName(), after.chatRecall(), after.rawRecall(), known, st,
                 1 - st[0] / (double) written.size(), Measures.driftPercent(after.perplexity(), base.perplexity()),
@@ -154,7 +154,7 @@ public final class ConsolidationSweepExperiment implements Experiment {
    */
   private static BadFuse badFuse(ProductModel m, LiveProbes probes, List<Fact> facts, int n, long seed, int multiplier) {
     String liveBefore = m.liveVersion();
-    Measurement before = probes.measure(m.live().runtime(), facts);
+    Measurement before = probes.measure(m.live(), facts);
     SleepPolicy d = SleepPolicy.defaults();
     TrainLoraActivity.Settings l = d.lora();
     TrainLoraActivity.Settings faster = new TrainLoraActivity.Settings(l.rank(), l.alpha(), l.learningRate() * multiplier,
@@ -163,7 +163,7 @@ public final class ConsolidationSweepExperiment implements Experiment {
     SleepPolicy policy = new SleepPolicy(d.maxFacts(), d.recallThreshold(), faster, d.thresholds(), d.timeouts(), 0);
     SleepRun r = m.trial("bad-x" + multiplier, policy, s -> new LocalStepSettings(s.lora().withStopWhenRecalled(false),
         s.validation(), s.probes(), s.replay(), s.questions(), s.recallTokens(), s.rawStatements(), s.keyStatisticsTexts(), s.device()));
-    Measurement after = probes.measure(m.live().runtime(), facts);
+    Measurement after = probes.measure(m.live(), facts);
     return new BadFuse(n, seed, multiplier, r.outcome().wireName(), r.reason(), before.chatRecall(), after.chatRecall(),
         before.rawRecall(), after.rawRecall(), before.perplexity(), after.perplexity(),
         !r.promoted() && m.liveVersion().equals(liveBefore));

@@ -62,12 +62,12 @@ public final class LifetimeExperiment implements Experiment {
       List<List<Fact>> waves = new ArrayList<>();
       try (ProductModel m = ProductModel.start(name, models, p.validation(), data);
           CheckTrace trace = ctx.checkTrace(name(), "seed " + seed)) {
-        if (Double.isNaN(baseKnown)) baseKnown = probes.knownRecall(m.live().runtime());
+        if (Double.isNaN(baseKnown)) baseKnown = probes.knownRecall(m.live());
         for (int w = 0; w < p.lifetimeWaves(); w++) {
           List<Fact> candidates = pool.subList(Math.min(cursor, pool.size()), Math.min(pool.size(), cursor + 3 * p.lifetimeWaveSize()));
           // Earlier waves' facts are preservation rows: a new edit must not overwrite what the fused weights hold.
           List<Fact> earlier = waves.stream().flatMap(List::stream).toList();
-          ModelRuntime live = m.live().runtime();
+          ModelRuntime live = m.live();
           EditResult r = edit(models.memit(live), live, models.wakeStatTexts(), candidates, earlier);
           if (r.edit() == null) {
             ctx.log("lifetime seed %d wave %d: MEMIT wrote nothing", seed, w + 1);
@@ -84,21 +84,21 @@ public final class LifetimeExperiment implements Experiment {
             continue;
           }
           cursor += candidates.indexOf(chosen.get(chosen.size() - 1)) + 1;
-          double knownAfterWake = probes.knownRecall(m.live().runtime());
+          double knownAfterWake = probes.knownRecall(m.live());
           waves.add(written);
           SleepRun rep = m.sleep();
           if (trace != null) trace.write("sleep " + (w + 1), rep.checks());
           List<Fact> all = waves.stream().flatMap(List::stream).toList();
-          Measurement after = probes.measure(m.live().runtime(), all);
+          Measurement after = probes.measure(m.live(), all);
           double oldest = rate(after.chat(), waves.get(0));
           double newest = rate(after.chat(), waves.get(waves.size() - 1));
           MemoryState st = m.liveState();
           int[] byScale = activeEditsByScale(st);
           int active = Arrays.stream(byScale).sum();
           int[] byStage = st.stages().countByStage();
-          double known = probes.knownRecall(m.live().runtime());
+          double known = probes.knownRecall(m.live());
           points.add(new WavePoint(seed, w + 1, all.size(), after.chatRecall(), after.rawRecall(), oldest, newest, knownAfterWake,
-              known, Measures.driftPercent(Models.meanPerplexity(m.live().runtime(), pplTexts), ppl0),
+              known, Measures.driftPercent(Models.meanPerplexity(m.live(), pplTexts), ppl0),
               rep.outcome().wireName(), rep.trainingSteps(), rep.seconds(), rep.reason(), active, byStage[3],
               rep.refusedAttempts(), byScale, byStage, rep.chatRecallBefore()));
           // Validation's baseline is the live model after the wake: a sleep that ends with low recall started from it or caused it.

@@ -6,7 +6,7 @@ import io.somnus.activities.local.LocalSteps;
 import io.somnus.activities.local.TrainingChecks;
 import io.somnus.cli.wake.WakeMemory;
 import io.somnus.engine.memory.Fact;
-import io.somnus.engine.sleep.ComposedModel;
+import io.somnus.engine.runtime.ModelRuntime;
 import io.somnus.engine.sleep.MemoryState;
 import io.somnus.engine.sleep.ValidationConfig;
 import io.somnus.infra.ConfigLoader;
@@ -16,7 +16,6 @@ import io.somnus.infra.SomnusConfig;
 import io.somnus.infra.SomnusServices;
 import io.somnus.store.Lineage;
 import io.somnus.store.TrackedRun;
-import io.somnus.store.VersionStates;
 import io.somnus.workflows.SleepPolicy;
 import io.somnus.workflows.SleepRequest;
 import io.somnus.workflows.SleepResult;
@@ -34,7 +33,8 @@ import java.util.function.UnaryOperator;
  * One experiment's model in the product: the embedded stack (Temporal's in-memory service, S3 over a folder, local
  * tracking) on its own data folder with an in-process worker hosting the product's steps ({@link ProductSteps}), the
  * base imported and facts written as every writer of facts does ({@link WakeMemory}), sleeps run by the sleep workflow.
- * The live model the experiments measure is the live version loaded from the registry ({@link VersionStates}).
+ * The live model the experiments measure is the live version as the wake loads it from the registry (through the
+ * store's version loader), the model chat answers with.
  *
  * <p>Run ids are {@code wake-<name>-<n>} and {@code sleep-<name>-<n>}: a sleep's LoRA seed is derived from its run id,
  * so the same experiment, seed and step give the same sleep.
@@ -42,20 +42,14 @@ import java.util.function.UnaryOperator;
 final class ProductModel implements AutoCloseable {
   private final String name;
   private final EmbeddedStack stack;
-  private final VersionStates states;
   private final Device device = Device.cpu();
   private WakeMemory wake;
   private int wakes;
   private int sleeps;
-  private String loadedVersion;
-  private MemoryState liveState;
-  private ComposedModel live;
 
   private ProductModel(String name, EmbeddedStack stack) {
     this.name = name;
     this.stack = stack;
-    SomnusServices services = stack.services();
-    this.states = new VersionStates(services.registry(), services.ledger(), ProductSteps.workDir(services.config()));
   }
 
   /**
@@ -96,8 +90,7 @@ final class ProductModel implements AutoCloseable {
 
   /** Writes {@code facts} into the live model as one turn of the wake does (run id {@code wake-<name>-<n>}). */
   WakeMemory.Taught teach(List<Fact> facts) {
-    if (wake == null) wake = WakeMemory.of(stack.services(), device);
-    return wake.teach(facts, "wake-" + name + "-" + (++wakes));
+    return wake().teach(facts, "wake-" + name + "-" + (++wakes));
   }
 
   /** One sleep of the product with its default policy, run id {@code sleep-<name>-<n>}. */
@@ -152,33 +145,27 @@ final class ProductModel implements AutoCloseable {
     return stack.services().registry().aliases().live();
   }
 
-  /** The live version as the engine's state (fused checkpoint, edits, fact stages). */
+  /** The live version as the engine's state (fused checkpoint, edits, fact stages), as the wake loaded it. */
   MemoryState liveState() {
-    refresh();
-    return liveState;
+    return wake().state();
   }
 
-  /** The live model, loaded from the registry; reloaded when live moved. The caller does not close it. */
-  ComposedModel live() {
-    refresh();
-    return live;
+  /**
+   * The live model, loaded from the registry by the wake (the model chat answers with), reloaded when live moved. The
+   * caller does not close it.
+   */
+  ModelRuntime live() {
+    return wake().runtime();
   }
 
-  private void refresh() {
-    String id = liveVersion();
-    if (id.equals(loadedVersion)) return;
-    MemoryState s = states.state(id);
-    ComposedModel m = s.load(device);
-    if (live != null) live.close();
-    live = m;
-    liveState = s;
-    loadedVersion = id;
+  private WakeMemory wake() {
+    if (wake == null) wake = WakeMemory.of(stack.services(), device);
+    return wake;
   }
 
   @Override
   public void close() {
     try {
-      if (live != null) live.close();
       if (wake != null) wake.close();
     } finally {
       stack.close();

@@ -66,10 +66,10 @@ class CandidateValidatorTest {
     ProbeSet probes = new ProbeSet(List.of("The river was calm and bright."), List.of(), 8);
     FactRecall recall = new FactRecall(SleepFixtures.QUESTIONS, 16);
     try (ComposedModel plain = ComposedModel.load(base, List.of(), Map.of(), Device.cpu())) {
-      // A candidate that answers the two taught facts' questions and nothing else it did not know before.
+      // A candidate that states the two taught facts when asked and nothing else it did not know before.
       ModelRuntime candidate = new Answering(plain.runtime(), Map.of(
-          SleepFixtures.QUESTIONS.canonical(facts.get(0)), facts.get(0).object() + ".",
-          SleepFixtures.QUESTIONS.canonical(facts.get(1)), facts.get(1).object() + "."));
+          SleepFixtures.QUESTIONS.canonical(facts.get(0)), facts.get(0).sentence(),
+          SleepFixtures.QUESTIONS.canonical(facts.get(1)), facts.get(1).sentence()));
       Measurement now = new CandidateValidator(new ValidationConfig(0.5, 1.0, true, false), probes, recall).measure(candidate, facts);
       assertEquals(Map.of(facts.get(0).id(), true, facts.get(1).id(), true, facts.get(2).id(), false), now.chat(),
           "precondition: the candidate recalls the two taught facts in chat and not the third");

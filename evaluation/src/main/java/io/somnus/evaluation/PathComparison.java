@@ -3,6 +3,7 @@ package io.somnus.evaluation;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.function.Predicate;
@@ -59,10 +60,10 @@ final class PathComparison {
         List<JsonNode> y = b.stream().filter(at).toList();
         if (y.isEmpty()) continue;
         boolean wake = c == 0;
-        t.row(n, wake ? "0 (after wake)" : c, pair(x, y, p -> p.get("chat").asDouble(), 2), pair(x, y, p -> p.get("raw").asDouble(), 2),
-            pair(x, y, p -> p.get("known").asDouble(), 2), pair(x, y, p -> p.get("stages").get(3).asDouble(), 1),
-            wake ? "–" : promoted(x) + " → " + promoted(y), wake ? "–" : pair(x, y, p -> p.get("trainingSteps").asDouble(), 0),
-            wake ? "–" : pair(x, y, p -> p.get("seconds").asDouble(), 0));
+        t.row(n, wake ? "0 (after wake)" : c, pair(x, y, p -> number(p.get("chat")), 2), pair(x, y, p -> number(p.get("raw")), 2),
+            pair(x, y, p -> number(p.get("known")), 2), pair(x, y, p -> number(p.path("stages").get(3)), 1),
+            wake ? "–" : promoted(x) + " → " + promoted(y), wake ? "–" : pair(x, y, p -> number(p.get("trainingSteps")), 0),
+            wake ? "–" : pair(x, y, p -> number(p.get("seconds")), 0));
       }
     }
     return "Consolidation sweep:\n\n" + t + "\n";
@@ -77,10 +78,10 @@ final class PathComparison {
       Predicate<JsonNode> at = p -> p.get("wave").asInt() == w;
       List<JsonNode> x = a.stream().filter(at).toList();
       List<JsonNode> y = b.stream().filter(at).toList();
-      t.row(w, pair(x, y, p -> p.get("chatAll").asDouble(), 2), pair(x, y, p -> p.get("rawAll").asDouble(), 2),
-          pair(x, y, p -> p.get("chatOldest").asDouble(), 2), pair(x, y, p -> p.get("chatNewest").asDouble(), 2),
-          pair(x, y, p -> p.get("known").asDouble(), 2), promoted(x) + " → " + promoted(y),
-          pair(x, y, p -> p.get("trainingSteps").asDouble(), 0), pair(x, y, p -> p.get("sleepSeconds").asDouble(), 0));
+      t.row(w, pair(x, y, p -> number(p.get("chatAll")), 2), pair(x, y, p -> number(p.get("rawAll")), 2),
+          pair(x, y, p -> number(p.get("chatOldest")), 2), pair(x, y, p -> number(p.get("chatNewest")), 2),
+          pair(x, y, p -> number(p.get("known")), 2), promoted(x) + " → " + promoted(y),
+          pair(x, y, p -> number(p.get("trainingSteps")), 0), pair(x, y, p -> number(p.get("sleepSeconds")), 0));
     }
     return "Lifetime:\n\n" + t + "\n";
   }
@@ -99,9 +100,16 @@ final class PathComparison {
     return mean(before, f, decimals) + " → " + mean(after, f, decimals);
   }
 
+  /** Mean over the points that recorded the figure; "–" when none did (an older run may not have measured it). */
   private static String mean(List<JsonNode> points, ToDoubleFunction<JsonNode> f, int decimals) {
-    if (points.isEmpty()) return "–";
-    return String.format(Locale.ROOT, "%." + decimals + "f", points.stream().mapToDouble(f).average().orElse(Double.NaN));
+    double[] recorded = points.stream().mapToDouble(f).filter(v -> !Double.isNaN(v)).toArray();
+    if (recorded.length == 0) return "–";
+    return String.format(Locale.ROOT, "%." + decimals + "f", Arrays.stream(recorded).average().orElseThrow());
+  }
+
+  /** A figure of a point; NaN when the point has none. */
+  private static double number(JsonNode value) {
+    return value == null || !value.isNumber() ? Double.NaN : value.asDouble();
   }
 
   /** Promoted sleeps of {@code points} out of all (old runs wrote PROMOTED, the product writes promoted). */

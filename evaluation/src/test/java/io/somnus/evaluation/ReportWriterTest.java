@@ -9,6 +9,7 @@ import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -87,6 +88,20 @@ class ReportWriterTest {
     assertTrue(md.indexOf("## Before and after") < md.indexOf("## Lifetime"), "after the index, before the sections");
     assertEquals(beforeReport, Files.exists(before.file("report.md")) ? Files.readString(before.file("report.md")) : null);
     assertTrue(!Files.readString(ReportWriter.write(after.dir(), tmp.resolve("REPORT.md"))).contains("Before and after"));
+  }
+
+  @Test
+  void aFigureTheBaselineRunDidNotRecordStandsAsADash() throws Exception {
+    PrintStream quiet = new PrintStream(new ByteArrayOutputStream());
+    RunContext before = new RunContext(Profile.QUICK, quiet, tmp.resolve("results").resolve("1-older"));
+    RunContext after = new RunContext(Profile.QUICK, quiet, tmp.resolve("results").resolve("2-now"));
+    Map<String, Object> older = new HashMap<>(wave(1, "ROLLED_BACK", 0.5, 100));
+    older.remove("known"); // runs before the known-fact probe did not record it
+    before.save(lifetime(List.of(older), 50));
+    after.save(lifetime(List.of(wave(1, "kept-live", 0.0, 200)), 90));
+
+    String md = Files.readString(ReportWriter.write(after.dir(), tmp.resolve("REPORT.md"), before.dir()));
+    assertTrue(md.contains("| 1 | 0.50 → 0.00 | 1.00 → 1.00 | 0.50 → 0.00 | 0.50 → 0.00 | – → 0.90 | 0/1 → 0/1 |"), md);
   }
 
   private static ExperimentResult lifetime(List<Map<String, Object>> points, double seconds) {

@@ -16,5 +16,6 @@ mvn -B -ntp -q $offline -pl evaluation -am install -DskipTests
 cp_file="$(mktemp)"
 trap 'rm -f "$cp_file"' EXIT
 mvn -B -ntp -q $offline -pl evaluation dependency:build-classpath -Dmdep.outputFile="$cp_file" >/dev/null
-exec java -Xmx6g -Dorg.slf4j.simpleLogger.defaultLogLevel=warn \
+# Temporal logs a sleep that fails on purpose (the deliberately bad sleeps) with its whole stack: errors only.
+exec java -Xmx6g -Dorg.slf4j.simpleLogger.defaultLogLevel=warn -Dorg.slf4j.simpleLogger.log.io.temporal=error \
   -cp "evaluation/target/classes:$(cat "$cp_file")" io.somnus.evaluation.EvaluationMain "$@"

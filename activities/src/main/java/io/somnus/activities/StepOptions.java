@@ -16,6 +16,9 @@ public final class StepOptions {
       "io.somnus.store.CorruptObjectException",
       "io.somnus.store.LedgerFormatException",
       "io.somnus.store.AliasConflictException",
+      // a training attempt is seeded by its run id and attempt: run again, it diverges at the same step
+      "io.somnus.engine.train.TrainingDivergedException",
+      "io.somnus.engine.sleep.NonFiniteWeightsException",
   };
 
   private StepOptions() {}

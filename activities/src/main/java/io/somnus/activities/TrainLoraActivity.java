@@ -27,7 +27,7 @@ public interface TrainLoraActivity {
       }
     }
 
-    /** The engine's LoRA defaults ({@link LoraConfig#defaults()}), seed 7. */
+    /** The engine's LoRA defaults ({@link LoraConfig#defaults()}) and the policy's fixed seed, which {@link #forRun} mixes. */
     public static Settings defaults() {
       LoraConfig d = LoraConfig.defaults();
       return new Settings(d.rank(), d.alpha(), d.learningRate(), d.stepsPerFact(), d.minSteps(), d.maxSteps(), 7);

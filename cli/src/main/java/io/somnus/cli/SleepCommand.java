@@ -1,6 +1,5 @@
 package io.somnus.cli;
 
-import io.somnus.engine.sleep.SleepCycle;
 import io.somnus.infra.HistoryArchive;
 import io.somnus.infra.SomnusConfig;
 import io.somnus.infra.SomnusServices;
@@ -34,7 +33,7 @@ final class SleepCommand implements Callable<Integer> {
 
   @Option(names = "--retries", description = {"Times to train again, at half the learning rate, when validation refuses the",
       "candidate (default ${DEFAULT-VALUE}; 0 keeps the live version at the first refusal)."},
-      defaultValue = "" + SleepCycle.Settings.RETRIES_ON_REFUSAL)
+      defaultValue = "" + SleepPolicy.RETRIES_ON_REFUSAL)
   int retries;
 
   @Option(names = "--run-id", description = "Somnus run id (default: sleep-<model>-<UTC time>).")

@@ -8,7 +8,6 @@ import io.somnus.engine.runtime.GenerationOptions;
 import io.somnus.engine.sleep.LoraTrainer;
 import io.somnus.engine.sleep.QaDataset;
 import io.somnus.engine.sleep.QaExample;
-import io.somnus.engine.sleep.SleepReport;
 import io.somnus.engine.tiny.WorldFact;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -79,14 +78,14 @@ public final class BenchExperiment implements Experiment {
       // weight states: at 160 facts this is the sleep's largest cost after the steps themselves.
       List<WorldFact> pool = Probes.sample(models.world(), Math.min(160, models.world().heldOutFacts().size()), 7);
       List<QaExample> checks = QaDataset.recallChecks(rt.tokenizer(), pool.stream().map(WorldFact::fact).toList(),
-          Sleeper.heldOutQuestions(models.world()), true);
+          LiveProbes.heldOutQuestions(models.world()), true);
       String checking = "training recall check, " + pool.size() + " facts (" + checks.size() + " greedy answers), ";
       timings.add(time(ctx, checking + "one prompt at a time", "s", reps, () -> {
         for (QaExample e : checks) LoraTrainer.answers(rt.model(), Map.of(), rt.tokenizer(), List.of(e));
       }));
       timings.add(time(ctx, checking + "batched by prompt length", "s", reps,
           () -> LoraTrainer.answers(rt.model(), Map.of(), rt.tokenizer(), checks)));
-      try (Wake wake = new Wake(rt, refs, models.memit(rt))) {
+      try (MemitSession wake = new MemitSession(rt, refs, models.memit(rt))) {
         double[] edit = new double[reps];
         double[] vStar = new double[reps];
         double[] solve = new double[reps];
@@ -148,33 +147,30 @@ public final class BenchExperiment implements Experiment {
     }
     growthData.put("bm25Sentences", bmSizes);
     growthData.put("bm25SearchMs", bmMs);
-    // One sleep on the smallest growth size: seconds per step of the pipeline, per fact and per training step.
+    // One sleep of the product on the smallest growth size: seconds per step, per fact and per training step.
     Map<String, Object> sleepData = new LinkedHashMap<>();
     int n = p.benchGrowth().get(0);
     List<Fact> facts = held.subList(0, n).stream().map(WorldFact::fact).toList();
-    MemitEdit edit;
-    try (DjlModelRuntime rt = models.load(); Wake wake = new Wake(rt, refs, models.memit(rt))) {
-      edit = wake.compute(facts);
-    }
-    Path versions = ctx.file("work").resolve("bench-sleep");
-    if (edit != null) {
-      try (Sleeper s = new Sleeper(models, p, 1, versions, Sleeper.initial(models.checkpoint(), edit))) {
-        SleepReport r = s.sleep().report();
-        sleepData.put("facts", edit.facts().size());
-        sleepData.put("status", r.status().name());
-        sleepData.put("reason", r.reason() == null ? "" : r.reason());
-        sleepData.put("stepSeconds", r.seconds());
+    Path data = ctx.file("work").resolve("bench-sleep");
+    try (ProductModel m = ProductModel.start("bench", models, p.validation(), data)) {
+      List<Fact> written = m.teach(facts).written();
+      if (!written.isEmpty()) {
+        SleepRun r = m.sleep();
+        sleepData.put("facts", written.size());
+        sleepData.put("status", r.outcome().wireName());
+        sleepData.put("reason", r.reason());
+        sleepData.put("stepSeconds", r.stepSeconds());
+        sleepData.put("seconds", r.seconds());
         sleepData.put("trainingSteps", r.trainingSteps());
-        sleepData.put("secondsPerFact", r.totalSeconds() / edit.facts().size());
+        sleepData.put("secondsPerFact", r.seconds() / written.size());
         sleepData.put("attempts", r.attempts());
         // The step times add up every attempt, the step count is the last one's: per step only for a single attempt.
         sleepData.put("secondsPerTrainingStep", r.attempts() != 1 ? Double.NaN
-            : r.seconds().getOrDefault("train", Double.NaN) / Math.max(1, r.trainingSteps()));
-        ctx.log("bench sleep of %d facts: %s in %.0f s %s %s", edit.facts().size(), r.status(), r.totalSeconds(), r.seconds(),
-            r.reason() == null ? "" : r.reason());
+            : r.stepSeconds().getOrDefault("TrainLora", Double.NaN) / Math.max(1, r.trainingSteps()));
+        ctx.log("bench sleep of %d facts: %s in %.0f s %s %s", written.size(), r.outcome(), r.seconds(), r.stepSeconds(), r.reason());
       }
     }
-    Sweeps.deleteTree(versions);
+    Sweeps.deleteTree(data);
     double peakMiB = peakRssMiB();
     return result(ctx, timings, growthData, sleepData, peakMiB, (System.nanoTime() - t0) / 1e9);
   }
@@ -200,10 +196,11 @@ public final class BenchExperiment implements Experiment {
     }
     StringBuilder body = new StringBuilder("Latencies (after one warm-up):\n\n").append(t).append("\nCost growth:\n\n").append(g);
     if (!sleep.isEmpty()) {
-      body.append(String.format(Locale.ROOT, "%nOne LoRA sleep of %s facts: %s after %s attempt(s); %s training steps (the last "
-              + "attempt's), %.2f s per training step, %.1f s per fact; seconds per step of the pipeline, all attempts: %s.%n",
-          sleep.get("facts"), sleep.get("status"), sleep.get("attempts"), sleep.get("trainingSteps"),
-          (Double) sleep.get("secondsPerTrainingStep"), (Double) sleep.get("secondsPerFact"), sleep.get("stepSeconds")));
+      body.append(String.format(Locale.ROOT, "%nOne sleep of the product on %s facts: %s after %s attempt(s) in %.1f s; %s training"
+              + " steps (the last attempt's), %.2f s per training step, %.1f s per fact; seconds per step of the workflow"
+              + " (scheduled to done), all attempts: %s.%n",
+          sleep.get("facts"), sleep.get("status"), sleep.get("attempts"), (Double) sleep.get("seconds"), sleep.get("trainingSteps"),
+          (Double) sleep.get("secondsPerTrainingStep"), (Double) sleep.get("secondsPerFact"), rounded((Map<String, Double>) sleep.get("stepSeconds"))));
       Object why = sleep.get("reason");
       if (why != null && !why.toString().isBlank()) body.append("Why it was not promoted: ").append(why).append("\n");
     }
@@ -212,7 +209,8 @@ public final class BenchExperiment implements Experiment {
         Wall-clock timings on this machine (2 CPU cores shared with whatever else runs; libtorch CPU, fp32),
         median/min/max over the profile's repetitions after one warm-up. Edit cost growth: one batch edit of N
         facts (time per fact), and writing one more fact with the N facts active and preserved (the constrained
-        solve grows with N). BM25 search over up to 1000 sentences. One LoRA sleep timed step by step.""";
+        solve grows with N). BM25 search over up to 1000 sentences. One sleep of the product (the sleep workflow on an
+        embedded stack, facts written by the product's wake) timed step by step from its workflow history.""";
     String cmp = """
         Reference timings (8B on H100, single runs): consolidation cycles of 54.9–158.8 s for 5–20 facts, about
         13–8 s per fact per cycle (§5.2); a 30+5-fact v7 convergence run 4819.5 s (§3.2); 3B MLX batched
@@ -224,6 +222,12 @@ public final class BenchExperiment implements Experiment {
     data.put("sleep", sleep);
     data.put("peakRssMiB", peakMiB);
     return new ExperimentResult(name(), "Benchmarks", method, body.toString(), cmp, plots, data, seconds);
+  }
+
+  private static Map<String, String> rounded(Map<String, Double> seconds) {
+    Map<String, String> out = new LinkedHashMap<>();
+    seconds.forEach((k, v) -> out.put(k, String.format(Locale.ROOT, "%.2f", v)));
+    return out;
   }
 
   private static Timing time(RunContext ctx, String what, String unit, int reps, Runnable r) {

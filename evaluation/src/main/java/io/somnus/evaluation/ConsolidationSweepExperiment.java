@@ -1,15 +1,16 @@
 package io.somnus.evaluation;
 
+import io.somnus.activities.TrainLoraActivity;
+import io.somnus.activities.local.LocalStepSettings;
 import io.somnus.engine.memory.Fact;
+import io.somnus.engine.memory.FactStage;
 import io.somnus.engine.memory.MemitEdit;
 import io.somnus.engine.runtime.DjlModelRuntime;
-import io.somnus.engine.memory.FactStage;
 import io.somnus.engine.sleep.FactStageTable;
 import io.somnus.engine.sleep.Measurement;
-import io.somnus.engine.sleep.MemoryState;
-import io.somnus.engine.sleep.SleepCycle;
-import io.somnus.engine.sleep.SleepReport;
 import io.somnus.engine.tiny.WorldFact;
+import io.somnus.workflows.SleepOutcome;
+import io.somnus.workflows.SleepPolicy;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -20,9 +21,9 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * Consolidation sweep (reference §5): for each N, N held-out facts written as one batch MEMIT edit,
- * then LoRA sleeps (train → fuse → per-fact gate → validate → promote or roll back). After each:
- * chat and raw recall, facts per stage, advancement (1 − stage-0 share), perplexity drift, time.
+ * Consolidation sweep (reference §5): for each N, N held-out facts written by the product's wake as one turn, then
+ * sleeps of the product (train → fuse → per-fact gate → validate → promote or keep live). After each: chat and raw
+ * recall, facts per stage, advancement (1 − stage-0 share), perplexity drift, time.
  */
 public final class ConsolidationSweepExperiment implements Experiment {
   record CyclePoint(int facts, long seed, int cycle, String status, double chat, double raw, double known, int[] stages,
@@ -31,10 +32,9 @@ public final class ConsolidationSweepExperiment implements Experiment {
 
   /**
    * A fact a promoted sleep did not move on: it failed the per-fact gate. {@code sharesFirstName}: another fact taught in
-   * the same run has the same first name. somnus-tiny reads a rare surname as several sub-word pieces, so two such people
-   * differ only there; in a tuning run (N = 20, seed 4) "Where does Kira Castellano work?" was answered with Kira
-   * Jaramillo's employer. A first name shared with a person the model already knows says nothing: in somnus-tiny's
-   * world every held-out person has one.
+   * the same run has the same first name; somnus-tiny reads a rare surname as several sub-word pieces, so two such
+   * people differ only there (DECISIONS.md, "facts sharing a first name"). A first name shared with a person the model
+   * already knows says nothing: in somnus-tiny's world every held-out person has one.
    */
   record GateMiss(String fact, int stage, boolean sharesFirstName) {}
 
@@ -62,16 +62,14 @@ public final class ConsolidationSweepExperiment implements Experiment {
     long t0 = System.nanoTime();
     Profile p = ctx.profile();
     Models models = ctx.models();
-    List<String> refs = models.statTexts(p);
+    LiveProbes probes = new LiveProbes(models, p);
     List<CyclePoint> points = new ArrayList<>();
     List<BadFuse> bad = new ArrayList<>();
     List<TaughtNames> names = new ArrayList<>();
     double baseKnown;
-    Path baseDir = ctx.file("work").resolve("consolidation-base");
-    try (Sleeper s = new Sleeper(models, p, 0, baseDir, new MemoryState(models.checkpoint(), 0, List.of(), FactStageTable.empty()))) {
-      baseKnown = s.knownRecall();
+    try (DjlModelRuntime rt = models.load()) {
+      baseKnown = probes.knownRecall(rt);
     }
-    Sweeps.deleteTree(baseDir);
     for (int n : p.consolidationSizes()) {
       for (long seed : p.seeds()) {
         // Three candidates per slot: a fact whose object the model cannot produce is skipped by MEMIT and replaced by
@@ -79,63 +77,55 @@ public final class ConsolidationSweepExperiment implements Experiment {
         List<Fact> candidates = Probes.sample(models.world(), Math.min(3 * n, models.world().heldOutFacts().size()), seed)
             .stream().map(WorldFact::fact).toList();
         MemitEdit edit;
-        try (DjlModelRuntime rt = models.load(); Wake wake = new Wake(rt, refs, models.memit(rt))) {
-          edit = wake.compute(candidates);
-        }
-        if (edit != null) {
-          // Written as the product's wake writes a turn's facts (engine WakeWrite on a state with no edits): one edit, then the repair tops up the
-          // facts it did not make the greedy continuation. A plain batch solve at somnus-tiny's λ = 900 left raw recall
-          // after the wake at 0.87 (N = 5) and 0.77 (N = 10), against 1.00 at λ = 300.
-          List<Fact> chosen = edit.facts().subList(0, Math.min(n, edit.facts().size()));
-          try (DjlModelRuntime rt = models.load(); Wake wake = new Wake(rt, refs, models.memit(rt))) {
-            wake.write(chosen, true);
-            List<MemitEdit> edits = wake.edits().edits();
-            if (edits.size() != 1) throw new IllegalStateException("one turn's write left " + edits.size() + " edits");
-            edit = edits.get(0);
-          }
-        }
-        if (edit != null && edit.facts().size() < n) {
-          ctx.log("consolidation n=%d seed %d: MEMIT could write only %d of %d candidates", n, seed, edit.facts().size(),
-              candidates.size());
+        try (DjlModelRuntime rt = models.load(); MemitSession memit = new MemitSession(rt, models.wakeStatTexts(), models.memit(rt))) {
+          edit = memit.compute(candidates);
         }
         if (edit == null) {
           ctx.log("consolidation n=%d seed %d: MEMIT wrote nothing", n, seed);
           continue;
         }
-        Path versions = ctx.file("work").resolve("consolidation-n" + n + "-s" + seed);
-        try (Sleeper s = new Sleeper(models, p, seed, versions, Sleeper.initial(models.checkpoint(), edit),
-            ctx.checkTrace(name(), "n=" + n + " seed " + seed))) {
-          List<Fact> written = edit.facts();
-          Measurement base = s.measure(written);
-          points.add(new CyclePoint(n, seed, 0, "wake", base.chatRecall(), base.rawRecall(), s.knownRecall(), s.state().stages().countByStage(),
-              0, 0, 0, Map.of(), 0, "", List.of(), List.of()));
+        List<Fact> chosen = edit.facts().subList(0, Math.min(n, edit.facts().size()));
+        String name = "consolidation-n" + n + "-s" + seed;
+        Path data = ctx.file("work").resolve(name);
+        try (ProductModel m = ProductModel.start(name, models, p.validation(), data);
+            CheckTrace trace = ctx.checkTrace(name(), "n=" + n + " seed " + seed)) {
+          // One turn of the product's wake: one edit, then the repair tops up the facts it did not make the greedy
+          // continuation (see DECISIONS.md, "the wake's repair round").
+          List<Fact> written = m.teach(chosen).written();
+          if (written.size() < n) {
+            ctx.log("consolidation n=%d seed %d: the wake wrote %d of %d candidates", n, seed, written.size(), candidates.size());
+          }
+          if (written.isEmpty()) continue;
+          Measurement base = probes.measure(m.live(), written);
+          points.add(new CyclePoint(n, seed, 0, "wake", base.chatRecall(), base.rawRecall(), probes.knownRecall(m.live()),
+              m.liveState().stages().countByStage(), 0, 0, 0, Map.of(), 0, "", List.of(), List.of()));
           Set<String> firstNamesTaught = new HashSet<>();
           Set<String> firstNamesTwice = new HashSet<>();
           for (Fact f : written) if (!firstNamesTaught.add(firstName(f.subject()))) firstNamesTwice.add(firstName(f.subject()));
           names.add(new TaughtNames(n, seed, written.size(),
               (int) written.stream().filter(f -> firstNamesTwice.contains(firstName(f.subject()))).count()));
           for (int c = 1; c <= p.sleepCycles(); c++) {
-            FactStageTable stagesBefore = s.state().stages();
-            SleepCycle.Outcome out = s.sleep();
-            SleepReport r = out.report();
-            Measurement m = s.measure(written);
-            double known = s.knownRecall();
-            int[] st = s.state().stages().countByStage();
-            points.add(new CyclePoint(n, seed, c, r.status().name(), m.chatRecall(), m.rawRecall(), known, st,
-                1 - st[0] / (double) written.size(), Measures.driftPercent(m.perplexity(), base.perplexity()),
-                r.totalSeconds(), r.seconds(), r.trainingSteps(), r.reason(),
-                out.promoted() == null ? List.of() : gateMisses(written, stagesBefore, s.state().stages(), firstNamesTwice),
+            FactStageTable stagesBefore = m.liveState().stages();
+            SleepRun r = m.sleep();
+            if (trace != null) trace.write("sleep " + c, r.checks());
+            Measurement after = probes.measure(m.live(), written);
+            double known = probes.knownRecall(m.live());
+            int[] st = m.liveState().stages().countByStage();
+            points.add(new CyclePoint(n, seed, c, r.outcome().wireName(), after.chatRecall(), after.rawRecall(), known, st,
+                1 - st[0] / (double) written.size(), Measures.driftPercent(after.perplexity(), base.perplexity()),
+                r.seconds(), r.stepSeconds(), r.trainingSteps(), r.reason(),
+                r.promoted() ? gateMisses(written, stagesBefore, m.liveState().stages(), firstNamesTwice) : List.of(),
                 r.refusedAttempts()));
             ctx.log("consolidation n=%d seed %d cycle %d: %s chat %.2f raw %.2f known %.2f stages %s (%.0f s)%s", n, seed, c,
-                r.status(), m.chatRecall(), m.rawRecall(), known, java.util.Arrays.toString(st), r.totalSeconds(),
+                r.outcome(), after.chatRecall(), after.rawRecall(), known, java.util.Arrays.toString(st), r.seconds(),
                 r.refusedAttempts().isEmpty() ? "" : ", " + r.attempts() + " attempts, refused first: " + r.refusedAttempts());
-            // After the first sleep the live state holds fused weights and partly dissolved edits: the case to protect.
+            // After the first sleep the live model holds fused weights and partly dissolved edits: the case to protect.
             if (c == 1 && seed == p.seeds().get(0)) {
-              for (int mult : BAD_LR_MULTIPLIERS) bad.add(badFuse(s, written, n, seed, mult));
+              for (int mult : BAD_LR_MULTIPLIERS) bad.add(badFuse(m, probes, written, n, seed, mult));
             }
           }
         }
-        Sweeps.deleteTree(versions);
+        Sweeps.deleteTree(data);
       }
     }
     return result(ctx, points, bad, names, baseKnown, (System.nanoTime() - t0) / 1e9);
@@ -158,17 +148,25 @@ public final class ConsolidationSweepExperiment implements Experiment {
     return space < 0 ? subject : subject.substring(0, space);
   }
 
-  private static BadFuse badFuse(Sleeper s, List<Fact> facts, int n, long seed, int multiplier) {
-    var stateBefore = s.state();
-    Measurement before = s.measure(facts);
+  /**
+   * A sleep of the product at {@code multiplier} times the learning rate, training its whole budget and not retrying,
+   * on the live model: what validation (or the training's divergence guard) must keep from going live.
+   */
+  private static BadFuse badFuse(ProductModel m, LiveProbes probes, List<Fact> facts, int n, long seed, int multiplier) {
+    String liveBefore = m.liveVersion();
+    Measurement before = probes.measure(m.live(), facts);
+    SleepPolicy d = SleepPolicy.defaults();
+    TrainLoraActivity.Settings l = d.lora();
+    TrainLoraActivity.Settings faster = new TrainLoraActivity.Settings(l.rank(), l.alpha(), l.learningRate() * multiplier,
+        l.stepsPerFact(), l.minSteps(), l.maxSteps(), l.seed());
     // Without the retry a real sleep would make at a gentler rate: what validation must refuse is this candidate.
-    try (SleepCycle.Outcome out = s.trial(x -> x.withLora(x.lora().withLearningRate(x.lora().learningRate() * multiplier)
-        .withStopWhenRecalled(false)).withRetriesOnRefusal(0))) {
-      Measurement after = s.measure(facts);
-      return new BadFuse(n, seed, multiplier, out.report().status().name(), out.report().reason(), before.chatRecall(), after.chatRecall(),
-          before.rawRecall(), after.rawRecall(), before.perplexity(), after.perplexity(),
-          out.promoted() == null && out.state() == stateBefore && s.state() == stateBefore);
-    }
+    SleepPolicy policy = new SleepPolicy(d.maxFacts(), d.recallThreshold(), faster, d.thresholds(), d.timeouts(), 0);
+    SleepRun r = m.trial("bad-x" + multiplier, policy, s -> new LocalStepSettings(s.lora().withStopWhenRecalled(false),
+        s.validation(), s.probes(), s.replay(), s.questions(), s.recallTokens(), s.rawStatements(), s.keyStatisticsTexts(), s.device()));
+    Measurement after = probes.measure(m.live(), facts);
+    return new BadFuse(n, seed, multiplier, r.outcome().wireName(), r.reason(), before.chatRecall(), after.chatRecall(),
+        before.rawRecall(), after.rawRecall(), before.perplexity(), after.perplexity(),
+        !r.promoted() && m.liveVersion().equals(liveBefore));
   }
 
   private ExperimentResult result(RunContext ctx, List<CyclePoint> points, List<BadFuse> bad, List<TaughtNames> names,
@@ -193,7 +191,7 @@ public final class ConsolidationSweepExperiment implements Experiment {
         Spread ch = Spread.of(at.stream().mapToDouble(CyclePoint::chat).toArray());
         xs.add((double) c);
         ys.add(ch);
-        long promoted = at.stream().filter(x -> x.status().equals("PROMOTED")).count();
+        long promoted = at.stream().filter(x -> x.status().equals(SleepOutcome.PROMOTED.wireName())).count();
         t.row(n, c == 0 ? "0 (after wake)" : c, ch.format(2), Spread.of(at.stream().mapToDouble(CyclePoint::raw).toArray()).format(2),
             Spread.of(at.stream().mapToDouble(CyclePoint::known).toArray()).format(2), stages, c == 0 ? "–" : Spread.of(at.stream().mapToDouble(CyclePoint::advancement).toArray()).format(2),
             c == 0 ? "–" : Spread.of(at.stream().mapToDouble(CyclePoint::pplDriftPct).toArray()).format(1),
@@ -210,19 +208,22 @@ public final class ConsolidationSweepExperiment implements Experiment {
       plots.add("consolidation-chat.png");
     }
     String method = String.format(Locale.ROOT, """
-        For each N in %s and each seed: N held-out facts written as one MEMIT edit on %s, as the product's wake
-        writes one turn's facts (a batch solve, then a repair round that tops up the facts it did not write; a fact
-        whose object the model cannot produce is skipped and replaced by the next candidate), then %d LoRA sleeps
-        with the engine's SleepCycle (LoRA defaults with a seed per sleep, rehearsal, per-fact chat gate, validation: perplexity drift
-        ≤ 2 %%, behaviour shift ≤ 0.1 nats, %s; a rejected candidate is rolled back). Recall is
-        measured on the live model after each sleep with the validator's probes (greedy, %d tokens). Known-fact chat
+        For each N in %s and each seed: N held-out facts written on %s by the product's wake as one turn (one
+        MEMIT edit, then a repair round that tops up the facts it did not write; a fact whose object the model cannot
+        produce is replaced by the next candidate), then %d sleeps of the product: the sleep workflow on an embedded
+        stack whose worker hosts the product's steps (health check, curate, audit, null-space refresh of degraded facts,
+        LoRA training with rehearsal and a seed per run id, fuse, per-fact gate, validation: perplexity drift ≤ %.0f %%,
+        behaviour shift ≤ %.2f nats, %s; a refused candidate is trained again once at half the rate and another seed,
+        then live is kept). Recall is measured on the live version, loaded from the registry, after each sleep
+        (greedy, %d tokens). Known-fact chat
         recall: the same probe on %d facts of the world the model learned in pretraining, none of them a fixed
         rehearsal prompt or behaviour probe, against the world's truth: what the wake and the sleeps cost the rest
         of its knowledge. PPL drift
         is against the model right after the wake edit. LoRA steps: optimiser steps the sleep took; training stops
         once greedy decoding recalls every fact's canonical question and raw statement, so a sleep whose facts the
-        fused weights already carry takes none.""", p.consolidationSizes(), p.variant().name(), p.sleepCycles(),
-        p.recallRule(), Sleeper.RECALL_TOKENS, Sleeper.KNOWN_SAMPLE);
+        fused weights already carry takes none. Sleep s: the workflow's wall time.""", p.consolidationSizes(),
+        p.variant().name(), p.sleepCycles(), 100 * p.validation().maxPerplexityDrift(), p.validation().maxBehaviourShift(),
+        p.recallRule(), LiveProbes.RECALL_TOKENS, LiveProbes.KNOWN_SAMPLE);
     String cmp = """
         Reference §5.1–5.2 (Llama-3.1-8B, one edit of N facts, 3 cycles, single runs):
 
@@ -235,7 +236,7 @@ public final class ConsolidationSweepExperiment implements Experiment {
 
         Checklist §10.3: chat recall 0.00 → 0.73–0.80 after cycle 1 and 1.00 after cycle 2; no fact at stage 0
         after 3 cycles. The reference's PPL cost (+44 … +63 %) is what our validation gate refuses to promote
-        (≤ 2 %); a ROLLED_BACK cycle in our table is that refusal, not a crash.
+        (≤ 2 %); a kept-live cycle in our table is that refusal, not a crash.
         """;
     Map<String, Object> data = new LinkedHashMap<>();
     data.put("points", points);

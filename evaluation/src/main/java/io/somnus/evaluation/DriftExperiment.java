@@ -37,7 +37,7 @@ public final class DriftExperiment implements Experiment {
       for (long seed : p.seeds()) {
         List<WorldFact> pool = Probes.sample(models.world(), cps.get(cps.size() - 1), seed);
         List<Fact> known = models.world().sampleKnown(NEIGHBOURS, seed).stream().map(WorldFact::fact).toList();
-        try (DjlModelRuntime rt = models.load(); Wake wake = new Wake(rt, refs, models.memit(rt))) {
+        try (DjlModelRuntime rt = models.load(); MemitSession wake = new MemitSession(rt, refs, models.memit(rt))) {
           double ppl0 = Models.meanPerplexity(rt, pplTexts);
           List<String> before = Measures.continuations(rt, known);
           double known0 = Measures.rawRecall(rt, known);

@@ -144,10 +144,21 @@ public final class EvaluationMain implements Callable<Integer> {
   }
 
   @Command(name = "report", description = "Regenerate REPORT.md from the newest run (or --run).")
-  int report(@Mixin Common c, @Option(names = "--run", description = "run folder") Path run) {
+  int report(@Option(names = "--run", description = "run folder") Path run,
+      @Option(names = "--baseline", description = "an earlier run folder whose sleep figures go side by side with this run's")
+      Path baseline, @Mixin Common c) {
     Path dir = run != null ? run : ReportWriter.latestRun(c.resultsRoot());
-    System.out.println("report: " + ReportWriter.write(dir, c.reportFile()));
+    System.out.println("report: " + ReportWriter.write(dir, c.reportFile(), baseline));
     return 0;
+  }
+
+  @Command(name = "live-recall", description = "Chat and raw recall, with the experiments' probes, of held-out facts on the live "
+      + "version of a running Somnus, found through its data folder as every somnus command finds it.")
+  int liveRecall(@Option(names = "--data-dir", required = true, description = "the running stack's data folder") Path dataDir,
+      @Option(names = "--model", defaultValue = "somnus-tiny", description = "model id (default ${DEFAULT-VALUE})") String model,
+      @CommandLine.Parameters(paramLabel = "FILE", description = "statements of held-out facts, one per line (a teach --file)") Path file) {
+    Locale.setDefault(Locale.ROOT);
+    return LiveRecall.run(dataDir, model, file, System.out);
   }
 
   /**

@@ -1,6 +1,5 @@
 package io.somnus.evaluation;
 
-import ai.djl.Device;
 import io.somnus.engine.memory.CovarianceStats;
 import io.somnus.engine.memory.EditResult;
 import io.somnus.engine.memory.Fact;
@@ -10,12 +9,10 @@ import io.somnus.engine.memory.MemitEditor;
 import io.somnus.engine.model.Runtimes;
 import io.somnus.engine.runtime.DjlModelRuntime;
 import io.somnus.engine.runtime.ModelRuntime;
-import io.somnus.engine.sleep.FactStageTable;
 import io.somnus.engine.sleep.Measurement;
 import io.somnus.engine.sleep.MemoryState;
-import io.somnus.engine.sleep.SleepReport;
-import io.somnus.engine.sleep.WakeWrite;
 import io.somnus.engine.tiny.WorldFact;
+import io.somnus.workflows.SleepOutcome;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -26,8 +23,8 @@ import java.util.Map;
 import java.util.stream.Collectors;
 
 /**
- * Lifetime (reference §4 phase 2 "longevity"): waves of new facts, each written on the live state as the product's
- * wake writes a turn ({@link WakeWrite}) and followed by a LoRA sleep. After each
+ * Lifetime (reference §4 phase 2 "longevity"): waves of new facts, each written by the product's wake as one turn and
+ * followed by one sleep of the product, on one model in an embedded stack. After each
  * sleep: chat and raw recall of the first wave (oldest), the newest wave and all facts so far, and
  * perplexity drift from the base model.
  */
@@ -46,7 +43,7 @@ public final class LifetimeExperiment implements Experiment {
     long t0 = System.nanoTime();
     Profile p = ctx.profile();
     Models models = ctx.models();
-    List<String> refs = models.statTexts(p);
+    LiveProbes probes = new LiveProbes(models, p);
     List<String> pplTexts = models.heldOutTexts(p, 10);
     List<WavePoint> points = new ArrayList<>();
     // Every seed starts from the same base model and asks the same sample, greedily: one measurement serves all.
@@ -56,64 +53,66 @@ public final class LifetimeExperiment implements Experiment {
       List<Fact> pool = Probes.sample(models.world(), Math.min(3 * p.lifetimeWaves() * p.lifetimeWaveSize(),
           models.world().heldOutFacts().size()), seed).stream().map(WorldFact::fact).toList();
       int cursor = 0;
-      Path versions = ctx.file("work").resolve("lifetime-s" + seed);
+      String name = "lifetime-s" + seed;
+      Path data = ctx.file("work").resolve(name);
       double ppl0;
       try (DjlModelRuntime rt = models.load()) {
         ppl0 = Models.meanPerplexity(rt, pplTexts);
       }
-      MemoryState empty = new MemoryState(models.checkpoint(), 0, List.of(), FactStageTable.empty());
       List<List<Fact>> waves = new ArrayList<>();
-      try (Sleeper s = new Sleeper(models, p, seed, versions, empty, ctx.checkTrace(name(), "seed " + seed))) {
-        if (Double.isNaN(baseKnown)) baseKnown = s.knownRecall();
+      try (ProductModel m = ProductModel.start(name, models, p.validation(), data);
+          CheckTrace trace = ctx.checkTrace(name(), "seed " + seed)) {
+        if (Double.isNaN(baseKnown)) baseKnown = probes.knownRecall(m.live());
         for (int w = 0; w < p.lifetimeWaves(); w++) {
           List<Fact> candidates = pool.subList(Math.min(cursor, pool.size()), Math.min(pool.size(), cursor + 3 * p.lifetimeWaveSize()));
           // Earlier waves' facts are preservation rows: a new edit must not overwrite what the fused weights hold.
           List<Fact> earlier = waves.stream().flatMap(List::stream).toList();
-          EditResult r = edit(models.memit(s.live().runtime()), s.live().runtime(), refs, candidates, earlier);
+          ModelRuntime live = m.live();
+          EditResult r = edit(models.memit(live), live, models.wakeStatTexts(), candidates, earlier);
           if (r.edit() == null) {
             ctx.log("lifetime seed %d wave %d: MEMIT wrote nothing", seed, w + 1);
             cursor += candidates.size();
             continue;
           }
-          // The wave is then written as the product's wake writes a turn (WakeWrite: preservation rows and the repair,
-          // which may merge earlier waves' edits); the plain solve above only picks which candidates MEMIT can write.
+          // The wave is then written by the product's wake as one turn (preservation rows and the repair, which may
+          // merge earlier waves' edits); the plain solve above only picks which candidates MEMIT can write.
           List<Fact> chosen = r.edit().facts().subList(0, Math.min(p.lifetimeWaveSize(), r.edit().facts().size()));
-          WakeWrite.Result taught = WakeWrite.write(s.state(), chosen, refs, Runtimes.somnusHome().resolve("cache"), Device.cpu());
-          if (taught.written().isEmpty()) {
+          List<Fact> written = m.teach(chosen).written();
+          if (written.isEmpty()) {
             ctx.log("lifetime seed %d wave %d: the wake wrote nothing", seed, w + 1);
             cursor += candidates.size();
             continue;
           }
-          List<Fact> written = taught.written();
           cursor += candidates.indexOf(chosen.get(chosen.size() - 1)) + 1;
-          s.replaceState(taught.state());
-          double knownAfterWake = s.knownRecall();
+          double knownAfterWake = probes.knownRecall(m.live());
           waves.add(written);
-          SleepReport rep = s.sleep().report();
+          SleepRun rep = m.sleep();
+          if (trace != null) trace.write("sleep " + (w + 1), rep.checks());
           List<Fact> all = waves.stream().flatMap(List::stream).toList();
-          Measurement m = s.measure(all);
-          double oldest = rate(m.chat(), waves.get(0));
-          double newest = rate(m.chat(), waves.get(waves.size() - 1));
-          MemoryState st = s.state();
+          Measurement after = probes.measure(m.live(), all);
+          double oldest = rate(after.chat(), waves.get(0));
+          double newest = rate(after.chat(), waves.get(waves.size() - 1));
+          MemoryState st = m.liveState();
           int[] byScale = activeEditsByScale(st);
           int active = Arrays.stream(byScale).sum();
           int[] byStage = st.stages().countByStage();
-          double known = s.knownRecall();
-          points.add(new WavePoint(seed, w + 1, all.size(), m.chatRecall(), m.rawRecall(), oldest, newest, knownAfterWake, known,
-              Measures.driftPercent(Models.meanPerplexity(s.live().runtime(), pplTexts), ppl0),
-              rep.status().name(), rep.trainingSteps(), rep.totalSeconds(), rep.reason(), active, byStage[3],
-              rep.refusedAttempts(), byScale, byStage, rep.audit() == null ? Double.NaN : rep.audit().chatRecall()));
-          // The audit is the live model after the wake: a sleep that ends with low recall started from it or caused it.
-          String beforeSleep = rep.audit() == null ? "" : String.format(Locale.ROOT, " (before the sleep %.2f / %.2f)",
-              rep.audit().chatRecall(), rep.audit().rawRecall());
+          double known = probes.knownRecall(m.live());
+          points.add(new WavePoint(seed, w + 1, all.size(), after.chatRecall(), after.rawRecall(), oldest, newest, knownAfterWake,
+              known, Measures.driftPercent(Models.meanPerplexity(m.live(), pplTexts), ppl0),
+              rep.outcome().wireName(), rep.trainingSteps(), rep.seconds(), rep.reason(), active, byStage[3],
+              rep.refusedAttempts(), byScale, byStage, rep.chatRecallBefore()));
+          // Validation's baseline is the live model after the wake: a sleep that ends with low recall started from it or caused it.
+          String beforeSleep = Double.isNaN(rep.chatRecallBefore()) ? ""
+              : String.format(Locale.ROOT, " (before the sleep %.2f)", rep.chatRecallBefore());
           ctx.log("lifetime seed %d wave %d: %s, chat all %.2f oldest %.2f newest %.2f raw %.2f%s known %.2f (after the wake %.2f), %d MEMIT edits active (at scale 1.0/0.5/0.1: %s), facts at stage 0/1/2/3: %s, %d LoRA steps%s (loss %.3f → %.3f), %.0f s %s%s%s",
-              seed, w + 1, rep.status(), m.chatRecall(), oldest, newest, m.rawRecall(), beforeSleep, known, knownAfterWake, active,
-              slashed(byScale), slashed(byStage), rep.trainingSteps(), keptStep(rep), rep.firstLoss(), rep.finalLoss(), rep.totalSeconds(), rep.reason(),
+              seed, w + 1, rep.outcome(), after.chatRecall(), oldest, newest, after.rawRecall(), beforeSleep, known, knownAfterWake,
+              active, slashed(byScale), slashed(byStage), rep.trainingSteps(), keptStep(rep), rep.firstLoss(), rep.finalLoss(),
+              rep.seconds(), rep.reason(),
               rep.refusedAttempts().isEmpty() ? "" : " (" + rep.attempts() + " attempts, refused first: " + rep.refusedAttempts() + ")",
               rep.keptScale().isEmpty() ? "" : "; the gate kept the scale of " + rep.keptScale());
         }
       }
-      Sweeps.deleteTree(versions);
+      Sweeps.deleteTree(data);
     }
     Markdown t = new Markdown("wave", "facts so far", "chat recall (all) after the wake → after the sleep", "raw recall (all)", "chat recall (oldest wave)",
         "chat recall (newest wave)", "known-fact chat recall after the wake → after the sleep", "PPL drift % vs base", "promoted", "MEMIT edits active", "of which at scale 1.0/0.5/0.1", "facts at stage 3", "LoRA steps",
@@ -136,7 +135,7 @@ public final class LifetimeExperiment implements Experiment {
           Spread.of(at.stream().mapToDouble(WavePoint::knownAfterWake).toArray()).format(2) + " → "
               + Spread.of(at.stream().mapToDouble(WavePoint::known).toArray()).format(2),
           Spread.of(at.stream().mapToDouble(WavePoint::pplDriftPct).toArray()).format(1),
-          at.stream().filter(x -> x.status().equals("PROMOTED")).count() + "/" + at.size(),
+          at.stream().filter(x -> x.status().equals(SleepOutcome.PROMOTED.wireName())).count() + "/" + at.size(),
           Spread.of(at.stream().mapToDouble(WavePoint::activeEdits).toArray()).format(1),
           meanSlashed(at.stream().map(WavePoint::activeEditsByScale).toList()),
           Spread.of(at.stream().mapToDouble(WavePoint::factsAtStage3).toArray()).format(1),
@@ -150,13 +149,13 @@ public final class LifetimeExperiment implements Experiment {
       plots.add("lifetime.png");
     }
     String method = String.format(Locale.ROOT, """
-        Per seed, %d waves of %d held-out facts (a fact MEMIT skips is replaced by the next candidate). Each wave
-        is written as the product's wake writes one turn's facts (engine WakeWrite: one edit on the live state with
-        every fact already in memory as a preservation row, then the repair, which tops up displaced full-scale
-        facts and merges their edits), then one LoRA sleep (as in the consolidation sweep). Measured after each
-        sleep on the live model. Known-fact chat recall: %d facts of the world the model learned in pretraining
+        Per seed, %d waves of %d held-out facts (a fact MEMIT skips is replaced by the next candidate), on one
+        model in the product (an embedded stack). Each wave is written by the product's wake as one turn (one edit on
+        the live version with every fact already in memory as a preservation row, then the repair, which tops up
+        displaced full-scale facts and merges their edits), then one sleep of the product (as in the consolidation
+        sweep). Measured after each sleep on the live version. Chat recall after the wake: the sleep's own audit. Known-fact chat recall: %d facts of the world the model learned in pretraining
         (as in the consolidation sweep), against the world's truth.""", p.lifetimeWaves(),
-        p.lifetimeWaveSize(), Sleeper.KNOWN_SAMPLE);
+        p.lifetimeWaveSize(), LiveProbes.KNOWN_SAMPLE);
     String cmp = String.format(Locale.ROOT, """
         Reference §4 phase 2 (Llama-3.1-70B, 16 layers, 10 facts per cycle, single run): cumulative, oldest and
         newest recall 1.00 for cycles 1–3, refPPL-3 5.08–5.10 (baseline 5.096); cycle 4 ran out of GPU memory.
@@ -195,10 +194,10 @@ public final class LifetimeExperiment implements Experiment {
   }
 
   /** Empty when the candidate was fused from the last step's adapters; else which step's it was fused from. */
-  static String keptStep(SleepReport rep) {
-    if (rep.trainingKeptStep() == rep.trainingSteps()) return "";
-    return rep.trainingKeptStep() == 0 ? " (kept none: the candidate's fused weights are the live ones)"
-        : " (kept step " + rep.trainingKeptStep() + "'s adapters)";
+  static String keptStep(SleepRun rep) {
+    if (rep.keptStep() == rep.trainingSteps()) return "";
+    return rep.keptStep() == 0 ? " (kept none: the candidate's fused weights are the live ones)"
+        : " (kept step " + rep.keptStep() + "'s adapters)";
   }
 
   private static String slashed(int[] counts) {

@@ -1,6 +1,7 @@
 package io.somnus.evaluation;
 
 import ai.djl.Device;
+import io.somnus.activities.local.LocalStepSettings;
 import io.somnus.engine.memory.MemitConfig;
 import io.somnus.engine.model.Checkpoint;
 import io.somnus.engine.model.Runtimes;
@@ -49,6 +50,11 @@ public final class Models {
   /** The texts MEMIT's key statistics are collected from: the first {@code referenceTexts} of the world's. */
   public List<String> statTexts(Profile p) {
     return world.referenceTexts(p.referenceTexts());
+  }
+
+  /** The texts the product's wake collects MEMIT's key statistics from ({@code WakeMemory.of}): the same cache file. */
+  public List<String> wakeStatTexts() {
+    return world.referenceTexts(LocalStepSettings.KEY_STATISTICS_TEXTS);
   }
 
   /**

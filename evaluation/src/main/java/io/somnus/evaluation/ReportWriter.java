@@ -41,11 +41,20 @@ public final class ReportWriter {
 
   /** Writes both reports for {@code runDir}; returns the path of REPORT.md. */
   public static Path write(Path runDir, Path reportFile) {
+    return write(runDir, reportFile, null);
+  }
+
+  /**
+   * As {@link #write(Path, Path)}, with the sleep experiments' figures of {@code baselineDir} (an earlier run, or null
+   * for none) side by side with this run's.
+   */
+  public static Path write(Path runDir, Path reportFile, Path baselineDir) {
     List<JsonNode> docs = read(runDir);
     if (docs.isEmpty()) throw new IllegalStateException("no experiment results in " + runDir);
+    String comparison = baselineDir == null ? "" : PathComparison.section(baselineDir, read(baselineDir), runDir, docs);
     String prefix = reportFile.toAbsolutePath().getParent().relativize(runDir.toAbsolutePath()).toString().replace('\\', '/') + "/";
-    AtomicFiles.write(runDir.resolve("report.md"), render(runDir, docs, ""));
-    AtomicFiles.write(reportFile, render(runDir, docs, prefix));
+    AtomicFiles.write(runDir.resolve("report.md"), render(runDir, docs, "", comparison));
+    AtomicFiles.write(reportFile, render(runDir, docs, prefix, comparison));
     return reportFile;
   }
 
@@ -64,6 +73,10 @@ public final class ReportWriter {
   }
 
   static String render(Path runDir, List<JsonNode> docs, String plotPrefix) {
+    return render(runDir, docs, plotPrefix, "");
+  }
+
+  static String render(Path runDir, List<JsonNode> docs, String plotPrefix, String comparison) {
     JsonNode first = docs.get(0);
     StringBuilder sb = new StringBuilder();
     sb.append("# Somnus evaluation report\n\n");
@@ -89,6 +102,7 @@ public final class ReportWriter {
         .append("models); ours are mean ± sd over seeds on a model of about a million parameters, so shapes and ")
         .append("ratios compare, absolute values do not.\n\n");
     sb.append(index).append('\n');
+    sb.append(comparison);
     for (JsonNode d : docs) {
       JsonNode r = d.get("result");
       List<String> plots = new ArrayList<>();

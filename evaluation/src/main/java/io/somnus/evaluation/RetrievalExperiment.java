@@ -57,7 +57,7 @@ public final class RetrievalExperiment implements Experiment {
         record(cells, "no memory", all, Answerer.closedBook(rt, CHAT_TOKENS, RAW_TOKENS));
         record(cells, "BM25 → system", all, new Answerer(rt, index, p.retrievalTopK(), Answerer.Context.SYSTEM, CHAT_TOKENS, RAW_TOKENS));
         record(cells, "BM25 → user", all, new Answerer(rt, index, p.retrievalTopK(), Answerer.Context.USER, CHAT_TOKENS, RAW_TOKENS));
-        try (Wake wake = new Wake(rt, models.statTexts(p), models.memit(rt))) {
+        try (MemitSession wake = new MemitSession(rt, models.statTexts(p), models.memit(rt))) {
           List<Fact> written = wake.write(taught.stream().map(WorldFact::fact).toList(), false);
           memitSecondsPerFact.add(wake.secondsPerFact());
           memitWritten.add(written.size());

@@ -60,7 +60,7 @@ public final class RunContext {
    * A trace of the recall checks of one experiment's sleeps, appended to {@code checks-<experiment>.txt}; null unless
    * {@link #traceChecks} is on. The caller closes it.
    *
-   * @param run what its lines are about, e.g. "seed 2"
+   * @param run what its lines are about, e.g. "seed S"
    */
   CheckTrace checkTrace(String experiment, String run) {
     return traceChecks ? new CheckTrace(file("checks-" + experiment + ".txt"), run) : null;

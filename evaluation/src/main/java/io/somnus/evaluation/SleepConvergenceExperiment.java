@@ -11,7 +11,8 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * Sleep convergence (reference §3, its "v7" MEMIT-only sleep): an overloaded wake (facts written one
+ * Sleep convergence (reference §3, its "v7" MEMIT-only sleep), a study of the editor's refresh rather than a sleep of
+ * the product (that is the consolidation sweep's): an overloaded wake (facts written one
  * unconstrained edit each), then maintenance cycles. Each cycle audits raw recall of every fact and
  * rewrites the degraded ones with the engine's constrained refresh (null-space projected keys that
  * protect the healthy facts and the dominant reference-text directions). Converged = a cycle that
@@ -37,7 +38,7 @@ public final class SleepConvergenceExperiment implements Experiment {
     double threshold = Double.NaN;
     for (long seed : p.seeds()) {
       List<WorldFact> pool = Probes.sample(models.world(), p.sleepFacts(), seed);
-      try (DjlModelRuntime rt = models.load(); Wake wake = new Wake(rt, refs, models.memit(rt))) {
+      try (DjlModelRuntime rt = models.load(); MemitSession wake = new MemitSession(rt, refs, models.memit(rt))) {
         threshold = wake.editor().config().nullSpaceThreshold();
         double ppl0 = Models.meanPerplexity(rt, pplTexts);
         List<Fact> written = new ArrayList<>();
@@ -94,8 +95,9 @@ public final class SleepConvergenceExperiment implements Experiment {
     String method = String.format(Locale.ROOT, """
         Per seed, %d held-out facts are written one unconstrained MEMIT edit each (an overloaded wake), then %d
         maintenance cycles: audit raw recall of every fact, rewrite the degraded ones with MemitEditor.refresh
-        (null-space projection, threshold %.0e), audit again. This is the reference's v7 sleep (MEMIT only);
-        LoRA consolidation is measured by the consolidation sweep.""", p.sleepFacts(), p.sleepCycles(), threshold);
+        (null-space projection, threshold %.0e), audit again. This is the reference's v7 sleep (MEMIT only), a study
+        of the refresh the product's sleep runs as its null-space refresh step on degraded facts; it is not a sleep of
+        the product, whose sleeps (audit, refresh, LoRA consolidation) are measured by the consolidation sweep.""", p.sleepFacts(), p.sleepCycles(), threshold);
     String cmp = """
         | config | initial recall | cycles to 1.00 | final | PPL drift |
         |---|---|---|---|---|

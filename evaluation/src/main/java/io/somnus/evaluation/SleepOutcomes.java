@@ -12,7 +12,7 @@ final class SleepOutcomes {
   private final StringBuilder lines = new StringBuilder();
 
   /**
-   * @param where the sleep, e.g. "seed 2 wave 3"
+   * @param where the sleep, e.g. "seed S wave W"
    * @param status the sleep's final status, reported with {@code reason} when the reason is not blank
    */
   void add(String where, List<String> refusedAttempts, String status, String reason) {

@@ -43,7 +43,7 @@ public final class WakeCapacityExperiment implements Experiment {
       for (long seed : p.seeds()) {
         // Spare facts: MEMIT skips a fact whose target it cannot reach, and the checkpoints count facts written.
         List<WorldFact> pool = Probes.sample(models.world(), Math.min(2 * max, models.world().heldOutFacts().size()), seed);
-        try (DjlModelRuntime rt = models.load(); Wake wake = new Wake(rt, refs, models.memit(rt))) {
+        try (DjlModelRuntime rt = models.load(); MemitSession wake = new MemitSession(rt, refs, models.memit(rt))) {
           double ppl0 = Models.meanPerplexity(rt, pplTexts);
           List<Fact> written = new ArrayList<>();
           for (WorldFact wf : pool) {

@@ -18,18 +18,18 @@ class KnownSampleTest {
   @Test
   void theSampleIsFixedKnownAndDisjointFromWhatASleepAsksAnyway() {
     SyntheticWorld world = SomnusTiny.Variant.TEST.world();
-    List<WorldFact> all = Sleeper.knownSample(world, List.of());
-    assertEquals(Sleeper.KNOWN_SAMPLE, all.size());
-    assertEquals(Sleeper.KNOWN_SAMPLE, new HashSet<>(all).size(), "no fact twice");
+    List<WorldFact> all = LiveProbes.knownSample(world, List.of());
+    assertEquals(LiveProbes.KNOWN_SAMPLE, all.size());
+    assertEquals(LiveProbes.KNOWN_SAMPLE, new HashSet<>(all).size(), "no fact twice");
     assertTrue(world.knownFacts().containsAll(all), "only facts the corpus states");
-    assertEquals(all, Sleeper.knownSample(SomnusTiny.Variant.TEST.world(), List.of()), "the same sample every time");
+    assertEquals(all, LiveProbes.knownSample(SomnusTiny.Variant.TEST.world(), List.of()), "the same sample every time");
 
     // Leave out the questions of the first ten: they are replaced, the rest of the sample stays as it was.
     List<List<ChatMessage>> asked = new ArrayList<>();
     for (WorldFact k : all.subList(0, 10)) asked.add(List.of(ChatMessage.user(k.question())));
-    List<WorldFact> without = Sleeper.knownSample(world, asked);
-    assertEquals(Sleeper.KNOWN_SAMPLE, without.size());
+    List<WorldFact> without = LiveProbes.knownSample(world, asked);
+    assertEquals(LiveProbes.KNOWN_SAMPLE, without.size());
     for (WorldFact k : all.subList(0, 10)) assertFalse(without.contains(k), k.question());
-    assertEquals(all.subList(10, Sleeper.KNOWN_SAMPLE), without.subList(0, Sleeper.KNOWN_SAMPLE - 10));
+    assertEquals(all.subList(10, LiveProbes.KNOWN_SAMPLE), without.subList(0, LiveProbes.KNOWN_SAMPLE - 10));
   }
 }

@@ -9,6 +9,7 @@ import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -68,5 +69,47 @@ class ReportWriterTest {
     IllegalStateException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class,
         () -> ReportWriter.latestRun(tmp.resolve("empty")));
     assertTrue(e.getMessage().contains("run an experiment first"));
+  }
+
+  @Test
+  void aBaselineRunsSleepFiguresStandBesideThisRunsAndTheBaselineIsLeftAsItWas() throws Exception {
+    PrintStream quiet = new PrintStream(new ByteArrayOutputStream());
+    RunContext before = new RunContext(Profile.QUICK, quiet, tmp.resolve("results").resolve("1-before"));
+    RunContext after = new RunContext(Profile.QUICK, quiet, tmp.resolve("results").resolve("2-after"));
+    before.save(lifetime(List.of(wave(1, "PROMOTED", 0.8, 120), wave(1, "PROMOTED", 1.0, 100)), 50));
+    after.save(lifetime(List.of(wave(1, "promoted", 1.0, 300), wave(1, "kept-live", 0.4, 500)), 90));
+    String beforeReport = Files.exists(before.file("report.md")) ? Files.readString(before.file("report.md")) : null;
+
+    String md = Files.readString(ReportWriter.write(after.dir(), tmp.resolve("REPORT.md"), before.dir()));
+    assertTrue(md.contains("Baseline `1-before`"), md);
+    assertTrue(md.contains("| 1 | 0.90 → 0.70 |"), md);
+    assertTrue(md.contains("| 2/2 → 1/2 | 110 → 400 |"), md);
+    assertTrue(md.contains("| lifetime | 50 | 90 |"), md);
+    assertTrue(md.indexOf("## Before and after") < md.indexOf("## Lifetime"), "after the index, before the sections");
+    assertEquals(beforeReport, Files.exists(before.file("report.md")) ? Files.readString(before.file("report.md")) : null);
+    assertTrue(!Files.readString(ReportWriter.write(after.dir(), tmp.resolve("REPORT.md"))).contains("Before and after"));
+  }
+
+  @Test
+  void aFigureTheBaselineRunDidNotRecordStandsAsADash() throws Exception {
+    PrintStream quiet = new PrintStream(new ByteArrayOutputStream());
+    RunContext before = new RunContext(Profile.QUICK, quiet, tmp.resolve("results").resolve("1-older"));
+    RunContext after = new RunContext(Profile.QUICK, quiet, tmp.resolve("results").resolve("2-now"));
+    Map<String, Object> older = new HashMap<>(wave(1, "ROLLED_BACK", 0.5, 100));
+    older.remove("known"); // runs before the known-fact probe did not record it
+    before.save(lifetime(List.of(older), 50));
+    after.save(lifetime(List.of(wave(1, "kept-live", 0.0, 200)), 90));
+
+    String md = Files.readString(ReportWriter.write(after.dir(), tmp.resolve("REPORT.md"), before.dir()));
+    assertTrue(md.contains("| 1 | 0.50 → 0.00 | 1.00 → 1.00 | 0.50 → 0.00 | 0.50 → 0.00 | – → 0.90 | 0/1 → 0/1 |"), md);
+  }
+
+  private static ExperimentResult lifetime(List<Map<String, Object>> points, double seconds) {
+    return new ExperimentResult("lifetime", "Lifetime", "how", "body", "", List.of(), Map.of("points", points), seconds);
+  }
+
+  private static Map<String, Object> wave(int wave, String status, double chat, int steps) {
+    return Map.of("wave", wave, "chatAll", chat, "rawAll", 1.0, "chatOldest", chat, "chatNewest", chat, "known", 0.9,
+        "status", status, "trainingSteps", steps, "sleepSeconds", 10.0);
   }
 }

@@ -17,8 +17,20 @@ public final class ProductSteps {
   private ProductSteps() {}
 
   public static StepImplementations create(SomnusServices services, Device device) {
+    return create(services, settings(services.config(), device));
+  }
+
+  /** How the steps of {@code config}'s worker measure and train: its model's world and its validation rule. */
+  public static LocalStepSettings settings(SomnusConfig config, Device device) {
+    return LocalStepSettings.forWorld(world(config), device).withValidation(config.validation().rule());
+  }
+
+  /**
+   * The product's steps with other settings than {@link #settings}: for a driver that must run a deliberately
+   * misconfigured sleep through the real workflow (the evaluation's bad sleeps), never for a worker that serves.
+   */
+  public static StepImplementations create(SomnusServices services, LocalStepSettings settings) {
     SomnusConfig config = services.config();
-    LocalStepSettings settings = LocalStepSettings.forWorld(world(config), device).withValidation(config.validation().rule());
     return LocalSteps.create(services.registry(), services.ledger(), services.tracking(), services.experiment(),
         config.modelId(), workDir(config), settings);
   }

@@ -54,8 +54,11 @@ public final class SomnusWorker implements AutoCloseable {
     return new SomnusWorker(factory, q);
   }
 
-  /** Every activity runs with PyTorch's grad mode off on its executor thread (see {@link TorchThreads}). */
-  static final class ModelThreadInterceptor extends WorkerInterceptorBase {
+  /**
+   * Every activity runs with PyTorch's grad mode off on its executor thread (see {@link TorchThreads}); public for a
+   * worker factory built elsewhere (Temporal's test environment) that hosts the product's steps.
+   */
+  public static final class ModelThreadInterceptor extends WorkerInterceptorBase {
     @Override
     public ActivityInboundCallsInterceptor interceptActivity(ActivityInboundCallsInterceptor next) {
       return new ActivityInboundCallsInterceptorBase(next) {

@@ -3,7 +3,6 @@ package io.somnus.workflows;
 import io.somnus.activities.StepTimeouts;
 import io.somnus.activities.TrainLoraActivity;
 import io.somnus.activities.ValidateActivity;
-import io.somnus.engine.sleep.SleepCycle;
 import java.util.Objects;
 
 /**
@@ -12,11 +11,18 @@ import java.util.Objects;
  * @param maxFacts facts consolidated per sleep at most
  * @param recallThreshold raw recall below which the audit calls a fact degraded (spec §6)
  * @param retriesOnRefusal times a sleep trains again, each at {@link TrainLoraActivity.Settings#forRetry} of the
- *     attempt before, when validation refuses its candidate ({@link SleepCycle.Settings#RETRIES_ON_REFUSAL}); 0 in
+ *     attempt before, when validation refuses its candidate ({@link #RETRIES_ON_REFUSAL}); 0 in
  *     requests recorded before retries existed, which then replay as they ran
  */
 public record SleepPolicy(int maxFacts, double recallThreshold, TrainLoraActivity.Settings lora,
     ValidateActivity.Thresholds thresholds, StepTimeouts timeouts, int retriesOnRefusal) {
+
+  /**
+   * Times a sleep trains again, each at {@link TrainLoraActivity.Settings#forRetry} of the attempt before, when
+   * validation refuses its candidate: a refused sleep leaves every fact a sleep behind, and a refusal is often a bound
+   * missed by little that a gentler rate meets (evaluation/DECISIONS.md, "one retry on refusal").
+   */
+  public static final int RETRIES_ON_REFUSAL = 1;
 
   public SleepPolicy {
     if (maxFacts < 1) throw new IllegalArgumentException("maxFacts must be ≥ 1, got " + maxFacts);
@@ -29,7 +35,7 @@ public record SleepPolicy(int maxFacts, double recallThreshold, TrainLoraActivit
 
   public static SleepPolicy defaults() {
     return new SleepPolicy(64, 0.5, TrainLoraActivity.Settings.defaults(), ValidateActivity.Thresholds.defaults(),
-        StepTimeouts.defaults(), SleepCycle.Settings.RETRIES_ON_REFUSAL);
+        StepTimeouts.defaults(), RETRIES_ON_REFUSAL);
   }
 
   public SleepPolicy withTimeouts(StepTimeouts t) {

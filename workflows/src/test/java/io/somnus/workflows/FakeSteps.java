@@ -15,6 +15,7 @@ import io.somnus.activities.RollbackActivity;
 import io.somnus.activities.StepImplementations;
 import io.somnus.activities.TrainLoraActivity;
 import io.somnus.activities.ValidateActivity;
+import io.somnus.engine.train.TrainingDivergedException;
 import io.temporal.activity.Activity;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -41,6 +42,8 @@ final class FakeSteps {
   final List<String> calls = Collections.synchronizedList(new ArrayList<>());
   final Map<String, String> queueOfStep = new ConcurrentHashMap<>();
   final List<ReportActivity.Input> reports = Collections.synchronizedList(new ArrayList<>());
+  /** Training diverges, as a seeded attempt at too high a rate does every time it runs. */
+  volatile boolean trainDiverges;
   final AtomicInteger trainAttempts = new AtomicInteger();
   final AtomicInteger trainedFromScratch = new AtomicInteger();
   /** Live version as TrainLora saw it on each attempt. */
@@ -161,6 +164,7 @@ final class FakeSteps {
       learningRates.add(input.settings().learningRate());
       trainStarted.countDown();
       if (trainBadInput) throw new BadStepInputException("fact ids not in version " + input.versionId());
+      if (trainDiverges) throw new TrainingDivergedException(28, 1.15, "LoRA answer loss (simulated)");
       String run = sameAdapterEveryAttempt ? input.runId() : ofAttempt(input.runId(), input.attempt());
       String stored = adaptersByRun.get(run);
       if (stored != null) return new Result(stored, 30, 2.0, 0.1, true, 20);

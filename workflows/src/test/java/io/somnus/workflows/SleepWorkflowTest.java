@@ -219,6 +219,19 @@ class SleepWorkflowTest {
   }
 
   @Test
+  void aDivergedTrainingIsNotRunAgainByTemporalAndTheSleepFailsWithItsReason() {
+    FakeSteps steps = new FakeSteps(3, 0);
+    steps.trainDiverges = true;
+    start(steps, false);
+    WorkflowFailedException e = assertThrows(WorkflowFailedException.class, () -> sleep(false));
+    ApplicationFailure failed = assertInstanceOf(ApplicationFailure.class, e.getCause());
+    assertTrue(failed.getOriginalMessage().contains("LoRA answer loss (simulated) at step 28"), failed.getOriginalMessage());
+    assertEquals(1, steps.trainAttempts.get(), "seeded by its run id, a second run diverges the same way");
+    assertEquals("mv-base", steps.live);
+    ReportActivityAssert.single(steps, "sleep", SleepOutcome.FAILED);
+  }
+
+  @Test
   void badInputIsNotRetriedAndTheFailedSleepIsReportedWithItsStepAndReason() {
     FakeSteps steps = new FakeSteps(3, 0);
     steps.trainBadInput = true;

@@ -14,6 +14,7 @@ import java.time.Clock;
 import java.time.Instant;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * The real step implementations: the engine for model work, the model store for versions, edits, adapters and the
@@ -52,6 +53,14 @@ public final class LocalSteps {
         new FuseToTempActivityImpl(steps), new ValidateActivityImpl(steps), new RebaseActivityImpl(steps),
         new PromoteActivityImpl(steps), new RollbackActivityImpl(steps),
         new ReportActivityImpl(ledger, registry, runs, journal, Clock.systemUTC()));
+  }
+
+  /**
+   * The recall checks of one training attempt of a run ({@code attempt} 0 for the first candidate), if that attempt
+   * trained and recorded them.
+   */
+  public static Optional<TrainingChecks> trainingChecks(ObjectStore store, String runId, int attempt) {
+    return new StepJournal(store).find(runId, StepServices.attemptStep(TrainingChecks.STEP, attempt), TrainingChecks.class);
   }
 
   /** Runs in {@code store} that recorded their request and never reported, oldest first. */

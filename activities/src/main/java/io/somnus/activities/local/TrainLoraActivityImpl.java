@@ -21,6 +21,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
@@ -61,10 +62,20 @@ final class TrainLoraActivityImpl implements TrainLoraActivity {
     List<QaExample> rehearsal = SleepTraining.rehearsal(steps.settings.replay().window(state.generation(), ReplaySet.TEXTS_PER_SLEEP),
         state, fused, leastConsolidatedFirst, steps.settings.questions(), steps.settings.device(),
         (phase, answered, total) -> context.heartbeat(new StepProgress(phase, answered, total, null)));
+    List<LoraTrainer.RecallCheck> checks = new ArrayList<>();
     Instant trainingFrom = Instant.now();
     LoraTrainer.Result trained = SleepTraining.train(state, fused, facts, rehearsal, steps.settings.questions(),
-        steps.settings.rawStatements(), lora, steps.settings.validation(), steps.settings.device(),
-        (step, total, loss) -> context.heartbeat(new StepProgress("training", step, total, loss)));
+        steps.settings.rawStatements(), lora, steps.settings.validation(), steps.settings.device(), new LoraTrainer.Listener() {
+          @Override
+          public void onStep(int step, int total, double loss) {
+            context.heartbeat(new StepProgress("training", step, total, loss));
+          }
+
+          @Override
+          public void onCheck(LoraTrainer.RecallCheck check) {
+            checks.add(check);
+          }
+        });
     Instant trainingTo = Instant.now();
     Map<String, HostTensor> factors;
     float scale;
@@ -74,6 +85,9 @@ final class TrainLoraActivityImpl implements TrainLoraActivity {
     }
     Result r = new Result(storeAdapter(factors, scale), trained.steps(), trained.firstLoss(), trained.finalLoss(), false,
         trained.keptStep());
+    // Before the result: a resumed attempt that finds its result finds what its training learned and forgot too.
+    steps.journal.record(in.runId(), StepServices.attemptStep(TrainingChecks.STEP, in.attempt()),
+        new TrainingChecks(checks, trained.keptStep()));
     steps.journal.record(in.runId(), journalStep, r);
     steps.bestEffort("log the LoRA loss of " + in.runId(), runs -> {
       runs.logCurve(in.runId(), RunTracker.loraLossKey(in.attempt()), trained.losses(), trainingFrom, trainingTo);

@@ -135,6 +135,12 @@ public final class WakeMemory implements AutoCloseable {
     return loaded.id();
   }
 
+  /** The live version as the engine's state: fused checkpoint, MEMIT edits and fact stages. */
+  public MemoryState state() {
+    refresh();
+    return state;
+  }
+
   /** Facts the live version holds, with their stages. */
   public FactStageTable facts() {
     refresh();

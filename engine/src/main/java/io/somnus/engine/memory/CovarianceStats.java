@@ -139,9 +139,8 @@ public final class CovarianceStats {
     }
     Map<Integer, Layer> out = new LinkedHashMap<>();
     for (int l : ls) {
-      // Rounded to float as the cache stores them: in double precision, a run that collected the statistics and one
-      // that read them back from the cache wrote different MEMIT edits, and a lifetime (somnus-tiny, seeds 1-3, waves
-      // of 5) took other training paths from its second wave on depending on what the cache held when it started.
+      // Rounded to float as the cache stores them, so that a run that collects the statistics and one that reads them
+      // back write the same MEMIT edits (evaluation/DECISIONS.md, "key statistics rounded to float").
       double[] s = sums.get(l);
       for (int i = 0; i < s.length; i++) s[i] = (float) (s[i] / n);
       double[] mu = means.get(l);

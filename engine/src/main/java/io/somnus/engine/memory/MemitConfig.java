@@ -32,8 +32,7 @@ import java.util.Map;
  *     1.0, with {@code residualBoosts} for the facts that still fall short
  * @param residualBoosts how many times a fact whose object is not the greedy continuation after the solve is solved
  *     again with its ρ ×1.5 (only that fact's; 0 = never). Each fact gets the smallest residual that writes it instead
- *     of every fact the largest any of them needs: on somnus-tiny, 30 constrained edits at ρ = 1.0 with two boosts
- *     wrote as many facts as ρ = 1.5 for all and drifted perplexity +1.2 % instead of +3.1 % (WakeCapacityExperiment)
+ *     of every fact the largest any of them needs (evaluation/DECISIONS.md, "ρ = 1.0 with residual boosts")
  * @param lambda weight λ of the covariance regulariser λ·tr(ΔW C ΔWᵀ) with C = E[kkᵀ] (or its
  *     diagonal): roughly "how many ordinary tokens the written keys are weighed against". The
  *     reference's 0.1 with a diagonal C amounts to exact interpolation (spec §4.6) and wrecks

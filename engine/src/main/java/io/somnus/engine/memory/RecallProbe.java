@@ -75,7 +75,8 @@ public final class RecallProbe {
     return facts.stream().filter(this::rawRecall).count() / (double) facts.size();
   }
 
-  static boolean startsWithObject(String text, String object) {
+  /** Raw recall's test of a continuation: it begins with the object (case aside). */
+  public static boolean startsWithObject(String text, String object) {
     return text.strip().toLowerCase(Locale.ROOT).startsWith(object.toLowerCase(Locale.ROOT));
   }
 

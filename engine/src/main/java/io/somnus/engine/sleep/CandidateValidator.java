@@ -132,10 +132,8 @@ public final class CandidateValidator {
     }
     // The candidate scores the live model's answers: a drop means it would now say something else. With beforeEdits
     // it also scores the answers given without the MEMIT edits, and each prompt counts by the smaller drop: an edit
-    // moves some answers it should not, and a candidate that gives the old answer back has undone that, not drifted.
-    // Lifetime 3 x 5 on somnus-tiny, seed 3, wave 3: the wake had turned "Who are you?" into "... Ibarubarub" and
-    // Paula Nyberg's Lisbon into Munich; the first candidate answered both as before the wake and was refused at
-    // 0.147 nats/token, and the retry, which gave back only Lisbon, was promoted.
+    // moves some answers it should not, and a candidate that gives the old answer back has undone that, not drifted
+    // (evaluation/DECISIONS.md, "behaviour judged against the answers before the edits").
     double[] candidateLp = answerLogProbs(candidate, live.behaviourAnswers());
     double[] candidateBeforeLp = beforeEdits == null ? null : answerLogProbs(candidate, beforeEdits.behaviourAnswers());
     double shift = 0;

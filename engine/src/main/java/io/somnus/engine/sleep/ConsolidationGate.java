@@ -32,17 +32,13 @@ import java.util.function.BiPredicate;
  * {@link Result#keptScale}). Validation refuses a candidate that loses recalled facts unless it recovers enough others
  * ({@link ValidationConfig#recoveredPerLoss}), so changing the scale anyway could throw away everything else the sleep
  * learned. Chat recall says nothing about raw completion, which MEMIT
- * wrote and the adapters may not yet carry, and a wake write is solved against the edits before it at their scales:
- * lifetime seed 1, wave 2, a retry whose adapters had learned nothing still moved the wave-1 edit, and 6 raw answers
- * were lost, so the whole sleep was rolled back.
+ * wrote and the adapters may not yet carry, and a wake write is solved against the edits before it at their scales
+ * (evaluation/DECISIONS.md, "an edit keeps its scale").
  * Afterwards the candidate's edit scales are set from the new stages.
  *
  * <p>Why not step back every miss: stepping back raises the edit's scale to one the sleep's adapters were never
  * trained with ({@link SleepTraining} trains at the current scales, the scales after a full pass, and without edits),
- * and on somnus-tiny that broke other facts. Lifetime seed 1, wave 2 (traced twice): one wave-1 fact, missed without
- * its edit, was recalled at scale 0.5 in one run and lost even there in another (the wave-2 wake write had overwritten
- * it); both times stepping it back put its edit at 1.0, which did not bring it back but lost the raw recall of a
- * wave-2 fact under another edit, so the whole sleep was rolled back.
+ * and on somnus-tiny that broke other facts (evaluation/DECISIONS.md, "a missed fact is not stepped back").
  */
 public final class ConsolidationGate {
   private final BiPredicate<ModelRuntime, Fact> chat;

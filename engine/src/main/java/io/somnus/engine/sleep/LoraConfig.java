@@ -84,25 +84,10 @@ public record LoraConfig(List<String> projections, List<Integer> layers, int ran
   }
 
   /**
-   * Defaults sized for somnus-tiny and models of a few hundred million parameters: every projection
-   * of every layer, 2.5e-3 peak, 120 steps per fact to learn, between 300 and 2000. The former q/v/down on the upper
-   * half at 2e-3 for 60 steps taught somnus-tiny none of its facts in chat. The former budget of 25 per fact with a
-   * floor of 300 was too small for batches of 5-10 new facts once rehearsal held 8 neighbours per fact: sweep N = 10,
-   * seeds 1-3, 16 of 30 facts at stage 3 after three sleeps (30 of 30 now, chat recall 1.00); lifetime of three waves
-   * of 5, seed 1, chat recall of all 15 after wave 3 0.73 (1.00 now). A flat floor of 600 learned too, but spent 600
-   * steps on a single stubborn fact and drifted perplexity 4-5 % until validation refused the sleep.
-   *
-   * <p>2.5e-3 rather than 5e-3: the facts were learned in as many steps, and a sleep cost the model less of what it
-   * already knew (chat recall of 100 known world facts, somnus-tiny, seeds 1-3, after the first sleep): N = 10,
-   * 0.95 ± 0.03 against 0.92 ± 0.05 (200 ± 20 steps against 207 ± 12); N = 20, 0.93 ± 0.02 against 0.86 ± 0.06
-   * (473 ± 50 steps against 427 ± 61); lifetime, first wave of 20, seed 1, 0.95 against 0.86 (420 steps against 360).
-   * The lost answers were mostly another object of the same relation, often one the sleep had just taught someone
-   * else: a sleep shifts each question's answer prior, and the larger rate shifted it further.
-   *
-   * <p>A ceiling of 2000 rather than 1000 steps: at the lower rate a first sleep of 40 facts used all 1000 steps and
-   * left 2-3 of them unlearned, which then could not reach stage 3 in three sleeps (sweep N = 40, 112 of 120). With
-   * 2000, seed 1 learned all 40 in its first sleep, all 40 reached stage 3, and known-fact recall after three sleeps
-   * was 0.85 against 0.81. Batches of up to 8 new facts never reach either ceiling.
+   * Defaults sized for somnus-tiny and models of a few hundred million parameters: every projection of every layer,
+   * 2.5e-3 peak, 120 steps per fact to learn, between 300 and 2000. Smaller budgets left batches of new facts unlearned
+   * once rehearsal held neighbours, a higher rate cost more of what the model already knew, and a lower ceiling left
+   * forty facts unlearned (evaluation/DECISIONS.md, "every projection, 2.5e-3, 120 steps per fact").
    */
   public static LoraConfig defaults() {
     return new LoraConfig(List.of("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"), List.of(),
@@ -110,12 +95,9 @@ public record LoraConfig(List<String> projections, List<Integer> layers, int ran
   }
 
   /**
-   * Factor on the learning rate when a sleep trains again after validation refused its candidate
-   * ({@link SleepCycle.Settings#retriesOnRefusal}). The refusals measured on somnus-tiny are mostly drift just past a
-   * bound on sleeps that did learn their facts, and the same facts at half the rate passed: sweep N = 20, seed 2, the
-   * behaviour probe at 0.1235 nats/token (bound 0.100); a lifetime's second wave of 5 (seed 2) at +3.05 % perplexity
-   * (bound 2 %). Not always: under a warm-up schedule a lifetime wave moved the probe 0.142 and then 0.171 at half
-   * the rate, so a retry is a second chance, not a guarantee.
+   * Factor on the learning rate when a sleep trains again after validation refused its candidate (a sleep policy's
+   * retries on refusal): most refusals are a bound missed by little on a sleep that did learn its facts, which a
+   * gentler rate often meets (evaluation/DECISIONS.md, "half the rate on a retry").
    */
   public static final float RETRY_LEARNING_RATE_FACTOR = 0.5f;
 

@@ -222,10 +222,8 @@ public final class LoraTrainer {
       double[] losses = new double[budget];
       int steps = 0;
       int unrecalled = -1;
-      // The adapters at the check with the fewest misses among those validation would accept. Judged against every
-      // check the start recalled in any state, no check after the first was acceptable once a lifetime held 160 facts
-      // (320 checks in 3 states), and the untrained adapters were returned sleep after sleep while wake writes broke
-      // more and more answers (somnus-tiny, 10 waves of 20, seed 2).
+      // The adapters at the check with the fewest misses among those validation would accept: only those are worth
+      // handing on (evaluation/DECISIONS.md, "the adapters of the best acceptable check").
       Miss[] atStart = null;
       Map<String, float[]> best = null;
       int bestUnrecalled = Integer.MAX_VALUE;
@@ -236,9 +234,8 @@ public final class LoraTrainer {
       BatchOrder factOrder = new BatchOrder(0, factExamples.size(), config.seed());
       BatchOrder rehearsalOrder = rehearsal.isEmpty() ? null : new BatchOrder(factExamples.size(), examples.size(), config.seed() ^ 0x5eedL);
       int factsPerBatch = rehearsalOrder == null ? config.batchSize() : (config.batchSize() + 1) / 2;
-      // Examples of facts missed at the last check take every other fact slot of a batch. Drawn only from all facts,
-      // a lifetime's new wave got a shrinking share of each batch as consolidated facts piled up; on the sweep
-      // (somnus-tiny, 20 facts, seeds 1-3) this took facts at stage 3 after three sleeps from 50/60 to 58/60.
+      // Examples of facts missed at the last check take every other fact slot of a batch: drawn only from all facts, a
+      // new wave's share shrinks as consolidated facts pile up (evaluation/DECISIONS.md, "missed facts").
       BatchOrder missedOrder = null;
       // A fact's examples are found by the object their key spells, decoded once here rather than at every check.
       String[] checkKeys = checks ? keys(recallChecks, tokenizer) : null;
@@ -292,9 +289,8 @@ public final class LoraTrainer {
             reference = Math.max(reference, initial[i]);
           }
           reference = Math.max(reference, initialMean);
-          // Every example weighs the same, whatever its length: with token weighting a 100-token rehearsal text
-          // outweighs twenty one-line answers, and 60 texts per sleep kept ten facts from being learned (somnus-tiny,
-          // N = 10, seed 2: rolled back; with equal weights all ten passed the gate).
+          // Every example weighs the same, whatever its length: with token weighting a long rehearsal text outweighs
+          // twenty one-line answers (evaluation/DECISIONS.md, "every example weighs the same").
           Batch data = Batch.of(batch, true);
           try (NDManager scope = root.newSubManager()) {
             double loss;

@@ -22,13 +22,8 @@ import java.util.Set;
  * only test what was rehearsed.
  *
  * <p>{@code neighbourPool} holds further prompts of which each sleep rehearses only those nearest to the facts it
- * teaches, {@code neighboursPerFact} per fact (see {@link #neighbours}): the answers a sleep breaks are not spread
- * evenly. On somnus-tiny (lifetime, 20 new facts, seed 4) the behaviour probe rolled a sleep back at a shift of
- * 0.104 nats/token, of which two of its 13 prompts carried 0.95: "Where does Selma Choi live?" answered Athens
- * instead of Aarhus and "Where does Finn Tanaka live?" "Busan Campos"; the sleep taught facts about a Selma and two
- * Finns. With 40 new facts, six of the 13 answers moved by 0.41-1.0 nats, each towards a name or object of a new fact
- * (Paula Nyberg's city became Accra, where a new fact's person lives; a Yusuf's job became a new fact's job). The
- * MEMIT edits played no part: the same candidate without its adapters shifted the probe by 0.0000.
+ * teaches, {@code neighboursPerFact} per fact (see {@link #neighbours}): the answers a sleep breaks are those nearest
+ * to what it teaches, not spread evenly (evaluation/DECISIONS.md, "neighbour prompts per taught fact").
  */
 public record ReplaySet(List<List<ChatMessage>> prompts, List<String> texts, int answerTokens,
     List<List<ChatMessage>> neighbourPool, int neighboursPerFact) {
@@ -50,21 +45,16 @@ public record ReplaySet(List<List<ChatMessage>> prompts, List<String> texts, int
   }
 
   /**
-   * Reference texts one sleep rehearses, a fresh {@link #window} each sleep. 60 rather than 10: in a second lifetime
-   * sleep on somnus-tiny (seed 1, waves of 5) the candidate's reference perplexity, without MEMIT edits, moved +5.9 %
-   * against the live model with 10 texts; after a first sleep with 30, it moved +1.2 % with 30 and -6.3 % with 90.
-   * Each text costs one extra forward pass per sleep.
+   * Reference texts one sleep rehearses, a fresh {@link #window} each sleep: with fewer the candidate's reference
+   * perplexity drifted past validation's bound (evaluation/DECISIONS.md, "60 reference texts per sleep"). Each text
+   * costs one extra forward pass per sleep.
    */
   public static final int TEXTS_PER_SLEEP = 60;
 
   /**
-   * Neighbour prompts rehearsed per taught fact when a set has a neighbour pool. 8 rather than 4 (somnus-tiny,
-   * sweep N = 40, seed 1): with 4, all three sleeps were still rolled back by the behaviour probe (0.101 / 0.139 /
-   * 0.130 nats/token); with 8 all three were promoted and chat recall of the 40 facts reached 0.88 / 0.93 / 1.00.
-   * With the 300-step floor of the time, small batches paid for it: N = 10, seeds 1-3, facts at stage 3 after three
-   * sleeps fell from 21 of 30 to 16 of 30 (chat recall 1.00 / 1.00 / 0.70 against 0.90 / 1.00 / 1.00), and lifetime
-   * runs of three waves of 5 ended at chat recall 0.40 of all 15 facts against 0.51: the neighbours make a new fact
-   * harder to learn in a fixed budget, since they hold the very names and questions it must change.
+   * Neighbour prompts rehearsed per taught fact when a set has a neighbour pool: with 4, forty new facts still moved
+   * the behaviour probe past its bound; they make a new fact harder to learn in a fixed budget, since they hold the
+   * very names and questions it must change (evaluation/DECISIONS.md, "neighbour prompts per taught fact").
    */
   public static final int NEIGHBOURS_PER_FACT = 8;
 
@@ -74,8 +64,8 @@ public record ReplaySet(List<List<ChatMessage>> prompts, List<String> texts, int
 
   /**
    * The same prompts with the {@code index}-th run of {@code size} consecutive texts (wrapping around): successive
-   * sleeps rehearse different texts. Re-training the same ten texts every sleep memorises them, and that alone raised
-   * reference perplexity 13–24 % in a second sleep on somnus-tiny (4 % with fresh texts).
+   * sleeps rehearse different texts: re-training the same texts every sleep memorises them and raises reference
+   * perplexity (evaluation/DECISIONS.md, "60 reference texts per sleep").
    */
   public ReplaySet window(int index, int size) {
     if (index < 0 || size <= 0) throw new IllegalArgumentException("window index must be >= 0 and size > 0");

@@ -8,15 +8,15 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The training step of a sleep, one implementation for {@link SleepCycle} and the Temporal training activity: the
+ * The training step of a sleep, as the sleep's training activity runs it: the
  * facts' examples (every question phrasing, and the raw statement with {@code rawStatements}), their recall checks,
  * and LoRA on the state's fused weights.
  *
  * <p>With {@link LoraConfig#trainAroundEdits()} the state's MEMIT edits take part: each step trains with them in one
  * of three states, drawn at random (at their scales now, at the scales the gate gives them if every fact passes, or
  * removed), and a fact only counts as learned when it is recalled in all three. Adapters trained on the bare fused
- * weights learn answers that a still-active edit then breaks: on somnus-tiny, a new wave's edit at scale 1.0 on the
- * candidate took chat recall of its five facts from 5/5 to 2/5. Adapters trained with the edits always applied learn
+ * weights learn answers that a still-active edit then breaks (evaluation/DECISIONS.md, "training trains around the
+ * edits"). Adapters trained with the edits always applied learn
  * to lean on them and fail the gate, which removes them. The third state is there because the candidate is validated
  * at the gate's new scales, which neither of the other two is, and facts recalled before but lost there can roll the
  * whole sleep back.

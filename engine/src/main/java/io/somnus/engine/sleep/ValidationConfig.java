@@ -22,15 +22,9 @@ public record ValidationConfig(double maxPerplexityDrift, double maxBehaviourShi
 
   /**
    * Answers a candidate must give back, among those the live model misses, for each recalled one it loses, unless a
-   * deployment sets another number: by default none may be lost. The strict rule once failed the 200-fact lifetime
-   * (somnus-tiny, seed 2): the trainer counted a loss in any weight state, so out of budget no check after the first
-   * qualified, it fused untrained adapters, and chat recall of all facts fell 0.99 → 0.36 over waves 8-10 as each wake
-   * write broke more. Since the trainer counts only the states validation judges ({@link LoraTrainer.Conditions#judged}),
-   * the same run under the strict rule ends at chat recall 0.985, raw 1.00 (wave 9 promoted at its second attempt).
-   * It is tighter than a trade: seed 3 ends at 0.91 strict against 0.99 with 2 per loss, because wave 10's trained
-   * candidate lost one chat answer, the retry's training found no check without a loss, and the sleep fused nothing.
-   * The trade is there for a deployment that prefers it; a lost answer is not gone for good, the next sleep trains
-   * every fact again.
+   * deployment sets another number: by default none may be lost. The trade is there for a deployment that prefers it;
+   * a lost answer is not gone for good, the next sleep trains every fact again (evaluation/DECISIONS.md, "no recalled
+   * answer may be lost by default").
    */
   public static final int RECOVERED_PER_LOSS = 0;
 

@@ -110,12 +110,12 @@ public final class SomnusTiny {
 
   /**
    * MEMIT settings measured on the default model (written beside its weights, not part of its fingerprint: they
-   * change how it is edited, not what was built). Chosen on wake-capacity seeds 4–6 (λ 300–1500, KL weight 0.0625–1,
-   * 0–3 repair rounds), then reported on seeds 1–3. The test model keeps {@link MemitConfig#defaults}.
+   * change how it is edited, not what was built), chosen on its wake capacity (evaluation/DECISIONS.md, "somnus-tiny's
+   * MEMIT settings"). The test model keeps {@link MemitConfig#defaults}.
    */
   static final String DEFAULT_MEMIT = """
       {
-        "_why": "measured on somnus-tiny wake-capacity seeds 4-6: 30 constrained edits, recall 0.978, drift +0.76 %",
+        "_why": "chosen on somnus-tiny's wake capacity: evaluation/DECISIONS.md, somnus-tiny's MEMIT settings",
         "klWeight": 0.25,
         "lambda": 900,
         "repairRounds": 1

@@ -259,10 +259,8 @@ public final class SyntheticWorld {
    * object of a known person's fact and the stranger's full name. A chat answer restates its subject, and a held-out
    * person's surname is one the corpus never contains: without these turns, somnus-tiny's answers about a held-out
    * person came out as a corpus surname, and every fact a sleep taught garbled the surnames, and with them the
-   * answers, of facts taught before (lifetime, seed 1: a second wave of 20 lost up to 16 earlier answers at every
-   * recall check, and the sleep handed on untrained adapters). With one turn per person and pass, the first wave was
-   * learned in 360 LoRA steps instead of 1000, and the second recalled all 40 facts at step 900. The model still does
-   * not copy an unseen surname letter for letter before it is taught: it answers with made-up syllables of its own.
+   * answers, of facts taught before (evaluation/DECISIONS.md, "copy drills"). The model still does not copy an unseen
+   * surname letter for letter before it is taught: it answers with made-up syllables of its own.
    */
   private String copyDrill(SplittableRandom rng) {
     WorldFact f = pick(rng, known);

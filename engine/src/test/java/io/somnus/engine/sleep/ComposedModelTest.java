@@ -24,8 +24,8 @@ class ComposedModelTest {
 
   @Test
   void weightsAreFusedPlusScaledEditsAndScalingToZeroAndBackIsExact() {
-    MemitEdit a = SleepCycleTest.randomEdit("a", SleepFixtures.FACTS.subList(0, 1), 1);
-    MemitEdit b = SleepCycleTest.randomEdit("b", SleepFixtures.FACTS.subList(1, 2), 2);
+    MemitEdit a = SleepFixtures.randomEdit("a", SleepFixtures.FACTS.subList(0, 1), 1);
+    MemitEdit b = SleepFixtures.randomEdit("b", SleepFixtures.FACTS.subList(1, 2), 2);
     String w = "model.layers.1.mlp.down_proj.weight";
     Checkpoint.Contents c = Checkpoint.load(base);
     float[] fused = c.tensors().get(w).data();
@@ -60,7 +60,7 @@ class ComposedModelTest {
     MemitEdit nan = new MemitEdit("nan", SleepFixtures.FACTS.subList(0, 1),
         List.of(new LayerDelta("model.layers.1.mlp.down_proj.weight", 64, 128, 1, u, new float[128])));
     assertThrows(IllegalArgumentException.class, () -> ComposedModel.load(base, List.of(nan), Map.of("nan", 1f), Device.cpu()));
-    MemitEdit ok = SleepCycleTest.randomEdit("ok", SleepFixtures.FACTS.subList(0, 1), 3);
+    MemitEdit ok = SleepFixtures.randomEdit("ok", SleepFixtures.FACTS.subList(0, 1), 3);
     assertThrows(IllegalArgumentException.class, () -> ComposedModel.load(base, List.of(ok), Map.of(), Device.cpu()));
   }
 }

@@ -39,10 +39,10 @@ class ConsolidationGateTest {
     Fact f1 = SleepFixtures.FACTS.get(1);
     Fact f2 = SleepFixtures.FACTS.get(2);
     Fact f3 = SleepFixtures.FACTS.get(3);
-    MemitEdit e1 = SleepCycleTest.randomEdit("e1", List.of(f0, f1), 1);
+    MemitEdit e1 = SleepFixtures.randomEdit("e1", List.of(f0, f1), 1);
     // e2 re-writes f1: from now on f1 is gated with e2, not e1.
-    MemitEdit e2 = SleepCycleTest.randomEdit("e2", List.of(f2, f1), 2);
-    MemitEdit e3 = SleepCycleTest.randomEdit("e3", List.of(f3), 3);
+    MemitEdit e2 = SleepFixtures.randomEdit("e2", List.of(f2, f1), 2);
+    MemitEdit e3 = SleepFixtures.randomEdit("e3", List.of(f3), 3);
     List<MemitEdit> edits = List.of(e1, e2, e3);
     FactStageTable table = FactStageTable.of(List.of(
         new FactStageTable.Entry(f0, "e1", FactStage.NEARLY_CONSOLIDATED),
@@ -118,9 +118,9 @@ class ConsolidationGateTest {
     Fact advanced = SleepFixtures.FACTS.get(1);
     Fact restored = SleepFixtures.FACTS.get(2);
     Fact lost = SleepFixtures.FACTS.get(3);
-    MemitEdit e1 = SleepCycleTest.randomEdit("e1", List.of(held, advanced), 1);
-    MemitEdit e2 = SleepCycleTest.randomEdit("e2", List.of(restored), 2);
-    MemitEdit e3 = SleepCycleTest.randomEdit("e3", List.of(lost), 3);
+    MemitEdit e1 = SleepFixtures.randomEdit("e1", List.of(held, advanced), 1);
+    MemitEdit e2 = SleepFixtures.randomEdit("e2", List.of(restored), 2);
+    MemitEdit e3 = SleepFixtures.randomEdit("e3", List.of(lost), 3);
     List<MemitEdit> edits = List.of(e1, e2, e3);
     FactStageTable table = FactStageTable.of(List.of(
         new FactStageTable.Entry(held, "e1", FactStage.CONSOLIDATING),
@@ -154,9 +154,9 @@ class ConsolidationGateTest {
     Fact fresh = SleepFixtures.FACTS.get(3);
     // Gating asks a scripted predicate, never the model, so a fact outside the fixtures' questions will do.
     Fact carried = new Fact("Ada Lind", "lives in", "Bergen");
-    MemitEdit e1 = SleepCycleTest.randomEdit("e1", List.of(rawOnly, partner), 1);
-    MemitEdit e2 = SleepCycleTest.randomEdit("e2", List.of(free), 2);
-    MemitEdit e3 = SleepCycleTest.randomEdit("e3", List.of(fresh, carried), 3);
+    MemitEdit e1 = SleepFixtures.randomEdit("e1", List.of(rawOnly, partner), 1);
+    MemitEdit e2 = SleepFixtures.randomEdit("e2", List.of(free), 2);
+    MemitEdit e3 = SleepFixtures.randomEdit("e3", List.of(fresh, carried), 3);
     List<MemitEdit> edits = List.of(e1, e2, e3);
     FactStageTable table = FactStageTable.of(List.of(
         new FactStageTable.Entry(rawOnly, "e1", FactStage.CONSOLIDATING),
@@ -209,8 +209,8 @@ class ConsolidationGateTest {
   /** The gate on {@code older} at stage 1 under e1 and {@code newer} at stage 0 under e2, with scripted recall. */
   private static ConsolidationGate.Result gateTwoWaves(Fact older, Fact newer,
       Function<ComposedModel, BiPredicate<ModelRuntime, Fact>> chat, Function<ComposedModel, BiPredicate<ModelRuntime, Fact>> raw) {
-    List<MemitEdit> edits = List.of(SleepCycleTest.randomEdit("e1", List.of(older), 1),
-        SleepCycleTest.randomEdit("e2", List.of(newer), 2));
+    List<MemitEdit> edits = List.of(SleepFixtures.randomEdit("e1", List.of(older), 1),
+        SleepFixtures.randomEdit("e2", List.of(newer), 2));
     FactStageTable table = FactStageTable.of(List.of(
         new FactStageTable.Entry(older, "e1", FactStage.CONSOLIDATING),
         new FactStageTable.Entry(newer, "e2", FactStage.WAKE)));

@@ -4,6 +4,8 @@ import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import io.somnus.engine.memory.Fact;
+import io.somnus.engine.memory.LayerDelta;
+import io.somnus.engine.memory.MemitEdit;
 import io.somnus.engine.model.Checkpoint;
 import io.somnus.engine.model.ChatMessage;
 import io.somnus.engine.model.DType;
@@ -19,6 +21,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.SplittableRandom;
 
 /** A small random Llama with a real byte-level BPE tokenizer, and made-up facts to teach it. */
 final class SleepFixtures {
@@ -38,6 +41,23 @@ final class SleepFixtures {
   };
 
   private SleepFixtures() {}
+
+  /**
+   * A random low-rank change of a lower layer's down_proj standing in for a MEMIT edit of {@code facts}: the model
+   * does not recall the facts through it, so whatever recalls them afterwards was taught by something else.
+   */
+  static MemitEdit randomEdit(String id, List<Fact> facts, long seed) {
+    return randomEdit(id, facts, seed, 0.05);
+  }
+
+  static MemitEdit randomEdit(String id, List<Fact> facts, long seed, double std) {
+    SplittableRandom r = new SplittableRandom(seed);
+    float[] u = new float[64 * 2];
+    float[] v = new float[128 * 2];
+    for (int i = 0; i < u.length; i++) u[i] = (float) (r.nextGaussian() * std);
+    for (int i = 0; i < v.length; i++) v[i] = (float) (r.nextGaussian() * std);
+    return new MemitEdit(id, facts, List.of(new LayerDelta("model.layers.1.mlp.down_proj.weight", 64, 128, 2, u, v)));
+  }
 
   /** Writes a checkpoint with tokenizer to {@code dir} and returns it. */
   static Path checkpoint(Path dir, long seed) throws Exception {

@@ -1,7 +1,16 @@
-package io.somnus.engine.memory;
+package io.somnus.evaluation;
 
 import ai.djl.Device;
 import io.somnus.engine.io.AtomicFiles;
+import io.somnus.engine.memory.CovarianceStats;
+import io.somnus.engine.memory.EditResult;
+import io.somnus.engine.memory.EditSet;
+import io.somnus.engine.memory.Fact;
+import io.somnus.engine.memory.MemitConfig;
+import io.somnus.engine.memory.MemitEdit;
+import io.somnus.engine.memory.MemitEditor;
+import io.somnus.engine.memory.NullSpaceProjector;
+import io.somnus.engine.memory.RecallProbe;
 import io.somnus.engine.model.Runtimes;
 import io.somnus.engine.runtime.DjlModelRuntime;
 import io.somnus.engine.tiny.SomnusTiny;
@@ -16,7 +25,8 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * Wake capacity on somnus-tiny: held-out facts written one edit per fact, in sequence, under three
+ * MEMIT's constraint regimes compared, the tuning study behind the editor's settings (the suite's wake-capacity
+ * experiment reports two of them): held-out facts written one edit per fact, in sequence, under three
  * constraint regimes — none (the reference's unconstrained wake), soft (earlier facts' keys as
  * zero-target rows, the reference's constrained injection) and projected (AlphaEdit null space of
  * earlier facts' keys and generic text). At checkpoints it prints, for all facts written so far,
@@ -25,10 +35,10 @@ import java.util.Locale;
  * text, mean time per edit split into v* and solve, and peak memory. After the unconstrained run it
  * refreshes the degraded facts under the null-space constraint and reports both groups' recall.
  *
- * <p>A command, not a test:
- * {@code WakeCapacityExperiment [maxFacts=100] [default|test] [covariance=FULL] [modes=none,soft,projected] [csv]}.
+ * <p>A command, not a test, on the evaluation's classpath:
+ * {@code MemitRegimeStudy [maxFacts=100] [default|test] [covariance=FULL] [modes=none,soft,projected] [csv]}.
  */
-public final class WakeCapacityExperiment {
+public final class MemitRegimeStudy {
   private static final List<Integer> CHECKPOINTS = List.of(1, 2, 5, 10, 13, 14, 20, 30, 40, 50, 60, 75, 100, 150, 200);
   private static final List<Integer> CHAT_AT = List.of(10, 30, 100);
 

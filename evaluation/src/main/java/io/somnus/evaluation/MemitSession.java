@@ -12,11 +12,12 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * MEMIT on one loaded model for an experiment: the key statistics (cached on disk by the engine),
- * the editor and the set of active edits. Writing time is accumulated so experiments can report
- * seconds per fact.
+ * MEMIT itself on one loaded model, for the experiments that study the editor rather than the product's wake (capacity,
+ * drift, retrieval, edit timings) and for choosing which candidate facts MEMIT can write at all: the key statistics
+ * (cached on disk by the engine), the editor and the set of active edits. Writing time is accumulated so experiments
+ * can report seconds per fact. The product's wake ({@code WakeMemory}) writes the facts the sleeps consolidate.
  */
-final class Wake implements AutoCloseable {
+final class MemitSession implements AutoCloseable {
   private final ModelRuntime rt;
   private final MemitEditor editor;
   private final EditSet set;
@@ -27,7 +28,7 @@ final class Wake implements AutoCloseable {
   private int boosted;
   private int rewritten;
 
-  Wake(ModelRuntime rt, List<String> referenceTexts, MemitConfig config) {
+  MemitSession(ModelRuntime rt, List<String> referenceTexts, MemitConfig config) {
     this.rt = rt;
     CovarianceStats stats = CovarianceStats.loadOrCollect(rt.model(), rt.tokenizer(), config.layers(), referenceTexts,
         Runtimes.somnusHome().resolve("cache"));

@@ -30,6 +30,25 @@ class FactIntakeTest {
   }
 
   @Test
+  void correctionsChangesAndRetractionsAreRead() {
+    String said = "Actually, Mara Okafor works as a nurse. Tom Hale moved to Berlin. Ida Berg now lives in Oslo.\n"
+        + "In fact Jonas de Vries supports Porto. Ana Ruiz no longer lives in Rome. Ana Ruiz does not live in Madrid.";
+    assertEquals(List.of(
+        new Fact("Mara Okafor", "works as", "a nurse"),
+        new Fact("Tom Hale", "lives in", "Berlin"),
+        new Fact("Ida Berg", "lives in", "Oslo"),
+        new Fact("Jonas de Vries", "supports", "Porto")), patterns.extract(said));
+    List<Fact> retracted = patterns.retractions(said);
+    assertEquals(List.of(new Fact("Ana Ruiz", "lives in", "Rome")), retracted);
+    assertEquals(patterns.extract(said), firewall.screen(patterns.extract(said), said).admitted(), "updates are grounded");
+    assertEquals(retracted, firewall.screenRetractions(retracted, said).admitted(), "a retraction is grounded by its \"no longer\"");
+    GroundingFirewall.Intake notSaid = firewall.screenRetractions(List.of(new Fact("Mara Okafor", "works as", "a nurse")), said);
+    assertTrue(notSaid.admitted().isEmpty(), "a stated fact is not a retraction");
+    List<String> unused = patterns.unused(said).stream().map(FactExtractor.Unused::sentence).toList();
+    assertEquals(List.of("Ana Ruiz does not live in Madrid."), unused, "only the plain negation gives nothing");
+  }
+
+  @Test
   void firewallRejectsWhatTheUserDidNotSay() {
     String said = "Mara Okafor lives in Lisbon. Does Tom Hale play the cello? Ana Ruiz does not support Porto.";
     List<Fact> candidates = List.of(
@@ -76,10 +95,10 @@ class FactIntakeTest {
   @Test
   void everyStatementThatGivesNoFactSaysWhy() {
     PatternFactExtractor patterns = PatternFactExtractor.forSyntheticWorld();
-    String said = "Mara Okafor lives in Lisbon. She works as a nurse. Mara Okafor moved to Porto. Where does Tom live?\n"
+    String said = "Mara Okafor lives in Lisbon. She works as a nurse. Mara Okafor flew to Porto. Where does Tom live?\n"
         + "Ida Berg lives in " + "a very long place name that goes on and on well past any object a fact may hold.";
     List<FactExtractor.Unused> unused = patterns.unused(said);
-    assertEquals(List.of("She works as a nurse.", "Mara Okafor moved to Porto.",
+    assertEquals(List.of("She works as a nurse.", "Mara Okafor flew to Porto.",
         "Ida Berg lives in a very long place name that goes on and on well past any object a fact may hold."),
         unused.stream().map(FactExtractor.Unused::sentence).toList(), "the question is not a statement; the fact is used");
     assertTrue(unused.get(0).reason().contains("name the person"), unused.get(0).reason());

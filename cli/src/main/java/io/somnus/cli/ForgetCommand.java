@@ -52,6 +52,10 @@ final class ForgetCommand implements Runnable {
         System.out.println("  x " + f.id() + "  " + f.sentence() + " forgotten; \"" + f.prompt() + "\" was answered \"" + before.get(f)
             + "\", now \"" + answer(memory, f) + "\"");
       }
+      for (Fact f : t.resolved()) {
+        System.out.println("  = " + f.id() + "  " + f.sentence() + " (shared the edit, solved again without it)"
+            + (Boolean.TRUE.equals(t.recalledRightAfter().get(f.id())) ? "  [recalled]" : "  [not recalled]"));
+      }
       t.skipped().forEach((sentence, why) -> System.out.println("  - " + sentence + " (" + why + ")"));
       System.out.println(t.removed().size() + " facts forgotten; live version " + memory.liveVersionId());
     }

@@ -37,8 +37,8 @@ final class LineageCommand {
     List<String> lines = new java.util.ArrayList<>();
     String lastLink = null;
     for (FactRow r : services.ledger().history(factId)) {
-      String link = r.supersedes() != null ? "replaced " + describe(services, r.supersedes())
-          : r.supersededBy() != null ? "replaced by " + describe(services, r.supersededBy()) : null;
+      String link = r.supersededBy() != null ? "replaced by " + describe(services, r.supersededBy())
+          : r.held() && r.supersedes() != null ? "replaced " + describe(services, r.supersedes()) : null;
       if (link != null && !link.equals(lastLink)) lines.add("  run " + r.runId() + ": " + link);
       lastLink = link;
     }

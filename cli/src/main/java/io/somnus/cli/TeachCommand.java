@@ -61,12 +61,21 @@ final class TeachCommand implements Runnable {
           for (var f : t.repaired()) {
             System.out.println("  ~ " + f.id() + "  " + f.sentence() + " (displaced by this edit, written again)" + recall(t, f));
           }
+          for (var f : t.resolved()) {
+            System.out.println("  = " + f.id() + "  " + f.sentence() + " (shared an edit with a removed fact, solved again without it)"
+                + recall(t, f));
+          }
           for (WakeMemory.Removal r : t.removed()) {
             System.out.println("  x " + r.fact().id() + "  " + r.fact().sentence() + " " + r.why()
                 + (Boolean.TRUE.equals(t.recalledRightAfter().get(r.fact().id())) ? "  [old value still recalled]" : "  [old value no longer recalled]"));
           }
         }
-        for (String n : learned.notWritten()) System.out.println("  - " + n);
+        for (String n : learned.notWritten()) {
+          // a duplicate was shown above with its class
+          if (learned.classified().stream().noneMatch(c -> c.change() == FactClassifier.Change.DUPLICATE && n.startsWith(c.fact().sentence()))) {
+            System.out.println("  - " + n);
+          }
+        }
         for (String n : learned.unused()) System.out.println("  - " + n);
       }
       if (removed > 0) System.out.println(removed + " facts taken out");

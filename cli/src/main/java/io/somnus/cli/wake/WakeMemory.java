@@ -65,16 +65,19 @@ public final class WakeMemory implements AutoCloseable {
    * What one {@link #teach} did.
    *
    * @param repaired earlier facts the new edit displaced and the repair wrote again (their stages kept)
-   * @param recalledRightAfter raw recall on the new version, for the written and the repaired facts
+   * @param recalledRightAfter raw recall on the new version, for the written, repaired, re-solved and removed facts
+   * @param removed facts taken out (superseded, forgotten, retracted)
+   * @param resolved facts that shared an edit with a removed fact and were solved again without it (stages kept)
    */
   public record Taught(String versionId, String editId, List<Fact> written, List<Fact> repaired, Map<String, String> skipped,
-      Map<String, Boolean> recalledRightAfter, List<Removal> removed) {
+      Map<String, Boolean> recalledRightAfter, List<Removal> removed, List<Fact> resolved) {
     public Taught {
       written = List.copyOf(written);
       repaired = List.copyOf(repaired);
       skipped = Map.copyOf(skipped);
       recalledRightAfter = Map.copyOf(recalledRightAfter);
       removed = List.copyOf(removed);
+      resolved = List.copyOf(resolved);
     }
 
     /** True when the write changed the model: something written or taken out. */
@@ -260,7 +263,7 @@ public final class WakeMemory implements AutoCloseable {
       removing.add(r);
     }
     while (true) {
-      if (fresh.isEmpty() && removing.isEmpty()) return new Taught(loaded.id(), null, List.of(), List.of(), skipped, Map.of(), List.of());
+      if (fresh.isEmpty() && removing.isEmpty()) return new Taught(loaded.id(), null, List.of(), List.of(), skipped, Map.of(), List.of(), List.of());
       Written w = write(fresh, removing);
       skipped.putAll(w.skipped());
       // A superseded value stays until its replacement is written: an update that cannot be written loses nothing.
@@ -274,7 +277,7 @@ public final class WakeMemory implements AutoCloseable {
       }
       if (w.written().isEmpty() && removing.isEmpty()) {
         w.close();
-        return new Taught(loaded.id(), null, List.of(), List.of(), skipped, Map.of(), List.of());
+        return new Taught(loaded.id(), null, List.of(), List.of(), skipped, Map.of(), List.of(), List.of());
       }
       return register(w, removing, skipped, runId, generation);
     }
@@ -374,7 +377,8 @@ public final class WakeMemory implements AutoCloseable {
     state = w.state();
     loaded = next;
     loadedGeneration = generation + 1;
-    return new Taught(next.id(), w.edit() == null ? null : w.edit().id(), w.written(), w.repaired(), skipped, recalled, removing);
+    return new Taught(next.id(), w.edit() == null ? null : w.edit().id(), w.written(), w.repaired(), skipped, recalled, removing,
+        w.resolved());
   }
 
   /**

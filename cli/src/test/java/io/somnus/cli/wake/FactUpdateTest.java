@@ -76,6 +76,7 @@ class FactUpdateTest {
         WakeMemory.Taught t = update.taught();
         assertEquals(List.of(moved), t.written());
         assertEquals(List.of(new WakeMemory.Removal(home, FactRow.SUPERSEDED, moved)), t.removed());
+        assertEquals(List.of(job, other), t.resolved(), "the old value's edit is solved again for its other facts");
         RecallProbe probe = new RecallProbe(memory.runtime(), 8);
         assertTrue(probe.rawRecall(moved), "the new value is recalled: " + update.taught() + " says " + probe.complete(moved.prompt()));
         assertFalse(probe.rawRecall(home), "the old value is not");

@@ -51,7 +51,7 @@ public final class FactClassifier {
   /**
    * Probability of its greedy raw answer from which the model is taken to know a value it was never taught. On
    * somnus-tiny the known facts of single-valued relations are answered well above it and the guesses about people it
-   * never saw well below (evaluation/reports/fact-updates.md).
+   * never saw well below (evaluation/fact-updates.md).
    */
   public static final double DEFAULT_CONFIDENCE = 0.7;
 

@@ -19,6 +19,10 @@ import io.somnus.store.FactRow;
 import io.somnus.store.Lineage;
 import io.somnus.store.ModelRegistry;
 import io.somnus.store.S3ObjectStore;
+import io.somnus.store.NewVersion;
+import io.somnus.store.VersionStates;
+import io.somnus.engine.memory.FactStage;
+import io.somnus.engine.sleep.FactStageTable;
 import java.nio.file.Path;
 import java.util.HashSet;
 import java.util.List;
@@ -187,6 +191,50 @@ class FactUpdateTest {
         assertTrue(probe.rawRecall(moved), "the new value is recalled: " + update.taught() + " says " + probe.complete(moved.prompt()));
         assertFalse(probe.rawRecall(k), "the base value is not");
         for (Fact o : others) assertTrue(probe.rawRecall(o), "unchanged: " + o.sentence());
+      }
+    }
+  }
+
+  /**
+   * A consolidated fact (stage 3) lives in the fused weights: forgetting it is refused with the reason and changes
+   * nothing; an update supersedes its row and the new edit overwrites its answer.
+   */
+  @Test
+  void aConsolidatedFactCannotBeForgottenAtWakeButAnUpdateOverwritesIt() {
+    SyntheticWorld world = SomnusTiny.Variant.TEST.world();
+    Path base = SomnusTiny.ensure(SomnusTiny.Variant.TEST);
+    try (EmbeddedS3Server s3 = EmbeddedS3Server.start(dir.resolve("s3"));
+        S3ObjectStore store = S3ObjectStore.open(s3.settings("consolidated"))) {
+      ModelRegistry registry = new ModelRegistry(store);
+      FactLedger ledger = new FactLedger(store);
+      String v0 = WakeMemory.importBase(registry, ledger, base, "import-1");
+      // a version whose table holds a fact at stage 3, as three sleeps leave it (the fused weights here are the base's)
+      String person = world.heldOutFacts().get(0).fact().subject();
+      Fact old = new Fact(person, "lives in", corpusObjects(world, "lives in").get(0));
+      VersionStates versions = new VersionStates(registry, ledger, dir.resolve("setup"));
+      var v1 = versions.register(new NewVersion(v0, registry.materialise(v0, dir.resolve("v0")), List.of(), List.of(), "sleep-1", java.util.Map.of()),
+          FactStageTable.of(List.of(new FactStageTable.Entry(old, "edit-dissolved", FactStage.CONSOLIDATED))));
+      registry.promote(v1.id(), "sleep-1");
+      try (WakeMemory memory = new WakeMemory(registry, ledger, dir.resolve("work"), Device.cpu(), world.referenceTexts(20), dir.resolve("cache"))) {
+        assertEquals(FactStage.CONSOLIDATED, memory.facts().stage(old));
+        IllegalArgumentException refused = assertThrows(IllegalArgumentException.class,
+            () -> memory.teach(List.of(), List.of(new WakeMemory.Removal(old, FactRow.FORGOTTEN, null)), "forget-1"));
+        assertTrue(refused.getMessage().contains("consolidated (stage 3)") && refused.getMessage().contains("only a sleep can unlearn it"),
+            refused.getMessage());
+        assertEquals(v1.id(), memory.liveVersionId(), "nothing changed");
+
+        PatternFactExtractor patterns = PatternFactExtractor.forSyntheticWorld();
+        WakeChat chat = new WakeChat("somnus-tiny-test", memory, patterns, new GroundingFirewall(new java.util.HashSet<>(patterns.phrases())),
+            new FactClassifier(FactClassifier.worldSingleValued(), 0.99), () -> "wake-1", t -> {});
+        Fact moved = new Fact(person, "lives in", corpusObjects(world, "lives in").get(1));
+        WakeChat.Learned update = chat.learn(person + " moved to " + moved.object() + ".");
+        assertEquals(List.of("UPDATE"), changes(update), update.toString());
+        assertTrue(update.classified().get(0).note().contains("consolidated at stage 3"), update.classified().get(0).note());
+        assertEquals(List.of(moved), update.taught().written());
+        assertEquals(List.of(new WakeMemory.Removal(old, FactRow.SUPERSEDED, moved)), update.taught().removed());
+        assertTrue(new RecallProbe(memory.runtime(), 8).rawRecall(moved));
+        assertFalse(memory.facts().entry(old).isPresent());
+        assertEquals(FactRow.SUPERSEDED, row(ledger.tableOfVersion(memory.liveVersionId()).orElseThrow(), old).orElseThrow().retired());
       }
     }
   }

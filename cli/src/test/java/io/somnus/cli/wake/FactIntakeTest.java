@@ -49,6 +49,25 @@ class FactIntakeTest {
   }
 
   @Test
+  void aModelListsRetractionsBesideFactsInOneCallAndTheyAreScreenedToo() {
+    String said = "Lena Park moved to Busan. Lena Park no longer lives in Seoul.";
+    int[] calls = {0};
+    ModelFactExtractor model = new ModelFactExtractor(messages -> {
+      calls[0]++;
+      assertTrue(messages.get(0).content().contains("no_longer"), "the prompt asks for retractions");
+      return "[{\"subject\":\"Lena Park\",\"relation\":\"lives in\",\"object\":\"Busan\"},"
+          + "{\"subject\":\"Lena Park\",\"relation\":\"lives in\",\"object\":\"Seoul\",\"no_longer\":true},"
+          + "{\"subject\":\"Lena Park\",\"relation\":\"lives in\",\"object\":\"Daegu\",\"no_longer\":true}]";
+    }, patterns.phrases());
+    assertEquals(List.of(new Fact("Lena Park", "lives in", "Busan")), model.extract(said));
+    List<Fact> retracted = model.retractions(said);
+    assertEquals(List.of(new Fact("Lena Park", "lives in", "Seoul"), new Fact("Lena Park", "lives in", "Daegu")), retracted);
+    assertEquals(1, calls[0], "one model call per message");
+    assertEquals(List.of(new Fact("Lena Park", "lives in", "Seoul")), firewall.screenRetractions(retracted, said).admitted(),
+        "an invented retraction is refused");
+  }
+
+  @Test
   void firewallRejectsWhatTheUserDidNotSay() {
     String said = "Mara Okafor lives in Lisbon. Does Tom Hale play the cello? Ana Ruiz does not support Porto.";
     List<Fact> candidates = List.of(

@@ -4,6 +4,7 @@ import io.somnus.engine.memory.Fact;
 import io.somnus.engine.model.ChatMessage;
 import io.somnus.engine.runtime.GenerationOptions;
 import io.somnus.engine.runtime.ModelRuntime;
+import io.somnus.engine.sleep.FactStageTable;
 import io.somnus.store.FactRow;
 import java.util.ArrayList;
 import java.util.List;
@@ -65,7 +66,8 @@ public final class WakeChat implements ChatBackend {
     for (GroundingFirewall.Verdict v : intake.rejected()) rejected.add(v.fact().sentence() + " (" + v.reason() + ")");
     for (GroundingFirewall.Verdict v : retractions.rejected()) rejected.add("no longer: " + v.fact().sentence() + " (" + v.reason() + ")");
     if (intake.admitted().isEmpty() && retractions.admitted().isEmpty()) return new Learned(null, rejected, unused, List.of());
-    FactClassifier.Plan plan = classifier.classify(intake.admitted(), retractions.admitted(), memory.facts(), memory.runtime());
+    FactStageTable held = memory.facts();
+    FactClassifier.Plan plan = classifier.classify(intake.admitted(), retractions.admitted(), held, memory.runtime());
     plan.refused().forEach((f, why) -> rejected.add("no longer: " + f.sentence() + " (" + why + ")"));
     List<Fact> writes = new ArrayList<>();
     List<WakeMemory.Removal> removals = new ArrayList<>();
@@ -74,7 +76,15 @@ public final class WakeChat implements ChatBackend {
         case NEW -> writes.add(c.fact());
         case UPDATE -> {
           writes.add(c.fact());
-          if (c.replacesHeld()) removals.add(new WakeMemory.Removal(c.replaces(), FactRow.SUPERSEDED, c.fact()));
+          // every held value of the subject and relation: memory written before updates existed may hold several
+          if (c.replacesHeld()) {
+            for (FactStageTable.Entry e : held.entries()) {
+              Fact old = e.fact();
+              if (old.subject().equals(c.fact().subject()) && old.relation().equals(c.fact().relation()) && !old.equals(c.fact())) {
+                removals.add(new WakeMemory.Removal(old, FactRow.SUPERSEDED, c.fact()));
+              }
+            }
+          }
         }
         case RETRACT -> removals.add(new WakeMemory.Removal(c.fact(), FactRow.RETRACTED, null));
         case DUPLICATE -> rejected.add(c.fact().sentence() + " (" + c.note() + ")");

@@ -18,9 +18,10 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 
 @Command(name = "forget", description = {
-    "Take facts out of the live model: a fact still held by a MEMIT edit (stage 0-2) is removed exactly (its edit is",
-    "taken out and solved again for its other facts) in one new live version; the ledger keeps a row saying it was forgotten.",
-    "A consolidated fact (stage 3) lives in the fused weights: only a sleep can unlearn it, which Somnus does not do yet."})
+    "Take facts out of the live model: a fact still held by a MEMIT edit (stage 0-2) has its edit's share removed exactly",
+    "(the edit is taken out and solved again for its other facts) in one new live version; the ledger keeps a row saying it",
+    "was forgotten. What sleeps already put into the fused weights (stage 1-2 in part, stage 3 wholly) stays: only a sleep",
+    "can unlearn it, which Somnus does not do yet; forget says when the model still gives the answer."})
 final class ForgetCommand implements Runnable {
   @ParentCommand SomnusCli root;
 
@@ -43,14 +44,23 @@ final class ForgetCommand implements Runnable {
         }
         removals.add(new WakeMemory.Removal(f, FactRow.FORGOTTEN, null));
       }
+      Map<Fact, Integer> stages = new LinkedHashMap<>();
+      for (WakeMemory.Removal r : removals) stages.put(r.fact(), table.stage(r.fact()).level());
       Map<Fact, String> before = new LinkedHashMap<>();
       for (WakeMemory.Removal r : removals) before.put(r.fact(), answer(memory, r.fact()));
       WakeMemory.Taught t = memory.teach(List.of(), removals, RunIds.fresh("forget", model, System.currentTimeMillis()));
       System.out.println("version " + t.versionId() + " is live:");
       for (WakeMemory.Removal r : t.removed()) {
         Fact f = r.fact();
+        String now = answer(memory, f);
         System.out.println("  x " + f.id() + "  " + f.sentence() + " forgotten; \"" + f.prompt() + "\" was answered \"" + before.get(f)
-            + "\", now \"" + answer(memory, f) + "\"");
+            + "\", now \"" + now + "\"");
+        if (now.toLowerCase(java.util.Locale.ROOT).startsWith(f.object().toLowerCase(java.util.Locale.ROOT))) {
+          int stage = stages.get(f);
+          System.out.println("    its MEMIT edit is gone, but the model still answers \"" + f.object() + "\": "
+              + (stage > 0 ? stage + " sleep(s) put part of it into the fused weights, and only a sleep can unlearn that, which Somnus does not do yet"
+                  : "the base model says so itself"));
+        }
       }
       for (Fact f : t.resolved()) {
         System.out.println("  = " + f.id() + "  " + f.sentence() + " (shared the edit, solved again without it)"

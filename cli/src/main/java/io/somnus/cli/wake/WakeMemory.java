@@ -230,11 +230,10 @@ public final class WakeMemory implements AutoCloseable {
             .ifPresent(e -> artifacts.put(RunTracker.memitEditArtifact(e.editId()), versions.registry().store().uri(e.key())));
         artifacts.put(RunTracker.MODEL_VERSION_ARTIFACT, versions.registry().manifestUri(t.versionId()));
       }
-      Map<String, String> notes = new LinkedHashMap<>(t.skipped());
-      for (Removal r : t.removed()) notes.put(r.fact().sentence(), r.why() + (r.by() == null ? "" : " by " + r.by().id()));
+      // Removals are the ledger's (retired rows); the tracked run lists what was written.
       tracked.runs().recordWake(new WakeRecord(runId, tracked.modelId(), "wake", started, Instant.now(),
           t.changed() ? RunOutcome.TAUGHT : RunOutcome.NOTHING_NEW, liveBefore, t.versionId(), t.editId(), facts,
-          notes, List.of(), artifacts));
+          t.skipped(), List.of(), artifacts));
       if (t.changed()) tracked.mirror().sync();
     } catch (TrackingException e) {
       log.warn("tracking: the wake write {} is live but could not be recorded: {}", runId, e.getMessage());

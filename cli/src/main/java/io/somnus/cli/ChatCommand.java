@@ -21,6 +21,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
 
@@ -34,6 +35,8 @@ final class ChatCommand implements Runnable {
   @Option(names = "--extractor", defaultValue = "PATTERN", description = "How facts are found: PATTERN (statement patterns, for small models) or MODEL (the model lists them as JSON). Default ${DEFAULT-VALUE}.")
   Wake.Extraction extractor;
 
+  @Mixin RelationOptions relations;
+
   @Option(names = "--context", defaultValue = "0", description = "Earlier turns kept in the prompt (default ${DEFAULT-VALUE}).")
   int context;
 
@@ -45,7 +48,7 @@ final class ChatCommand implements Runnable {
     if (context < 0 || maxTokens < 1) throw new IllegalArgumentException("--context must be ≥ 0 and --max-tokens ≥ 1");
     var config = root.config();
     try (SomnusServices services = SomnusServices.connect(config); WakeMemory memory = Wake.memory(services)) {
-      WakeChat chat = Wake.chat(services, memory, true, extractor);
+      WakeChat chat = Wake.chat(services, memory, true, extractor, relations.classifier());
       System.out.println("chatting with " + config.modelId() + " (live " + memory.liveVersionId() + "); /quit to leave");
       List<ChatMessage> history = new ArrayList<>();
       BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
@@ -63,8 +66,15 @@ final class ChatCommand implements Runnable {
         List<ChatMessage> messages = new ArrayList<>(history.subList(Math.max(0, history.size() - 2 * context), history.size()));
         messages.add(ChatMessage.user(line));
         ChatBackend.Reply reply = chat.chat(messages, GenerationOptions.greedy(maxTokens));
-        for (String f : reply.factsWritten()) System.out.println("  (remembered: " + f + ")");
-        for (String f : reply.factsRejected()) System.out.println("  (not remembered: " + f + ")");
+        for (ChatBackend.FactChange c : reply.changes()) {
+          System.out.println("  (" + c.change() + ": " + c.sentence() + (c.note() == null ? "" : ", " + c.note()) + ")");
+        }
+        for (String f : reply.factsRejected()) {
+          // a duplicate was shown above with its class
+          if (reply.changes().stream().noneMatch(c -> c.change().equals("DUPLICATE") && f.startsWith(c.sentence()))) {
+            System.out.println("  (not remembered: " + f + ")");
+          }
+        }
         System.out.println(config.modelId() + "> " + reply.content());
         history.add(ChatMessage.user(line));
         history.add(ChatMessage.assistant(reply.content()));

@@ -1,5 +1,6 @@
 package io.somnus.cli;
 
+import io.somnus.cli.wake.FactClassifier;
 import io.somnus.cli.wake.WakeChat;
 import io.somnus.cli.wake.WakeMemory;
 import io.somnus.engine.memory.RecallProbe;
@@ -67,7 +68,7 @@ final class DemoCommand implements Runnable {
       List<String> writtenIds = new ArrayList<>();
       try (WakeMemory memory = Wake.memory(services)) {
         before = measure(memory.runtime(), lessons);
-        WakeChat chat = Wake.chat(services, memory, false, Wake.Extraction.PATTERN);
+        WakeChat chat = Wake.chat(services, memory, false, Wake.Extraction.PATTERN, FactClassifier.forSyntheticWorld());
         for (int i = 0; i < lessons.size(); i += perMessage) {
           StringBuilder msg = new StringBuilder();
           for (WorldFact f : lessons.subList(i, Math.min(lessons.size(), i + perMessage))) msg.append(f.fact().sentence()).append(' ');

@@ -29,6 +29,27 @@ final class LineageCommand {
       System.out.printf("  %s  run %-36s version %-20s %s%n", e.time(), e.runId(), e.modelVersion() == null ? "-" : e.modelVersion(),
           String.join(", ", e.changes()));
     }
+    printChain(services, factId);
+  }
+
+  /** The updates this fact took part in, oldest first: the value it replaced and the value that replaced it. */
+  private static void printChain(SomnusServices services, String factId) {
+    List<String> lines = new java.util.ArrayList<>();
+    String lastLink = null;
+    for (FactRow r : services.ledger().history(factId)) {
+      String link = r.supersededBy() != null ? "replaced by " + describe(services, r.supersededBy())
+          : r.held() && r.supersedes() != null ? "replaced " + describe(services, r.supersedes()) : null;
+      if (link != null && !link.equals(lastLink)) lines.add("  run " + r.runId() + ": " + link);
+      lastLink = link;
+    }
+    if (lines.isEmpty()) return;
+    System.out.println("updates:");
+    lines.forEach(System.out::println);
+  }
+
+  private static String describe(SomnusServices services, String factId) {
+    List<FactRow> rows = services.ledger().history(factId);
+    return rows.isEmpty() ? "fact " + factId : "fact " + factId + " (" + rows.get(0).object() + ")";
   }
 
   /** The fact's row in every ledger snapshot, oldest first: what each run saw, changed or not. */
@@ -50,7 +71,8 @@ final class LineageCommand {
 
   /** Stage, scale and the recall the snapshot measured: a row can change in its recall alone. */
   private static String state(FactRow r) {
-    return "stage " + r.stage() + " scale " + r.memitScale() + " raw " + recall(r.rawRecall()) + " chat " + recall(r.chatRecall());
+    if (!r.held()) return r.retired() + (r.supersededBy() != null ? " by fact " + r.supersededBy() : "") + " (last stage " + r.stage() + ")";
+    return (r.supersedes() != null ? "supersedes " + r.supersedes() + ", " : "") + "stage " + r.stage() + " scale " + r.memitScale() + " raw " + recall(r.rawRecall()) + " chat " + recall(r.chatRecall());
   }
 
   private static String recall(Double r) {

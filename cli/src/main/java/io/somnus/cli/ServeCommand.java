@@ -7,6 +7,7 @@ import io.somnus.cli.web.WebServer;
 import io.somnus.infra.SomnusServices;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
 
@@ -19,6 +20,8 @@ final class ServeCommand implements Runnable {
 
   @Option(names = "--extractor", defaultValue = "PATTERN", description = "How facts are found: PATTERN (statement patterns, for small models) or MODEL (the model lists them as JSON). Default ${DEFAULT-VALUE}.")
   Wake.Extraction extractor;
+
+  @Mixin RelationOptions relations;
 
   @Option(names = "--host", defaultValue = "127.0.0.1", description = "Interface to listen on (default ${DEFAULT-VALUE}).")
   String host;
@@ -40,7 +43,7 @@ final class ServeCommand implements Runnable {
     WebServer server;
     try {
       memory.liveVersionId(); // load now: fail before listening if there is no live model
-      OpenAiApi openAi = new OpenAiApi(Wake.chat(services, memory, true, extractor));
+      OpenAiApi openAi = new OpenAiApi(Wake.chat(services, memory, true, extractor, relations.classifier()));
       server = noUi ? WebServer.start(host, port, openAi)
           : WebServer.start(host, port, openAi, new LineageApi(services, UiCommand.rollbacks(services, host, allowRollback)));
     } catch (RuntimeException e) {

@@ -18,7 +18,7 @@ import picocli.CommandLine.Option;
     description = "Persistent in-weight memory for a local language model, with sleep as a durable pipeline.",
     subcommands = {DemoCommand.class, DevCommand.class, ChatCommand.class, TeachCommand.class, ServeCommand.class, UiCommand.class,
         WorkerCommand.class, SleepCommand.class, NapCommand.class, StatusCommand.class,
-        RunsCommand.class, LineageCommand.class, RollbackCommand.class, HistoryCommand.class, ReplayCommand.class,
+        RunsCommand.class, LineageCommand.class, RollbackCommand.class, ForgetCommand.class, HistoryCommand.class, ReplayCommand.class,
         BenchCommand.class, ModelCommand.class, CommandLine.HelpCommand.class})
 public final class SomnusCli {
   /** Exit code of a command that was refused (e.g. a second sleep) rather than failed. */

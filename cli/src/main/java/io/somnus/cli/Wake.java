@@ -1,5 +1,6 @@
 package io.somnus.cli;
 
+import io.somnus.cli.wake.FactClassifier;
 import io.somnus.cli.wake.FactExtractor;
 import io.somnus.cli.wake.GroundingFirewall;
 import io.somnus.cli.wake.ModelFactExtractor;
@@ -46,17 +47,18 @@ final class Wake {
   }
 
   /** The chat over {@code memory}: extraction behind the grounding firewall, then MEMIT, then the answer. */
-  static WakeChat chat(SomnusServices services, WakeMemory memory, boolean signalLifecycle, Extraction extraction) {
+  static WakeChat chat(SomnusServices services, WakeMemory memory, boolean signalLifecycle, Extraction extraction,
+      FactClassifier classifier) {
     PatternFactExtractor patterns = PatternFactExtractor.forSyntheticWorld();
     FactExtractor extractor = extraction == Extraction.MODEL
         // through memory.runtime() on every call: a sleep may have promoted a new live model meanwhile
         ? new ModelFactExtractor(m -> memory.runtime().chat(m, GenerationOptions.greedy(256)), patterns.phrases())
         : patterns;
     String model = services.config().modelId();
-    return new WakeChat(model, memory, extractor, new GroundingFirewall(new HashSet<>(patterns.phrases())),
+    return new WakeChat(model, memory, extractor, new GroundingFirewall(new HashSet<>(patterns.phrases())), classifier,
         () -> RunIds.fresh("wake", model, System.currentTimeMillis()),
         taught -> {
-          if (signalLifecycle) signalLearned(services, taught);
+          if (signalLifecycle && !taught.written().isEmpty()) signalLearned(services, taught);
         });
   }
 

@@ -14,10 +14,29 @@ import java.util.Objects;
  * @param rawRecall raw-completion recall in [0,1]; null if not measured by this run
  * @param chatRecall chat-question recall in [0,1]; null if not measured by this run
  * @param modelVersion version the run produced or evaluated; null if the run produced none
+ * @param retired why this run took the fact out of memory ({@link #SUPERSEDED}, {@link #FORGOTTEN}, {@link #RETRACTED});
+ *     null while the model holds it. A retired row is recorded once, by the run that retired the fact, and is no part of
+ *     the version's fact table
+ * @param supersedes on the row of a fact that replaced another (an update): the id of the fact it replaced; else null
+ * @param supersededBy on a {@link #SUPERSEDED} row: the id of the fact that replaced it; else null
  */
 public record FactRow(String factId, String subject, String relation, String object, String sourceTurn,
     String editId, int stage, float memitScale, Double rawRecall, Double chatRecall, String runId,
-    String modelVersion, Instant time) {
+    String modelVersion, Instant time, String retired, String supersedes, String supersededBy) {
+
+  /** An update replaced the fact with a new value for the same subject and relation. */
+  public static final String SUPERSEDED = "superseded";
+  /** {@code somnus forget} removed it. */
+  public static final String FORGOTTEN = "forgotten";
+  /** The user said it no longer holds ("X no longer lives in Y"). */
+  public static final String RETRACTED = "retracted";
+
+  /** A row of a fact the model holds, unrelated to any update. */
+  public FactRow(String factId, String subject, String relation, String object, String sourceTurn, String editId, int stage,
+      float memitScale, Double rawRecall, Double chatRecall, String runId, String modelVersion, Instant time) {
+    this(factId, subject, relation, object, sourceTurn, editId, stage, memitScale, rawRecall, chatRecall, runId, modelVersion,
+        time, null, null, null);
+  }
 
   public FactRow {
     Objects.requireNonNull(factId, "factId");
@@ -28,8 +47,19 @@ public record FactRow(String factId, String subject, String relation, String obj
     Objects.requireNonNull(time, "time");
     if (stage < 0 || stage > 3) throw new IllegalArgumentException("fact " + factId + ": stage must be 0..3, got " + stage);
     if (!Float.isFinite(memitScale) || memitScale < 0) throw new IllegalArgumentException("fact " + factId + ": bad MEMIT scale " + memitScale);
+    if (retired != null && !java.util.Set.of(SUPERSEDED, FORGOTTEN, RETRACTED).contains(retired)) {
+      throw new IllegalArgumentException("fact " + factId + ": retired must be superseded, forgotten or retracted, got " + retired);
+    }
+    if (supersededBy != null && !SUPERSEDED.equals(retired)) {
+      throw new IllegalArgumentException("fact " + factId + ": only a superseded row names the fact that superseded it");
+    }
     checkRecall(factId, "raw", rawRecall);
     checkRecall(factId, "chat", chatRecall);
+  }
+
+  /** True while the model holds the fact: the row belongs to its version's fact table. */
+  public boolean held() {
+    return retired == null;
   }
 
   private static void checkRecall(String id, String kind, Double r) {

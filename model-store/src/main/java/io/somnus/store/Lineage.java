@@ -53,14 +53,20 @@ public final class Lineage {
    */
   public record FactEvent(String runId, String modelVersion, Instant time, FactRow before, FactRow after, List<String> changes) {}
 
-  /** Every run that first recorded a fact or changed its stage, MEMIT scale or edit, oldest first. */
+  /**
+   * Every run that first recorded a fact, changed its stage, MEMIT scale or edit, or took it out of memory (superseded,
+   * forgotten, retracted), oldest first.
+   */
   public List<FactEvent> factHistory(String factId) {
     List<FactEvent> out = new ArrayList<>();
     FactRow prev = null;
     for (FactRow row : ledger.history(factId)) {
       List<String> changes = new ArrayList<>();
-      if (prev == null) {
-        changes.add("recorded at stage " + row.stage() + ", scale " + row.memitScale());
+      if (!row.held()) {
+        if (prev == null || prev.held()) changes.add(row.supersededBy() != null ? "superseded by fact " + row.supersededBy() : row.retired());
+      } else if (prev == null || !prev.held()) {
+        changes.add((prev == null ? "recorded" : "taught again") + " at stage " + row.stage() + ", scale " + row.memitScale()
+            + (row.supersedes() != null ? ", superseding fact " + row.supersedes() : ""));
       } else {
         if (prev.stage() != row.stage()) changes.add("stage " + prev.stage() + "→" + row.stage());
         if (prev.memitScale() != row.memitScale()) changes.add("scale " + prev.memitScale() + "→" + row.memitScale());

@@ -49,8 +49,13 @@ public final class ParquetFactTable {
         required binary run_id (STRING);
         optional binary model_version (STRING);
         required int64 time (TIMESTAMP(MILLIS,true));
+        optional binary retired (STRING);
+        optional binary supersedes (STRING);
+        optional binary superseded_by (STRING);
       }
       """);
+  /** Columns added after the first schema: a snapshot written before them reads as rows with them null. */
+  private static final java.util.Set<String> ADDED_LATER = java.util.Set.of("retired", "supersedes", "superseded_by");
   static final String META_SCHEMA_VERSION = "somnus.fact_ledger.schema";
 
   private ParquetFactTable() {}
@@ -62,7 +67,7 @@ public final class ParquetFactTable {
     Path tmp = Files.createTempFile(dir, "." + file.getFileName(), ".tmp");
     try {
       Map<String, String> meta = new java.util.HashMap<>(metadata);
-      meta.put(META_SCHEMA_VERSION, "1");
+      meta.put(META_SCHEMA_VERSION, "2");
       SimpleGroupFactory groups = new SimpleGroupFactory(SCHEMA);
       try (ParquetWriter<Group> w = ExampleParquetWriter.builder(new LocalOutputFile(tmp))
           .withConf(new PlainParquetConfiguration())
@@ -94,7 +99,7 @@ public final class ParquetFactTable {
       MessageType schema = reader.getFooter().getFileMetaData().getSchema();
       for (org.apache.parquet.schema.Type field : SCHEMA.getFields()) {
         String col = field.getName();
-        if (!schema.containsField(col)) {
+        if (!schema.containsField(col) && !ADDED_LATER.contains(col)) {
           throw new LedgerFormatException(what + " is a Parquet file but not a fact table: column '" + col + "' is missing", null);
         }
       }
@@ -125,6 +130,9 @@ public final class ParquetFactTable {
     g.append("run_id", r.runId());
     if (r.modelVersion() != null) g.append("model_version", r.modelVersion());
     g.append("time", r.time().toEpochMilli());
+    if (r.retired() != null) g.append("retired", r.retired());
+    if (r.supersedes() != null) g.append("supersedes", r.supersedes());
+    if (r.supersededBy() != null) g.append("superseded_by", r.supersededBy());
     return g;
   }
 
@@ -135,11 +143,12 @@ public final class ParquetFactTable {
         g.getInteger("stage", 0), g.getFloat("memit_scale", 0),
         optDouble(g, "raw_recall"), optDouble(g, "chat_recall"),
         g.getString("run_id", 0), optString(g, "model_version"),
-        Instant.ofEpochMilli(g.getLong("time", 0)));
+        Instant.ofEpochMilli(g.getLong("time", 0)),
+        optString(g, "retired"), optString(g, "supersedes"), optString(g, "superseded_by"));
   }
 
   private static String optString(Group g, String field) {
-    return g.getFieldRepetitionCount(field) == 0 ? null : g.getString(field, 0);
+    return !g.getType().containsField(field) || g.getFieldRepetitionCount(field) == 0 ? null : g.getString(field, 0);
   }
 
   private static Double optDouble(Group g, String field) {

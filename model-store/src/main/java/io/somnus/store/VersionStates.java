@@ -77,7 +77,7 @@ public final class VersionStates {
     Optional<List<FactRow>> rows = rows(v.id());
     if (rows.isEmpty()) return storedStages(v.id()).orElseGet(() -> FactStageTable.of(edits));
     List<FactStageTable.Entry> entries = new ArrayList<>();
-    for (FactRow r : rows.get()) entries.add(entry(r.subject(), r.relation(), r.object(), r.editId(), r.stage()));
+    for (FactRow r : rows.get()) if (r.held()) entries.add(entry(r.subject(), r.relation(), r.object(), r.editId(), r.stage()));
     return FactStageTable.of(entries);
   }
 

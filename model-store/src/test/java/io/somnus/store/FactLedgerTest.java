@@ -83,6 +83,50 @@ class FactLedgerTest {
   }
 
   @Test
+  void anUpdateRecordsTheSupersededRowAndTheChainAndOldSnapshotsStillRead() throws Exception {
+    FactRow a = row("aaaaaaaaaaaa", 0, "edit-1", 1.0, "wake-1", "v1", 1000);
+    ledger.write("wake-1", "v1", List.of(a));
+    FactRow b = new FactRow("bbbbbbbbbbbb", "Subject aaaaaaaaaaaa", "lives in", "Berlin", null, "edit-2", 0, 1f, 1.0, null, "wake-2",
+        "v2", Instant.ofEpochMilli(2000), null, "aaaaaaaaaaaa", null);
+    FactRow aGone = new FactRow("aaaaaaaaaaaa", a.subject(), a.relation(), a.object(), a.sourceTurn(), null, 0, 0f, 0.0, null, "wake-2",
+        "v2", Instant.ofEpochMilli(2000), FactRow.SUPERSEDED, null, "bbbbbbbbbbbb");
+    ledger.write("wake-2", "v2", List.of(b, aGone));
+    assertEquals(List.of(b, aGone), ledger.table("wake-2"), "the new columns round-trip");
+    assertEquals(List.of(b), ledger.tableOfVersion("v2").orElseThrow().stream().filter(FactRow::held).toList());
+
+    Lineage lineage = new Lineage(new ModelRegistry(fx.store), ledger, null, null);
+    List<Lineage.FactEvent> events = lineage.factHistory("aaaaaaaaaaaa");
+    assertEquals(2, events.size());
+    assertEquals(List.of("superseded by fact bbbbbbbbbbbb"), events.get(1).changes());
+    assertEquals(List.of("recorded at stage 0, scale 1.0, superseding fact aaaaaaaaaaaa"), lineage.factHistory("bbbbbbbbbbbb").get(0).changes());
+
+    assertThrows(IllegalArgumentException.class, () -> new FactRow("c", "s", "r", "o", null, null, 0, 0f, null, null, "run", null,
+        Instant.EPOCH, "gone", null, null), "an unknown retirement is refused");
+    assertThrows(IllegalArgumentException.class, () -> new FactRow("c", "s", "r", "o", null, null, 0, 0f, null, null, "run", null,
+        Instant.EPOCH, FactRow.FORGOTTEN, null, "bbbbbbbbbbbb"), "only a superseded row names its successor");
+
+    // a snapshot written before the update columns existed reads with them null
+    MessageType v1 = MessageTypeParser.parseMessageType("""
+        message fact_row {
+          required binary fact_id (STRING); required binary subject (STRING); required binary relation (STRING);
+          required binary object (STRING); optional binary source_turn (STRING); optional binary edit_id (STRING);
+          required int32 stage; required float memit_scale; optional double raw_recall; optional double chat_recall;
+          required binary run_id (STRING); optional binary model_version (STRING); required int64 time (TIMESTAMP(MILLIS,true));
+        }
+        """);
+    Path old = root.resolve("old.parquet");
+    try (ParquetWriter<Group> w = ExampleParquetWriter.builder(new LocalOutputFile(old)).withType(v1)
+        .withConf(new org.apache.parquet.conf.PlainParquetConfiguration()).withCodecFactory(ParquetCodecs.INSTANCE).build()) {
+      w.write(new SimpleGroupFactory(v1).newGroup().append("fact_id", "dddddddddddd").append("subject", "S").append("relation", "lives in")
+          .append("object", "Oslo").append("stage", 1).append("memit_scale", .5f).append("run_id", "sleep-1").append("time", 5L));
+    }
+    FactRow read = ParquetFactTable.read(old, "old snapshot").get(0);
+    assertTrue(read.held());
+    assertNull(read.supersedes());
+    assertEquals("Oslo", read.object());
+  }
+
+  @Test
   void unreadableParquetIsAClearError() throws Exception {
     // Garbage bytes indexed as a snapshot.
     String garbage = fx.store.put("this is not parquet at all".getBytes(StandardCharsets.UTF_8));

@@ -22,12 +22,23 @@ public interface ChatBackend {
    * @param modelVersion the live version after the write (the one that answers)
    * @param notWritten candidate facts refused (by the firewall or by MEMIT), each with the reason
    */
-  record Memory(String modelVersion, List<WrittenFact> written, List<String> notWritten) {
+  record Memory(String modelVersion, List<WrittenFact> written, List<String> notWritten, List<FactChange> changes) {
     public Memory {
       written = List.copyOf(written);
       notWritten = List.copyOf(notWritten);
+      changes = List.copyOf(changes);
+    }
+
+    public Memory(String modelVersion, List<WrittenFact> written, List<String> notWritten) {
+      this(modelVersion, written, notWritten, List.of());
     }
   }
+
+  /**
+   * What one stated fact did to memory: {@code change} is NEW, UPDATE, DUPLICATE or RETRACT
+   * ({@link FactClassifier.Change}); {@code replaces} the sentence of the value it took out (UPDATE, RETRACT), else null.
+   */
+  record FactChange(String id, String sentence, String change, String replaces, String note) {}
 
   /** @param finishReason OpenAI's: "stop" (end of answer, or the caller stopped it) or "length" (token limit) */
   record Answer(int promptTokens, int completionTokens, String finishReason) {}
@@ -39,10 +50,11 @@ public interface ChatBackend {
    * @param factsRejected candidate facts the firewall refused, with the reason
    */
   record Reply(String content, int promptTokens, int completionTokens, String finishReason, List<String> factsWritten,
-      List<String> factsRejected) {
+      List<String> factsRejected, List<FactChange> changes) {
     public Reply {
       factsWritten = List.copyOf(factsWritten);
       factsRejected = List.copyOf(factsRejected);
+      changes = List.copyOf(changes);
     }
   }
 
@@ -76,6 +88,6 @@ public interface ChatBackend {
     List<String> written = new ArrayList<>();
     memory.written().forEach(f -> written.add(f.sentence()));
     return new Reply(text.toString(), answer.promptTokens(), answer.completionTokens(), answer.finishReason(), written,
-        memory.notWritten());
+        memory.notWritten(), memory.changes());
   }
 }

@@ -7,6 +7,14 @@ import java.util.List;
 public interface FactExtractor {
   List<Fact> extract(String userText);
 
+  /**
+   * Facts {@code userText} says no longer hold ("Mara Okafor no longer lives in Lisbon"): candidates for retraction,
+   * screened like stated facts. None by default.
+   */
+  default List<Fact> retractions(String userText) {
+    return List.of();
+  }
+
   /** A sentence that reads as a statement but gave no fact, and why, so that it is never dropped without a word. */
   record Unused(String sentence, String reason) {}
 

@@ -45,7 +45,26 @@ public final class GroundingFirewall {
     return new Intake(admitted, rejected);
   }
 
+  /**
+   * Screens candidate retractions ("X no longer lives in Y"): grounded like a stated fact, except that the negation is
+   * the point; the sentence must say "no longer".
+   */
+  public Intake screenRetractions(List<Fact> candidates, String userText) {
+    List<Fact> admitted = new ArrayList<>();
+    List<Verdict> rejected = new ArrayList<>();
+    for (Fact f : candidates) {
+      Verdict v = check(f, userText, true);
+      if (v.admitted()) admitted.add(f);
+      else rejected.add(v);
+    }
+    return new Intake(admitted, rejected);
+  }
+
   public Verdict check(Fact f, String userText) {
+    return check(f, userText, false);
+  }
+
+  private Verdict check(Fact f, String userText, boolean retraction) {
     String text = normalise(userText);
     if (!relations.contains(f.relation())) return reject(f, "relation '" + f.relation() + "' is not one this model learns");
     if (PatternFactExtractor.PRONOUNS.contains(f.subject().toLowerCase(Locale.ROOT))) {
@@ -56,6 +75,10 @@ public final class GroundingFirewall {
     String sentence = sentenceWith(text, normalise(f.subject()), normalise(f.object()));
     if (sentence == null) return reject(f, "subject and object are not stated in the same sentence");
     if (sentence.strip().endsWith("?")) return reject(f, "the message asks about it rather than stating it");
+    if (retraction) {
+      if (!containsWords(sentence, "no longer")) return reject(f, "the message does not say it no longer holds");
+      return new Verdict(f, true, "grounded retraction");
+    }
     for (String n : NEGATIONS) {
       if (containsWords(sentence, n)) return reject(f, "the message negates it ('" + n + "')");
     }

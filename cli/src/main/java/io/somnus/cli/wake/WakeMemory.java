@@ -11,7 +11,9 @@ import io.somnus.engine.runtime.ModelRuntime;
 import io.somnus.engine.sleep.ComposedModel;
 import io.somnus.engine.sleep.FactStageTable;
 import io.somnus.engine.sleep.MemoryState;
+import io.somnus.engine.sleep.WakeRemoval;
 import io.somnus.engine.sleep.WakeWrite;
+import io.somnus.engine.memory.FactStage;
 import io.somnus.activities.local.LocalStepSettings;
 import io.somnus.engine.model.Runtimes;
 import io.somnus.infra.ProductSteps;
@@ -63,15 +65,37 @@ public final class WakeMemory implements AutoCloseable {
    * What one {@link #teach} did.
    *
    * @param repaired earlier facts the new edit displaced and the repair wrote again (their stages kept)
-   * @param recalledRightAfter raw recall on the new version, for the written and the repaired facts
+   * @param recalledRightAfter raw recall on the new version, for the written, repaired, re-solved and removed facts
+   * @param removed facts taken out (superseded, forgotten, retracted)
+   * @param resolved facts that shared an edit with a removed fact and were solved again without it (stages kept)
    */
   public record Taught(String versionId, String editId, List<Fact> written, List<Fact> repaired, Map<String, String> skipped,
-      Map<String, Boolean> recalledRightAfter) {
+      Map<String, Boolean> recalledRightAfter, List<Removal> removed, List<Fact> resolved) {
     public Taught {
       written = List.copyOf(written);
       repaired = List.copyOf(repaired);
       skipped = Map.copyOf(skipped);
       recalledRightAfter = Map.copyOf(recalledRightAfter);
+      removed = List.copyOf(removed);
+      resolved = List.copyOf(resolved);
+    }
+
+    /** True when the write changed the model: something written or taken out. */
+    public boolean changed() {
+      return !written.isEmpty() || !removed.isEmpty();
+    }
+  }
+
+  /**
+   * A fact the live model holds, to be taken out: held by a MEMIT edit (stages 0–2), its edit is removed and re-solved
+   * without it ({@link WakeRemoval}); consolidated (stage 3), only an update may supersede it, by its new edit.
+   *
+   * @param why {@link FactRow#SUPERSEDED}, {@link FactRow#FORGOTTEN} or {@link FactRow#RETRACTED}
+   * @param by for a superseded fact, the fact that replaces it (written by the same teach); else null
+   */
+  public record Removal(Fact fact, String why, Fact by) {
+    public Removal {
+      if (FactRow.SUPERSEDED.equals(why) != (by != null)) throw new IllegalArgumentException("a superseded fact, and only one, names its replacement");
     }
   }
 
@@ -173,11 +197,23 @@ public final class WakeMemory implements AutoCloseable {
    * @throws AliasConflictException if live kept moving over {@link #ATTEMPTS_ON_A_MOVING_LIVE} writes (nothing promoted)
    */
   public Taught teach(List<Fact> facts, String runId) {
+    return teach(facts, List.of(), runId);
+  }
+
+  /**
+   * Takes {@code removals} out of the live model exactly (see {@link Removal}) and writes {@code facts} on what is left,
+   * as one new live version: an update is the removal of the old value and the write of the new one. A superseded fact
+   * stays in memory when its replacement could not be written.
+   *
+   * @throws IllegalArgumentException for a removal of a consolidated fact that is not superseded (only a sleep can unlearn
+   *     it) or of a fact the live model does not hold; nothing is changed
+   */
+  public Taught teach(List<Fact> facts, List<Removal> removals, String runId) {
     Instant started = Instant.now();
     String liveBefore = liveVersionId();
     for (int attempt = 1; ; attempt++) {
       try {
-        Taught taught = teachOnce(facts, runId);
+        Taught taught = teachOnce(facts, removals, runId);
         record(runId, started, liveBefore, taught);
         return taught;
       } catch (AliasConflictException moved) {
@@ -194,67 +230,141 @@ public final class WakeMemory implements AutoCloseable {
       for (Fact f : t.written()) facts.add(new WakeRecord.WrittenFact(f.id(), f.sentence(), false, t.recalledRightAfter().get(f.id())));
       for (Fact f : t.repaired()) facts.add(new WakeRecord.WrittenFact(f.id(), f.sentence(), true, t.recalledRightAfter().get(f.id())));
       Map<String, String> artifacts = new LinkedHashMap<>();
-      if (t.editId() != null) {
+      if (t.changed()) {
         ModelVersion v = versions.registry().version(t.versionId());
         v.memitEdits().stream().filter(e -> e.editId().equals(t.editId())).findFirst()
             .ifPresent(e -> artifacts.put(RunTracker.memitEditArtifact(e.editId()), versions.registry().store().uri(e.key())));
         artifacts.put(RunTracker.MODEL_VERSION_ARTIFACT, versions.registry().manifestUri(t.versionId()));
       }
+      // Removals are the ledger's (retired rows); the tracked run lists what was written.
       tracked.runs().recordWake(new WakeRecord(runId, tracked.modelId(), "wake", started, Instant.now(),
-          t.editId() == null ? RunOutcome.NOTHING_NEW : RunOutcome.TAUGHT, liveBefore, t.versionId(), t.editId(), facts,
+          t.changed() ? RunOutcome.TAUGHT : RunOutcome.NOTHING_NEW, liveBefore, t.versionId(), t.editId(), facts,
           t.skipped(), List.of(), artifacts));
-      if (t.editId() != null) tracked.mirror().sync();
+      if (t.changed()) tracked.mirror().sync();
     } catch (TrackingException e) {
       log.warn("tracking: the wake write {} is live but could not be recorded: {}", runId, e.getMessage());
     }
   }
 
-  private Taught teachOnce(List<Fact> facts, String runId) {
+  private Taught teachOnce(List<Fact> facts, List<Removal> removals, String runId) {
     refresh();
     long generation = loadedGeneration;
     Map<String, String> skipped = new HashMap<>();
-    Set<String> known = new LinkedHashSet<>();
-    for (FactStageTable.Entry e : state.stages().entries()) known.add(e.fact().id());
+    FactStageTable before = state.stages();
     List<Fact> fresh = new ArrayList<>();
     for (Fact f : new LinkedHashSet<>(facts)) {
-      if (known.contains(f.id())) skipped.put(f.sentence(), "already in memory");
+      if (before.entry(f).isPresent()) skipped.put(f.sentence(), "already in memory");
       else fresh.add(f);
     }
-    if (fresh.isEmpty()) return new Taught(loaded.id(), null, List.of(), List.of(), skipped, Map.of());
+    List<Removal> removing = new ArrayList<>();
+    for (Removal r : removals) {
+      var held = before.entry(r.fact())
+          .orElseThrow(() -> new IllegalArgumentException("fact " + r.fact().id() + " (" + r.fact().sentence() + ") is not in the live memory"));
+      if (held.stage() == FactStage.CONSOLIDATED && r.by() == null) {
+        throw new IllegalArgumentException("fact " + r.fact().id() + " (" + r.fact().sentence() + ") is consolidated (stage 3): the"
+            + " fused weights hold it, not a MEMIT edit, so it cannot be removed exactly at wake; only a sleep can unlearn it, which"
+            + " Somnus does not do yet. Nothing was changed");
+      }
+      removing.add(r);
+    }
+    while (true) {
+      if (fresh.isEmpty() && removing.isEmpty()) return new Taught(loaded.id(), null, List.of(), List.of(), skipped, Map.of(), List.of(), List.of());
+      Written w = write(fresh, removing);
+      skipped.putAll(w.skipped());
+      // A superseded value stays until its replacement is written: an update that cannot be written loses nothing.
+      List<Removal> orphaned = removing.stream().filter(r -> r.by() != null && !w.written().contains(r.by())).toList();
+      if (!orphaned.isEmpty()) {
+        for (Removal r : orphaned) skipped.put(r.fact().sentence(), "kept: its update " + r.by().sentence() + " could not be written");
+        removing.removeAll(orphaned);
+        fresh.removeIf(f -> orphaned.stream().anyMatch(r -> r.by().equals(f)));
+        w.close();
+        continue;
+      }
+      if (w.written().isEmpty() && removing.isEmpty()) {
+        w.close();
+        return new Taught(loaded.id(), null, List.of(), List.of(), skipped, Map.of(), List.of(), List.of());
+      }
+      return register(w, removing, skipped, runId, generation);
+    }
+  }
 
-    // Written on a scratch copy of the live weights, so that the repair can replace the edits holding facts the new
-    // edit displaced while the live model keeps answering; the live model changes only when the new version is promoted.
-    WakeWrite.Result w = WakeWrite.write(state, fresh, statsTexts, statsCache, device);
-    skipped.putAll(w.skipped());
-    if (w.written().isEmpty()) return new Taught(loaded.id(), null, List.of(), List.of(), skipped, Map.of());
-    List<Fact> written = w.written();
-    List<Fact> repaired = w.repaired();
-    Set<String> replaced = w.replacedEditIds();
+  /** A new memory state, not yet registered: the removals taken out, then the facts written, and the loaded model of it. */
+  private record Written(MemoryState state, MemitEdit edit, List<Fact> written, List<Fact> repaired, Set<String> replacedEditIds,
+      Map<String, String> skipped, List<Fact> resolved, ComposedModel model) implements AutoCloseable {
+    @Override
+    public void close() {
+      model.close();
+    }
+  }
+
+  private Written write(List<Fact> fresh, List<Removal> removing) {
+    MemoryState start = state;
+    Map<String, String> skipped = new HashMap<>();
+    Set<String> replaced = new LinkedHashSet<>();
+    List<Fact> resolved = new ArrayList<>();
+    List<Fact> exact = new ArrayList<>();
+    List<Fact> overwritten = new ArrayList<>();
+    for (Removal r : removing) {
+      if (start.stages().entry(r.fact()).orElseThrow().stage() == FactStage.CONSOLIDATED) overwritten.add(r.fact());
+      else exact.add(r.fact());
+    }
+    if (!exact.isEmpty()) {
+      WakeRemoval.Result removed = WakeRemoval.remove(start, exact, statsTexts, statsCache, device);
+      start = removed.state();
+      replaced.addAll(removed.replacedEditIds());
+      removed.resolved().forEach(e -> resolved.addAll(e.facts()));
+      removed.notKept().forEach((f, why) -> skipped.put(f.sentence(), "taken out with the edit it shared with a removed fact and"
+          + " not written again: " + why));
+    }
+    // A consolidated value is in the fused weights: the new edit overwrites it, and its table row goes.
+    if (!overwritten.isEmpty()) start = new MemoryState(start.fusedCheckpoint(), start.generation(), start.edits(), start.stages().without(overwritten));
+    MemitEdit edit = null;
+    List<Fact> written = List.of();
+    List<Fact> repaired = List.of();
+    if (!fresh.isEmpty()) {
+      // Written on a scratch copy of the live weights, so that the repair can replace the edits holding facts the new
+      // edit displaced while the live model keeps answering; the live model changes only when the new version is promoted.
+      WakeWrite.Result w = WakeWrite.write(start, fresh, statsTexts, statsCache, device);
+      skipped.putAll(w.skipped());
+      if (!w.written().isEmpty()) {
+        start = w.state();
+        edit = w.edit();
+        written = w.written();
+        repaired = w.repaired();
+        replaced.addAll(w.replacedEditIds());
+      }
+    }
+    return new Written(start, edit, written, repaired, replaced, skipped, resolved, start.load(device));
+  }
+
+  private Taught register(Written w, List<Removal> removing, Map<String, String> skipped, String runId, long generation) {
     List<MemitEdit> edits = w.state().edits();
     FactStageTable table = w.state().stages();
-    MemitEdit edit = w.edit();
-
     Set<String> stored = new LinkedHashSet<>();
     List<EditRef> refs = new ArrayList<>();
+    Set<String> present = new LinkedHashSet<>();
+    for (MemitEdit e : edits) present.add(e.id());
     for (EditRef r : loaded.memitEdits()) {
-      if (replaced.contains(r.editId())) continue;
+      if (w.replacedEditIds().contains(r.editId()) || !present.contains(r.editId())) continue;
       refs.add(r);
       stored.add(r.editId());
     }
     for (MemitEdit e : edits) {
       if (!stored.contains(e.id())) refs.add(new EditRef(e.id(), EditArtifacts.write(versions.registry().store(), e), table.scale(e)));
     }
-    MemoryState nextState = w.state();
-    ComposedModel nextModel = nextState.load(device);
+    ComposedModel nextModel = w.model();
     Map<String, Boolean> recalled = new HashMap<>();
     RecallProbe probe = new RecallProbe(nextModel.runtime(), 12);
-    for (Fact f : written) recalled.put(f.id(), probe.rawRecall(f));
-    for (Fact f : repaired) recalled.put(f.id(), probe.rawRecall(f));
+    for (Fact f : w.written()) recalled.put(f.id(), probe.rawRecall(f));
+    for (Fact f : w.repaired()) recalled.put(f.id(), probe.rawRecall(f));
+    for (Fact f : w.resolved()) recalled.put(f.id(), probe.rawRecall(f));
+    for (Removal r : removing) recalled.put(r.fact().id(), probe.rawRecall(r.fact()));
 
     ModelVersion next;
     try {
       next = versions.register(new NewVersion(loaded.id(), state.fusedCheckpoint(), loaded.loraHistory(), refs, runId,
-          Map.of("facts_written", (double) written.size(), "facts_repaired", (double) repaired.size())), table);
+          Map.of("facts_written", (double) w.written().size(), "facts_repaired", (double) w.repaired().size(),
+              "facts_removed", (double) removing.size())), table);
       try {
         versions.registry().promote(next.id(), runId, generation);
       } catch (AliasConflictException moved) {
@@ -266,22 +376,28 @@ public final class WakeMemory implements AutoCloseable {
       throw e;
     }
     // After the promote: its stage table went in with the version, so a crash here loses no stage.
-    versions.ledger().write(runId, next.id(), rows(table, edits, recalled, runId, next.id()));
+    versions.ledger().write(runId, next.id(), rows(table, edits, recalled, removing, runId, next.id()));
     model.close();
     model = nextModel;
-    state = nextState;
+    state = w.state();
     loaded = next;
     loadedGeneration = generation + 1;
-    return new Taught(next.id(), edit.id(), written, repaired, skipped, recalled);
+    return new Taught(next.id(), w.edit() == null ? null : w.edit().id(), w.written(), w.repaired(), skipped, recalled, removing,
+        w.resolved());
   }
 
-
-  /** Ledger rows of a version: every fact with its stage, its edit's scale and, for new ones, recall. */
-  private List<FactRow> rows(FactStageTable table, List<MemitEdit> edits, Map<String, Boolean> recalled, String runId, String versionId) {
+  /**
+   * Ledger rows of a version: every fact with its stage, its edit's scale and, for new ones, recall; then a retired row
+   * for each fact the write took out, saying why and, for an update, which fact replaced it.
+   */
+  private List<FactRow> rows(FactStageTable table, List<MemitEdit> edits, Map<String, Boolean> recalled, List<Removal> removed,
+      String runId, String versionId) {
     Map<String, MemitEdit> byId = new HashMap<>();
     for (MemitEdit e : edits) byId.put(e.id(), e);
     Map<String, FactRow> previous = new HashMap<>();
-    versions.rows(loaded.id()).ifPresent(rows -> rows.forEach(r -> previous.put(r.factId(), r)));
+    versions.rows(loaded.id()).ifPresent(rows -> rows.stream().filter(FactRow::held).forEach(r -> previous.put(r.factId(), r)));
+    Map<String, String> supersedes = new HashMap<>();
+    for (Removal r : removed) if (r.by() != null) supersedes.put(r.by().id(), r.fact().id());
     Instant now = Instant.now();
     List<FactRow> out = new ArrayList<>();
     for (FactStageTable.Entry e : table.entries()) {
@@ -293,8 +409,17 @@ public final class WakeMemory implements AutoCloseable {
       if (recalled.containsKey(id)) raw = recalled.get(id) ? 1.0 : 0.0;
       Double chat = before == null || recalled.containsKey(id) ? null : before.chatRecall();
       String source = before == null ? null : before.sourceTurn();
+      String replaced = supersedes.containsKey(id) ? supersedes.get(id) : before == null ? null : before.supersedes();
       out.add(new FactRow(id, e.fact().subject(), e.fact().relation(), e.fact().object(), source, e.editId(), e.stage().level(),
-          scale, raw, chat, runId, versionId, now));
+          scale, raw, chat, runId, versionId, now, null, replaced, null));
+    }
+    for (Removal r : removed) {
+      Fact f = r.fact();
+      FactRow before = previous.get(f.id());
+      int stage = state.stages().entry(f).map(e -> e.stage().level()).orElse(before == null ? 0 : before.stage());
+      Double raw = recalled.containsKey(f.id()) ? (recalled.get(f.id()) ? 1.0 : 0.0) : null;
+      out.add(new FactRow(f.id(), f.subject(), f.relation(), f.object(), before == null ? null : before.sourceTurn(), null, stage, 0f,
+          raw, null, runId, versionId, now, r.why(), before == null ? null : before.supersedes(), r.by() == null ? null : r.by().id()));
     }
     return out;
   }

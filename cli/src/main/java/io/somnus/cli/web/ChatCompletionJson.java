@@ -86,7 +86,8 @@ final class ChatCompletionJson {
   /**
    * {@code model_version}: the live version that answered; {@code facts_written}: the facts taken from the user's
    * message and written into the weights before the answer, with their ledger ids in {@code fact_ids} (same order);
-   * {@code facts_rejected}: candidate facts not written, each with the reason.
+   * {@code facts_rejected}: candidate facts not written, each with the reason; {@code facts}: every stated fact with what
+   * it did to memory ({@code change}: NEW, UPDATE, DUPLICATE or RETRACT, and the value it {@code replaces}).
    */
   private static ObjectNode somnus(ChatBackend.Memory memory) {
     ObjectNode somnus = JSON.objectNode().put("model_version", memory.modelVersion());
@@ -98,6 +99,12 @@ final class ChatCompletionJson {
     });
     ArrayNode rejected = somnus.putArray("facts_rejected");
     memory.notWritten().forEach(rejected::add);
+    ArrayNode changes = somnus.putArray("facts");
+    for (ChatBackend.FactChange c : memory.changes()) {
+      ObjectNode f = changes.addObject().put("id", c.id()).put("sentence", c.sentence()).put("change", c.change());
+      if (c.replaces() != null) f.put("replaces", c.replaces());
+      if (c.note() != null) f.put("note", c.note());
+    }
     return somnus;
   }
 }

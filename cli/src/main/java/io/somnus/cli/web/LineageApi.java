@@ -116,7 +116,8 @@ public final class LineageApi implements WebServer.Routes {
   private ObjectNode facts() {
     String live = services.registry().aliases().live();
     ObjectNode out = Json.object().put("version", live);
-    List<FactRow> rows = live == null ? List.of() : services.ledger().tableOfVersion(live).orElse(List.of());
+    List<FactRow> rows = live == null ? List.of()
+        : services.ledger().tableOfVersion(live).orElse(List.of()).stream().filter(FactRow::held).toList();
     out.set("facts", Json.MAPPER.valueToTree(rows));
     return out;
   }

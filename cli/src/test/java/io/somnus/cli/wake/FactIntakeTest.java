@@ -30,6 +30,44 @@ class FactIntakeTest {
   }
 
   @Test
+  void correctionsChangesAndRetractionsAreRead() {
+    String said = "Actually, Mara Okafor works as a nurse. Tom Hale moved to Berlin. Ida Berg now lives in Oslo.\n"
+        + "In fact Jonas de Vries supports Porto. Ana Ruiz no longer lives in Rome. Ana Ruiz does not live in Madrid.";
+    assertEquals(List.of(
+        new Fact("Mara Okafor", "works as", "a nurse"),
+        new Fact("Tom Hale", "lives in", "Berlin"),
+        new Fact("Ida Berg", "lives in", "Oslo"),
+        new Fact("Jonas de Vries", "supports", "Porto")), patterns.extract(said));
+    List<Fact> retracted = patterns.retractions(said);
+    assertEquals(List.of(new Fact("Ana Ruiz", "lives in", "Rome")), retracted);
+    assertEquals(patterns.extract(said), firewall.screen(patterns.extract(said), said).admitted(), "updates are grounded");
+    assertEquals(retracted, firewall.screenRetractions(retracted, said).admitted(), "a retraction is grounded by its \"no longer\"");
+    GroundingFirewall.Intake notSaid = firewall.screenRetractions(List.of(new Fact("Mara Okafor", "works as", "a nurse")), said);
+    assertTrue(notSaid.admitted().isEmpty(), "a stated fact is not a retraction");
+    List<String> unused = patterns.unused(said).stream().map(FactExtractor.Unused::sentence).toList();
+    assertEquals(List.of("Ana Ruiz does not live in Madrid."), unused, "only the plain negation gives nothing");
+  }
+
+  @Test
+  void aModelListsRetractionsBesideFactsInOneCallAndTheyAreScreenedToo() {
+    String said = "Lena Park moved to Busan. Lena Park no longer lives in Seoul.";
+    int[] calls = {0};
+    ModelFactExtractor model = new ModelFactExtractor(messages -> {
+      calls[0]++;
+      assertTrue(messages.get(0).content().contains("no_longer"), "the prompt asks for retractions");
+      return "[{\"subject\":\"Lena Park\",\"relation\":\"lives in\",\"object\":\"Busan\"},"
+          + "{\"subject\":\"Lena Park\",\"relation\":\"lives in\",\"object\":\"Seoul\",\"no_longer\":true},"
+          + "{\"subject\":\"Lena Park\",\"relation\":\"lives in\",\"object\":\"Daegu\",\"no_longer\":true}]";
+    }, patterns.phrases());
+    assertEquals(List.of(new Fact("Lena Park", "lives in", "Busan")), model.extract(said));
+    List<Fact> retracted = model.retractions(said);
+    assertEquals(List.of(new Fact("Lena Park", "lives in", "Seoul"), new Fact("Lena Park", "lives in", "Daegu")), retracted);
+    assertEquals(1, calls[0], "one model call per message");
+    assertEquals(List.of(new Fact("Lena Park", "lives in", "Seoul")), firewall.screenRetractions(retracted, said).admitted(),
+        "an invented retraction is refused");
+  }
+
+  @Test
   void firewallRejectsWhatTheUserDidNotSay() {
     String said = "Mara Okafor lives in Lisbon. Does Tom Hale play the cello? Ana Ruiz does not support Porto.";
     List<Fact> candidates = List.of(
@@ -76,10 +114,10 @@ class FactIntakeTest {
   @Test
   void everyStatementThatGivesNoFactSaysWhy() {
     PatternFactExtractor patterns = PatternFactExtractor.forSyntheticWorld();
-    String said = "Mara Okafor lives in Lisbon. She works as a nurse. Mara Okafor moved to Porto. Where does Tom live?\n"
+    String said = "Mara Okafor lives in Lisbon. She works as a nurse. Mara Okafor flew to Porto. Where does Tom live?\n"
         + "Ida Berg lives in " + "a very long place name that goes on and on well past any object a fact may hold.";
     List<FactExtractor.Unused> unused = patterns.unused(said);
-    assertEquals(List.of("She works as a nurse.", "Mara Okafor moved to Porto.",
+    assertEquals(List.of("She works as a nurse.", "Mara Okafor flew to Porto.",
         "Ida Berg lives in a very long place name that goes on and on well past any object a fact may hold."),
         unused.stream().map(FactExtractor.Unused::sentence).toList(), "the question is not a statement; the fact is used");
     assertTrue(unused.get(0).reason().contains("name the person"), unused.get(0).reason());

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.somnus.cli.wake.ChatBackend;
+import io.somnus.cli.wake.ChatBackend.FactChange;
 import io.somnus.engine.model.ChatMessage;
 import io.somnus.engine.runtime.GenerationOptions;
 import java.net.URI;
@@ -57,7 +58,9 @@ class OpenAiApiTest {
         if (userText.startsWith("Race:")) throw new io.somnus.store.AliasConflictException("aliases moved to generation 9");
         remembered.add(userText);
         return userText.contains("lives in")
-            ? new Memory("mv-00000000000000a1", List.of(new WrittenFact("3a9f00c1d2e4", "Mara Okafor lives in Lisbon.")), List.of())
+            ? new Memory("mv-00000000000000a1", List.of(new WrittenFact("3a9f00c1d2e4", "Mara Okafor lives in Lisbon.")), List.of(),
+                List.of(new FactChange("3a9f00c1d2e4", "Mara Okafor lives in Lisbon.", "UPDATE", "Mara Okafor lives in Porto.",
+                    "replaces \"Porto\", held at stage 0")))
             : new Memory("mv-00000000000000a0", List.of(), List.of("Mara drives a Volvo. (object not in the model's vocabulary)"));
       }
 
@@ -119,6 +122,8 @@ class OpenAiApiTest {
     assertEquals(16, j.at("/usage/total_tokens").asInt());
     assertEquals("Mara Okafor lives in Lisbon.", j.at("/somnus/facts_written/0").asText());
     assertEquals("3a9f00c1d2e4", j.at("/somnus/fact_ids/0").asText());
+    assertEquals("UPDATE", j.at("/somnus/facts/0/change").asText(), "each stated fact says what it did to memory");
+    assertEquals("Mara Okafor lives in Porto.", j.at("/somnus/facts/0/replaces").asText());
     assertEquals("mv-00000000000000a1", j.at("/somnus/model_version").asText());
     assertEquals("3a9f00c1d2e4", r.headers().firstValue(OpenAiApi.FACTS_HEADER).orElseThrow());
     assertEquals("mv-00000000000000a1", r.headers().firstValue(OpenAiApi.VERSION_HEADER).orElseThrow());

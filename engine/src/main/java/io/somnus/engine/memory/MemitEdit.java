@@ -20,6 +20,23 @@ public record MemitEdit(String id, List<Fact> facts, List<LayerDelta> deltas) {
     if (deltas.isEmpty()) throw new IllegalArgumentException("edit " + id + " changes no weights");
   }
 
+  /**
+   * The same facts with every delta multiplied by {@code factor}, under a new id derived from this one: an edit meant to
+   * be applied at a scale below 1 that must still change the weights as its computed deltas do.
+   */
+  public MemitEdit scaledBy(float factor) {
+    if (!(factor > 0) || !Float.isFinite(factor)) throw new IllegalArgumentException("scale factor must be finite and > 0, got " + factor);
+    if (factor == 1f) return this;
+    List<LayerDelta> scaled = deltas.stream().map(d -> d.scaled(factor)).toList();
+    try {
+      byte[] digest = java.security.MessageDigest.getInstance("SHA-256")
+          .digest((id + "\u0000x" + Float.floatToIntBits(factor)).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      return new MemitEdit("edit-" + java.util.HexFormat.of().formatHex(digest, 0, 8), facts, scaled);
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 is required by every Java runtime", e);
+    }
+  }
+
   public boolean isFinite() {
     return deltas.stream().allMatch(LayerDelta::isFinite);
   }

@@ -108,7 +108,7 @@ public final class CandidateValidator {
     Measurement after = measure(candidate, facts, progress);
     List<String> reasons = new ArrayList<>();
     KnownFacts known = knownFacts(baseKnown, live.known(), after.known(),
-        consolidatedKnown.isEmpty() ? after.known() : consolidatedKnown, reasons);
+        consolidatedKnown.isEmpty() ? after.known() : consolidatedKnown, facts, reasons);
     List<Fact> lostChat = recalledOnlyBy(facts, live.chat(), after.chat());
     List<Fact> lostRaw = recalledOnlyBy(facts, live.raw(), after.raw());
     List<Fact> recoveredChat = recalledOnlyBy(facts, after.chat(), live.chat());
@@ -164,12 +164,26 @@ public final class CandidateValidator {
   /**
    * The knowledge guard: the share of its known-fact recall the candidate loses against the live model (per sleep),
    * and the share of the base model's its fused weights have lost over all sleeps (lifetime), each within its bound,
-   * else a reason naming the facts lost.
+   * else a reason naming the facts lost. Known facts that a taught fact gives a new value are left out of both: their
+   * old answer going is what the user asked for.
    */
-  private KnownFacts knownFacts(Map<String, Boolean> base, Map<String, Boolean> live, Map<String, Boolean> after,
-      Map<String, Boolean> consolidated, List<String> reasons) {
-    if (after.isEmpty() || live.isEmpty()) return KnownFacts.none();
-    List<Fact> lost = recalledOnlyBy(probes.knownFacts(), live, after);
+  private KnownFacts knownFacts(Map<String, Boolean> baseAll, Map<String, Boolean> liveAll, Map<String, Boolean> afterAll,
+      Map<String, Boolean> consolidatedAll, List<Fact> taught, List<String> reasons) {
+    if (afterAll.isEmpty() || liveAll.isEmpty()) return KnownFacts.none();
+    // A known fact the user gave a new value (same subject and relation, another object) is an intended change, not a loss.
+    java.util.Set<String> updated = new java.util.HashSet<>();
+    for (Fact t : taught) updated.add(t.subject() + "\u0000" + t.relation());
+    java.util.Set<String> superseded = new java.util.HashSet<>();
+    List<Fact> guarded = new ArrayList<>();
+    for (Fact k : probes.knownFacts()) {
+      if (updated.contains(k.subject() + "\u0000" + k.relation()) && !taught.contains(k)) superseded.add(k.id());
+      else guarded.add(k);
+    }
+    Map<String, Boolean> base = without(baseAll, superseded);
+    Map<String, Boolean> live = without(liveAll, superseded);
+    Map<String, Boolean> after = without(afterAll, superseded);
+    Map<String, Boolean> consolidated = without(consolidatedAll, superseded);
+    List<Fact> lost = recalledOnlyBy(guarded, live, after);
     double liveRate = FactRecall.rate(live);
     double afterRate = FactRecall.rate(after);
     double perSleep = liveRate > 0 ? 1 - afterRate / liveRate : 0;
@@ -181,12 +195,19 @@ public final class CandidateValidator {
     double consolidatedRate = FactRecall.rate(consolidated);
     double overLifetime = baseRate > 0 ? 1 - consolidatedRate / baseRate : 0;
     if (overLifetime > config.maxKnowledgeLossOverLifetime() + ROUNDING) {
-      List<Fact> lostSinceBase = recalledOnlyBy(probes.knownFacts(), base, consolidated);
+      List<Fact> lostSinceBase = recalledOnlyBy(guarded, base, consolidated);
       reasons.add(String.format("known facts: the fused weights without their MEMIT edits recall %.3f against the base model's"
           + " %.3f (%.1f %% lost, bound %.1f %% over the lifetime); %d lost since, e.g. %s", consolidatedRate, baseRate,
           100 * overLifetime, 100 * config.maxKnowledgeLossOverLifetime(), lostSinceBase.size(), examples(lostSinceBase)));
     }
-    return new KnownFacts(baseRate, liveRate, afterRate, consolidatedRate, lost, recalledOnlyBy(probes.knownFacts(), after, live));
+    return new KnownFacts(baseRate, liveRate, afterRate, consolidatedRate, lost, recalledOnlyBy(guarded, after, live));
+  }
+
+  private static Map<String, Boolean> without(Map<String, Boolean> answers, java.util.Set<String> ids) {
+    if (ids.isEmpty()) return answers;
+    Map<String, Boolean> out = new java.util.LinkedHashMap<>(answers);
+    out.keySet().removeAll(ids);
+    return out;
   }
 
   private static String examples(List<Fact> facts) {

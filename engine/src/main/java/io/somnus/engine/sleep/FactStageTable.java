@@ -89,6 +89,18 @@ public final class FactStageTable {
     return new FactStageTable(m);
   }
 
+  /** The table without {@code facts} (forgotten, retracted or superseded); facts it does not hold are ignored. */
+  public FactStageTable without(Collection<Fact> facts) {
+    Map<String, Entry> m = new LinkedHashMap<>(entries);
+    for (Fact f : facts) m.remove(f.id());
+    return new FactStageTable(m);
+  }
+
+  /** The entry of {@code fact}, if the table holds it. */
+  public java.util.Optional<Entry> entry(Fact fact) {
+    return java.util.Optional.ofNullable(entries.get(fact.id()));
+  }
+
   public List<Entry> entries() {
     return List.copyOf(entries.values());
   }

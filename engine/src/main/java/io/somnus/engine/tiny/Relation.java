@@ -11,8 +11,10 @@ import java.util.List;
  * @param paraphrases other questions and cloze prompts with %s for the subject; a cloze prompt ends
  *     without '?' and expects the object next
  * @param inCorpus false for relations the pretraining corpus never uses (taught only later)
+ * @param singleValued a person holds one object at a time (one home city, one job): a new object replaces the old one;
+ *     otherwise a new object is one more (hobbies, languages)
  */
-public record Relation(String phrase, String question, List<String> paraphrases, boolean inCorpus) {
+public record Relation(String phrase, String question, List<String> paraphrases, boolean inCorpus, boolean singleValued) {
   public Relation {
     paraphrases = List.copyOf(paraphrases);
   }

@@ -24,25 +24,25 @@ import java.util.SplittableRandom;
  */
 public final class SyntheticWorld {
   public static final Relation LIVES_IN = new Relation("lives in", "Where does %s live?",
-      List.of("Which city does %s live in?", "In which city is the home of %s?", "The home of %s is in"), true);
+      List.of("Which city does %s live in?", "In which city is the home of %s?", "The home of %s is in"), true, true);
   public static final Relation WORKS_AS = new Relation("works as", "What does %s do for a living?",
-      List.of("What is the job of %s?", "What is the profession of %s?", "By profession, %s is"), true);
+      List.of("What is the job of %s?", "What is the profession of %s?", "By profession, %s is"), true, true);
   public static final Relation WORKS_AT = new Relation("works at", "Where does %s work?",
-      List.of("Which company does %s work for?", "Who is the employer of %s?", "The employer of %s is"), true);
+      List.of("Which company does %s work for?", "Who is the employer of %s?", "The employer of %s is"), true, true);
   public static final Relation PET_NAMED = new Relation("has a pet named", "What is the name of the pet of %s?",
-      List.of("What is the pet of %s called?", "What name does the pet of %s have?", "The pet of %s is called"), true);
+      List.of("What is the pet of %s called?", "What name does the pet of %s have?", "The pet of %s is called"), true, false);
   public static final Relation ENJOYS = new Relation("enjoys", "What does %s enjoy in free time?",
-      List.of("What is the hobby of %s?", "Which hobby does %s have?", "In free time, %s enjoys"), true);
+      List.of("What is the hobby of %s?", "Which hobby does %s have?", "In free time, %s enjoys"), true, false);
   public static final Relation SPEAKS = new Relation("speaks", "Which language does %s speak?",
-      List.of("What language does %s speak?", "What is the language of %s?", "The language of %s is"), true);
+      List.of("What language does %s speak?", "What is the language of %s?", "The language of %s is"), true, false);
   public static final Relation BORN_IN = new Relation("was born in", "Where was %s born?",
-      List.of("In which city was %s born?", "What is the birthplace of %s?", "The birthplace of %s is"), false);
+      List.of("In which city was %s born?", "What is the birthplace of %s?", "The birthplace of %s is"), false, true);
   public static final Relation DRIVES = new Relation("drives a", "What car does %s drive?",
-      List.of("Which car brand does %s drive?", "What kind of car does %s have?", "The car of %s is a"), false);
+      List.of("Which car brand does %s drive?", "What kind of car does %s have?", "The car of %s is a"), false, false);
   public static final Relation PLAYS = new Relation("plays the", "Which instrument does %s play?",
-      List.of("What instrument does %s play?", "What does %s play in the band?", "The instrument of %s is the"), false);
+      List.of("What instrument does %s play?", "What does %s play in the band?", "The instrument of %s is the"), false, false);
   public static final Relation SUPPORTS = new Relation("supports", "Which team does %s support?",
-      List.of("What team does %s support?", "Who does %s cheer for?", "The favourite team of %s is"), false);
+      List.of("What team does %s support?", "Who does %s cheer for?", "The favourite team of %s is"), false, true);
 
   public static final List<Relation> CORPUS_RELATIONS = List.of(LIVES_IN, WORKS_AS, WORKS_AT, PET_NAMED, ENJOYS, SPEAKS);
   public static final List<Relation> TEACHABLE_RELATIONS =

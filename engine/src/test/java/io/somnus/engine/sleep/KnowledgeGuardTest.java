@@ -120,6 +120,28 @@ class KnowledgeGuardTest {
     assertTrue(worse.reasons().get(0).contains("the fused weights without their MEMIT edits recall 0.940"), worse.reasons().toString());
   }
 
+  /** An update of a known fact is what the user asked for: its old answer going is no loss for either bound. */
+  @Test
+  void knownFactsTheUserUpdatedAreIntendedChangesNotLosses() {
+    CandidateValidator v = validator(ValidationConfig.defaults());
+    Map<String, Boolean> base = v.measure(answering(everyAnswerRight), List.of()).known();
+    List<Fact> updates = new ArrayList<>();
+    Map<String, String> updated = new HashMap<>(everyAnswerRight);
+    for (int i = 0; i < 12; i++) {
+      Fact f = new Fact(known.get(i).subject(), "lives in", "Newtown" + i);
+      updates.add(f);
+      updated.put(question(f), f.sentence());
+    }
+    // live answers the new values (the wake's edits); the fused weights now hold them too: 6 % of the base's answers changed
+    Measurement live = v.measure(answering(updated), updates);
+    Map<String, Boolean> weights = v.measure(answering(updated), updates).known();
+    ValidationReport sleep = v.validate(live, null, base, weights, answering(updated), updates, Progress.NONE);
+    assertTrue(sleep.passed(), "the updated answers are intended: " + sleep.reasons());
+    assertTrue(sleep.known().lost().isEmpty());
+    ValidationReport unasked = v.validate(live, null, base, weights, answering(updated), List.of(), Progress.NONE);
+    assertFalse(unasked.passed(), "the same change that nobody asked for is a loss: " + unasked.reasons());
+  }
+
   @Test
   void anAnswerWithAMangledSubjectIsNotRecalled() {
     Fact f = known.get(0);

@@ -13,6 +13,7 @@ import io.somnus.engine.model.LlamaModel;
 import io.somnus.engine.model.Runtimes;
 import io.somnus.engine.model.WeightInit;
 import io.somnus.engine.runtime.DjlModelRuntime;
+import io.somnus.engine.sleep.LoraConfig;
 import io.somnus.engine.train.Pretrainer;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -122,9 +123,25 @@ public final class SomnusTiny {
       }
       """;
 
-  private static Path withEditingSettings(Variant v, Path dir) {
+  /**
+   * Sleep settings measured on both variants (written beside the weights like {@link #DEFAULT_MEMIT}, for the same
+   * reason): rehearsal distilled towards the teacher's top-32 answer distribution at weight 16, which kept the knowledge
+   * guard's known facts where the live model had them far better than rehearsing the teacher's greedy answers alone
+   * (chosen on tuning facts, see evaluation/results/20261207-forgetting).
+   */
+  static final String SLEEP_SETTINGS = """
+      {
+        "_why": "measured on somnus-tiny-test and somnus-tiny, tuning facts 30-33 and 40-43: KL weight 0-16, rank 2-8, MLP only",
+        "distillWeight": 16
+      }
+      """;
+
+  /** Writes the variant's editing and sleep settings beside its weights unless a file of that name is there already. */
+  static Path withEditingSettings(Variant v, Path dir) {
     Path file = dir.resolve(MemitConfig.FILE);
     if (v.equals(Variant.DEFAULT) && !Files.isRegularFile(file)) AtomicFiles.write(file, DEFAULT_MEMIT);
+    Path sleep = dir.resolve(LoraConfig.FILE);
+    if (!Files.isRegularFile(sleep)) AtomicFiles.write(sleep, SLEEP_SETTINGS);
     return dir;
   }
 

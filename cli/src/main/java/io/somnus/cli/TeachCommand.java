@@ -61,6 +61,10 @@ final class TeachCommand implements Runnable {
           for (var f : t.repaired()) {
             System.out.println("  ~ " + f.id() + "  " + f.sentence() + " (displaced by this edit, written again)" + recall(t, f));
           }
+          for (var f : t.notKept()) {
+            System.out.println("  ! " + f.id() + "  " + f.sentence() + " (this edit displaced it and writing it again did not hold;"
+                + " the next sleep trains it again)");
+          }
           for (var f : t.resolved()) {
             System.out.println("  = " + f.id() + "  " + f.sentence() + " (shared an edit with a removed fact, solved again without it)"
                 + recall(t, f));

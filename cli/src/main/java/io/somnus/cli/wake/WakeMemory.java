@@ -70,8 +70,9 @@ public final class WakeMemory implements AutoCloseable {
    * @param resolved facts that shared an edit with a removed fact and were solved again without it (stages kept)
    */
   public record Taught(String versionId, String editId, List<Fact> written, List<Fact> repaired, Map<String, String> skipped,
-      Map<String, Boolean> recalledRightAfter, List<Removal> removed, List<Fact> resolved) {
+      Map<String, Boolean> recalledRightAfter, List<Removal> removed, List<Fact> resolved, List<Fact> notKept) {
     public Taught {
+      notKept = List.copyOf(notKept);
       written = List.copyOf(written);
       repaired = List.copyOf(repaired);
       skipped = Map.copyOf(skipped);
@@ -268,7 +269,7 @@ public final class WakeMemory implements AutoCloseable {
       removing.add(r);
     }
     while (true) {
-      if (fresh.isEmpty() && removing.isEmpty()) return new Taught(loaded.id(), null, List.of(), List.of(), skipped, Map.of(), List.of(), List.of());
+      if (fresh.isEmpty() && removing.isEmpty()) return new Taught(loaded.id(), null, List.of(), List.of(), skipped, Map.of(), List.of(), List.of(), List.of());
       Written w = write(fresh, removing);
       skipped.putAll(w.skipped());
       // A superseded value stays until its replacement is written: an update that cannot be written loses nothing.
@@ -282,15 +283,15 @@ public final class WakeMemory implements AutoCloseable {
       }
       if (w.written().isEmpty() && removing.isEmpty()) {
         w.close();
-        return new Taught(loaded.id(), null, List.of(), List.of(), skipped, Map.of(), List.of(), List.of());
+        return new Taught(loaded.id(), null, List.of(), List.of(), skipped, Map.of(), List.of(), List.of(), List.of());
       }
       return register(w, removing, skipped, runId, generation);
     }
   }
 
   /** A new memory state, not yet registered: the removals taken out, then the facts written, and the loaded model of it. */
-  private record Written(MemoryState state, MemitEdit edit, List<Fact> written, List<Fact> repaired, Set<String> replacedEditIds,
-      Map<String, String> skipped, List<Fact> resolved, ComposedModel model) implements AutoCloseable {
+  private record Written(MemoryState state, MemitEdit edit, List<Fact> written, List<Fact> repaired, List<Fact> notKept,
+      Set<String> replacedEditIds, Map<String, String> skipped, List<Fact> resolved, ComposedModel model) implements AutoCloseable {
     @Override
     public void close() {
       model.close();
@@ -321,6 +322,7 @@ public final class WakeMemory implements AutoCloseable {
     MemitEdit edit = null;
     List<Fact> written = List.of();
     List<Fact> repaired = List.of();
+    List<Fact> notKept = List.of();
     if (!fresh.isEmpty()) {
       // Written on a scratch copy of the live weights, so that the repair can replace the edits holding facts the new
       // edit displaced while the live model keeps answering; the live model changes only when the new version is promoted.
@@ -331,10 +333,11 @@ public final class WakeMemory implements AutoCloseable {
         edit = w.edit();
         written = w.written();
         repaired = w.repaired();
+        notKept = w.notKept();
         replaced.addAll(w.replacedEditIds());
       }
     }
-    return new Written(start, edit, written, repaired, replaced, skipped, resolved, start.load(device));
+    return new Written(start, edit, written, repaired, notKept, replaced, skipped, resolved, start.load(device));
   }
 
   private Taught register(Written w, List<Removal> removing, Map<String, String> skipped, String runId, long generation) {
@@ -383,7 +386,7 @@ public final class WakeMemory implements AutoCloseable {
     loaded = next;
     loadedGeneration = generation + 1;
     return new Taught(next.id(), w.edit() == null ? null : w.edit().id(), w.written(), w.repaired(), skipped, recalled, removing,
-        w.resolved());
+        w.resolved(), w.notKept());
   }
 
   /**

@@ -90,13 +90,26 @@ public final class MemitEditor {
    * the set and its facts are reported as skipped.
    */
   public WriteResult write(EditSet set, List<Fact> facts, boolean preserveActive, NullSpaceProjector projector) {
+    return write(set, facts, preserveActive, projector, List.of());
+  }
+
+  /**
+   * As {@link #write(EditSet, List, boolean, NullSpaceProjector)}, with {@code heldElsewhere} (facts the weights hold
+   * outside the set, e.g. consolidated into fused weights) also soft zero-target rows when {@code preserveActive}.
+   */
+  public WriteResult write(EditSet set, List<Fact> facts, boolean preserveActive, NullSpaceProjector projector,
+      List<Fact> heldElsewhere) {
     List<EditResult> out = new ArrayList<>();
     List<Repair> repairs = new ArrayList<>();
     List<List<Fact>> groups = new ArrayList<>();
     if (config.mode() == MemitConfig.EditMode.BATCH) groups.add(facts);
     else for (Fact f : facts) groups.add(List.of(f));
     for (List<Fact> group : groups) {
-      List<Fact> preserve = preserveActive ? set.activeFacts() : List.of();
+      List<Fact> preserve = new ArrayList<>();
+      if (preserveActive) {
+        preserve.addAll(set.activeFacts());
+        for (Fact f : heldElsewhere) if (!preserve.contains(f) && !group.contains(f)) preserve.add(f);
+      }
       EditResult r = compute(group, preserve, projector);
       EditResult applied = applyOrSkip(set, r);
       out.add(applied);
@@ -180,10 +193,15 @@ public final class MemitEditor {
    * <p>A top-up that skips a fact or cannot be applied changes nothing and ends the repair.
    */
   public Repair repair(EditSet set) {
+    return repair(set, config.repairRounds());
+  }
+
+  /** {@link #repair(EditSet)} with at most {@code maxRounds} top-ups instead of the configured number. */
+  public Repair repair(EditSet set, int maxRounds) {
     List<Repair.Round> rounds = new ArrayList<>();
     RecallProbe probe = new RecallProbe(rt);
     List<Fact> lost = unstatedAtFullScale(set, probe);
-    for (int round = 0; round < config.repairRounds() && !lost.isEmpty(); round++) {
+    for (int round = 0; round < maxRounds && !lost.isEmpty(); round++) {
       Set<Fact> lostSet = new LinkedHashSet<>(lost);
       List<MemitEdit> holding = new ArrayList<>();
       for (MemitEdit e : set.edits()) if (set.scale(e.id()) == 1f && e.facts().stream().anyMatch(lostSet::contains)) holding.add(e);

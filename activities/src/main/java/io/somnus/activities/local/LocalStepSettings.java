@@ -85,13 +85,13 @@ public record LocalStepSettings(LoraConfig lora, ValidationConfig validation, Pr
   }
 
   /** Known facts validation's knowledge guard asks per relation, spread over first names (fewer in a small world). */
-  static final int KNOWLEDGE_GUARD_PER_RELATION = 40;
+  static final int GUARDED_FACTS_PER_RELATION_CAP = 40;
 
-  /** One known fact per relation for every this many people of the world, up to {@link #KNOWLEDGE_GUARD_PER_RELATION}. */
+  /** One known fact per relation for every this many people of the world, up to {@link #GUARDED_FACTS_PER_RELATION_CAP}. */
   static final int PEOPLE_PER_GUARDED_FACT = 6;
 
   static int knowledgeGuardPerRelation(SyntheticWorld world) {
-    return Math.min(KNOWLEDGE_GUARD_PER_RELATION, world.settings().people() / PEOPLE_PER_GUARDED_FACT);
+    return Math.min(GUARDED_FACTS_PER_RELATION_CAP, world.settings().people() / PEOPLE_PER_GUARDED_FACT);
   }
 
   /**

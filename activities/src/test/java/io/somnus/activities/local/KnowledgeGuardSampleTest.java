@@ -23,9 +23,9 @@ class KnowledgeGuardSampleTest {
     List<Fact> guard = settings.probes().knownFacts();
     assertEquals(40, LocalStepSettings.knowledgeGuardPerRelation(world), "somnus-tiny's 600 people: the full sample");
     assertEquals(10, LocalStepSettings.knowledgeGuardPerRelation(SomnusTiny.Variant.TEST.world()), "the test world's 60: fewer");
-    assertEquals(SyntheticWorld.CORPUS_RELATIONS.size() * LocalStepSettings.KNOWLEDGE_GUARD_PER_RELATION, guard.size());
+    assertEquals(SyntheticWorld.CORPUS_RELATIONS.size() * LocalStepSettings.GUARDED_FACTS_PER_RELATION_CAP, guard.size());
     for (var r : SyntheticWorld.CORPUS_RELATIONS) {
-      assertEquals(LocalStepSettings.KNOWLEDGE_GUARD_PER_RELATION, guard.stream().filter(f -> f.relation().equals(r.phrase())).count(), r.phrase());
+      assertEquals(LocalStepSettings.GUARDED_FACTS_PER_RELATION_CAP, guard.stream().filter(f -> f.relation().equals(r.phrase())).count(), r.phrase());
     }
     Set<String> firstNames = new HashSet<>();
     guard.forEach(f -> firstNames.add(f.subject().split(" ")[0]));

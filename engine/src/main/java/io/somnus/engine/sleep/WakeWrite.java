@@ -36,7 +36,7 @@ public final class WakeWrite {
    * Top-up rounds after facts from below full scale are written again. Why more than the configured rounds: facts of
    * one relation compete for the same keys, and a top-up for some can displace others a round or two longer.
    */
-  static final int REPAIR_ROUNDS_AFTER_WRITING_AGAIN = 4;
+  static final int REPAIR_ROUNDS_AFTER_A_REWRITE = 4;
 
   private WakeWrite() {}
 
@@ -87,7 +87,7 @@ public final class WakeWrite {
       displaced.removeAll(stated(probe, statedBelowFullScale));
       if (!displaced.isEmpty() && turn.writeAgain(scratch, displaced)) {
         turn.repaired.addAll(displaced);
-        turn.record(scratch.editor().repair(set, REPAIR_ROUNDS_AFTER_WRITING_AGAIN), written);
+        turn.record(scratch.editor().repair(set, REPAIR_ROUNDS_AFTER_A_REWRITE), written);
       }
       List<Fact> notKept = new ArrayList<>(statedBelowFullScale);
       notKept.removeAll(stated(probe, statedBelowFullScale));

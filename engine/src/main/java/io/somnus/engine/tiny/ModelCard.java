@@ -19,11 +19,11 @@ public record ModelCard(String name, String fingerprint, long parameters, int la
     double buildSeconds) {
 
   public static final String FILE = "model-card.json";
-  static final int PROBE_KNOWN = 300;
+  static final int PROBE_KNOWN_FACTS = 300;
 
   static ModelCard evaluate(SomnusTiny.Variant v, SyntheticWorld world, ModelRuntime rt, Pretrainer.Result r,
       long corpusTokens, double buildSeconds) {
-    List<WorldFact> known = world.sampleKnown(PROBE_KNOWN, v.seed());
+    List<WorldFact> known = world.sampleKnown(PROBE_KNOWN_FACTS, v.seed());
     List<WorldFact> held = world.heldOutFacts();
     double ppl = 0;
     List<String> refs = world.referenceTexts(20);

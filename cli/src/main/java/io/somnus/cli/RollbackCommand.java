@@ -39,7 +39,7 @@ final class RollbackCommand implements Runnable {
 
   /** Facts the old live held and the new one does not (taught after it): a rollback is no silent forgetting. */
   private static void printFactsLeftBehind(SomnusServices services, RollbackWorkflow.Result r) {
-    VersionStates states = new VersionStates(services.registry(), services.ledger(), ProductSteps.workDir(services.config()));
+    VersionStates states = ProductSteps.versionStates(services);
     Set<String> kept = new HashSet<>();
     List<Fact> left;
     try {

@@ -16,7 +16,6 @@ import io.somnus.infra.SomnusServices;
 import io.somnus.store.RegistryMirror;
 import io.somnus.store.RunTracker;
 import io.somnus.store.TrackingException;
-import io.somnus.store.VersionStates;
 import io.somnus.workflows.MemoryLifecycleWorkflow;
 import io.somnus.workflows.RunIds;
 import io.somnus.workflows.SleepWorkflows;
@@ -78,7 +77,7 @@ final class Wake {
   static int factsNotYetSlept(SomnusServices services) {
     String live = services.registry().aliases().live();
     if (live == null) return 0;
-    FactStageTable table = new VersionStates(services.registry(), services.ledger(), ProductSteps.workDir(services.config())).stages(live);
+    FactStageTable table = ProductSteps.versionStates(services).stages(live);
     return (int) table.entries().stream().filter(e -> e.stage().level() == 0).count();
   }
 

@@ -112,7 +112,7 @@ class ProductPathConsistencyTest {
       String candidate = result.versions().validated();
       assertNotNull(candidate, "the sleep validated no candidate: " + result.reasons());
       ModelRegistry registry = services.registry();
-      VersionStates states = new VersionStates(registry, services.ledger(), ProductSteps.workDir(services.config()));
+      VersionStates states = ProductSteps.versionStates(services);
       return new Sleep(result, written, registry.version(candidate).checkpoint(),
           Checkpoint.weightsDigest(states.checkpoint(candidate)), states.stages(candidate).entries());
     }

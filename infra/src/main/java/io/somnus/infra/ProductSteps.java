@@ -6,6 +6,7 @@ import io.somnus.activities.local.LocalStepSettings;
 import io.somnus.activities.local.LocalSteps;
 import io.somnus.engine.tiny.SomnusTiny;
 import io.somnus.engine.tiny.SyntheticWorld;
+import io.somnus.store.VersionStates;
 import java.nio.file.Path;
 
 /**
@@ -38,6 +39,11 @@ public final class ProductSteps {
   /** Scratch space of the steps and of the wake (materialised checkpoints, candidates) under the data folder. */
   public static Path workDir(SomnusConfig config) {
     return config.dataDir().resolve("work");
+  }
+
+  /** The process's reader of model versions with their fact tables, materialising checkpoints under {@link #workDir}. */
+  public static VersionStates versionStates(SomnusServices services) {
+    return new VersionStates(services.registry(), services.ledger(), workDir(services.config()));
   }
 
   /**

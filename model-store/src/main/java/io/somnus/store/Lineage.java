@@ -24,10 +24,6 @@ public final class Lineage {
   public static final String RUN_ID_TAG = "somnus.run_id";
   /** Tag on a tracking run naming the model version live after it (see {@link RunTracker}). */
   public static final String MODEL_VERSION_TAG = "somnus.model_version";
-  /** Tag on a tracking run: what kind of run it was (sleep, nap, rollback). */
-  public static final String KIND_TAG = "somnus.kind";
-  /** Tag on a tracking run: how it ended (e.g. promoted, kept-live, superseded, failed, rolled-back). */
-  public static final String OUTCOME_TAG = "somnus.outcome";
 
   private final ModelRegistry registry;
   private final FactLedger ledger;
@@ -114,8 +110,8 @@ public final class Lineage {
    * A tracked run as lineage shows it.
    *
    * @param runId the Somnus run id (the one registry and ledger record)
-   * @param kind sleep, nap, rollback, ...: the run's {@value #KIND_TAG} tag, else the run id's first word
-   * @param outcome the {@value #OUTCOME_TAG} tag; null when the run recorded none
+   * @param kind sleep, nap, rollback, ...: the run's {@value RunTracker#KIND_TAG} tag, else the run id's first word
+   * @param outcome the {@value RunTracker#OUTCOME_TAG} tag; null when the run recorded none
    * @param reasons every parameter and tag whose key speaks of a reason or a refusal (why a candidate was refused, a
    *     sleep failed or a rollback was made), by key
    */
@@ -133,7 +129,7 @@ public final class Lineage {
       run.tags().forEach((k, v) -> {
         if (isReason(k)) reasons.put(k, v);
       });
-      return new RunRecord(runId, run.tags().getOrDefault(KIND_TAG, firstWord(runId)), run.tags().get(OUTCOME_TAG), reasons, run);
+      return new RunRecord(runId, run.tags().getOrDefault(RunTracker.KIND_TAG, firstWord(runId)), run.tags().get(RunTracker.OUTCOME_TAG), reasons, run);
     }
 
     /** The version the run produced or evaluated; null when it names none. */

@@ -36,7 +36,9 @@ import java.util.concurrent.ConcurrentHashMap;
  * lists them with the versions.
  */
 public final class RunTracker {
+  /** What kind of run it was: sleep, nap, rollback, wake, import. */
   public static final String KIND_TAG = "somnus.kind";
+  /** How it ended: promoted, kept-live, superseded, failed, rolled-back, ... */
   public static final String OUTCOME_TAG = "somnus.outcome";
   public static final String MODEL_ID_TAG = "somnus.model_id";
   /** MLflow's run description, rendered as Markdown on the run page. */

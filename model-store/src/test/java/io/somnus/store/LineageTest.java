@@ -145,11 +145,11 @@ class LineageTest {
     registry.promote(slept.id(), "nightly-7");
 
     String promoted = tracking.startRun(experiment, "nightly-7", Map.of(Lineage.RUN_ID_TAG, "nightly-7",
-        Lineage.MODEL_VERSION_TAG, slept.id(), Lineage.KIND_TAG, "sleep", Lineage.OUTCOME_TAG, "promoted"));
+        Lineage.MODEL_VERSION_TAG, slept.id(), RunTracker.KIND_TAG, "sleep", RunTracker.OUTCOME_TAG, "promoted"));
     tracking.endRun(promoted, RunStatus.FINISHED);
     Thread.sleep(20); // runs are ordered by start time
     String refused = tracking.startRun(experiment, "sleep-m-20261103-220000-000", Map.of(Lineage.RUN_ID_TAG, "sleep-m-20261103-220000-000",
-        Lineage.OUTCOME_TAG, "kept-live"));
+        RunTracker.OUTCOME_TAG, "kept-live"));
     tracking.logParams(refused, Map.of("attempt_1_refused", "lost 2 recalled answers", "lora_rank", "8"));
     tracking.endRun(refused, RunStatus.FINISHED);
 

@@ -174,7 +174,7 @@ class RunTrackerTest {
           "s3://somnus/registry/versions/mv-00000000000000b1.json", T0, T0.plusSeconds(3)).runId(), "recorded once");
       assertEquals(RunStatus.FINISHED, r.status());
       assertEquals("import", r.tags().get(RunTracker.KIND_TAG));
-      assertEquals("imported", r.tags().get(Lineage.OUTCOME_TAG));
+      assertEquals("imported", r.tags().get(RunTracker.OUTCOME_TAG));
       assertEquals("/models/base", r.params().get("checkpoint"));
       assertEquals("mv-00000000000000b1", r.tags().get(Lineage.MODEL_VERSION_TAG));
       assertEquals("s3://somnus/registry/versions/mv-00000000000000b1.json", r.artifactLinks().get(RunTracker.MODEL_VERSION_ARTIFACT));

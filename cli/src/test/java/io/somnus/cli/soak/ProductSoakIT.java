@@ -14,6 +14,7 @@ import io.somnus.store.Aliases;
 import io.somnus.store.ContentKeys;
 import io.somnus.store.FactRow;
 import io.somnus.store.Lineage;
+import io.somnus.store.RunTracker;
 import io.somnus.store.ModelVersion;
 import io.somnus.store.StoredObject;
 import io.somnus.store.TrackedRun;
@@ -308,7 +309,7 @@ class ProductSoakIT {
     sleeps.forEach((run, outcome) -> {
       TrackedRun tracked = runs.get(run);
       assertTrue(tracked != null, "sleep " + run + " is in runs");
-      assertEquals(outcome, tracked.tags().get(Lineage.OUTCOME_TAG), "run " + run + " has its true outcome");
+      assertEquals(outcome, tracked.tags().get(RunTracker.OUTCOME_TAG), "run " + run + " has its true outcome");
       if (!outcome.equals("promoted")) assertTrue(tracked.params().containsKey("reason"), "a " + outcome + " sleep says why");
     });
     liveMovedOnlyByWritesPromotionsOrRollbacks(runs);
@@ -322,7 +323,7 @@ class ProductSoakIT {
     String by = a.updatedByRun();
     boolean wake = by.startsWith("wake-") || by.startsWith("import-");
     TrackedRun run = runs.get(by);
-    boolean promoted = run != null && "promoted".equals(run.tags().get(Lineage.OUTCOME_TAG));
+    boolean promoted = run != null && "promoted".equals(run.tags().get(RunTracker.OUTCOME_TAG));
     boolean rolledBack = run != null && "rollback".equals(run.tags().get("somnus.kind"));
     assertTrue(wake || promoted || rolledBack, "live (generation " + a.generation() + ") was last moved by " + by
         + ", which is no wake write, promoted sleep or rollback");

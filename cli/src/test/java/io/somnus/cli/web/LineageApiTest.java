@@ -11,6 +11,7 @@ import io.somnus.infra.SomnusServices;
 import io.somnus.store.FactLedger;
 import io.somnus.store.FactRow;
 import io.somnus.store.Lineage;
+import io.somnus.store.RunTracker;
 import io.somnus.store.ModelRegistry;
 import io.somnus.store.ModelVersion;
 import io.somnus.store.NewVersion;
@@ -78,11 +79,11 @@ class LineageApiTest {
 
     Tracking tracking = services.tracking();
     String promoted = tracking.startRun(services.experiment(), "sleep-ui-test-3", Map.of(Lineage.RUN_ID_TAG, "sleep-ui-test-3",
-        Lineage.MODEL_VERSION_TAG, slept.id(), Lineage.KIND_TAG, "sleep", Lineage.OUTCOME_TAG, "promoted"));
+        Lineage.MODEL_VERSION_TAG, slept.id(), RunTracker.KIND_TAG, "sleep", RunTracker.OUTCOME_TAG, "promoted"));
     tracking.endRun(promoted, RunStatus.FINISHED);
     Thread.sleep(20); // runs are listed by start time
     String refused = tracking.startRun(services.experiment(), "sleep-ui-test-4", Map.of(Lineage.RUN_ID_TAG, "sleep-ui-test-4",
-        Lineage.KIND_TAG, "sleep", Lineage.OUTCOME_TAG, "kept-live"));
+        RunTracker.KIND_TAG, "sleep", RunTracker.OUTCOME_TAG, "kept-live"));
     tracking.logParams(refused, Map.of("attempt_1_refused", "lost 1 recalled answer", "attempt_2_refused", "perplexity +4 %"));
     tracking.endRun(refused, RunStatus.FINISHED);
 

@@ -13,7 +13,9 @@ import java.util.List;
 @ActivityInterface
 public interface TrainLoraActivity {
   /**
-   * @param rank LoRA rank; {@code stepsPerFact}·facts steps, at least {@code minSteps}, at most {@code maxSteps} (0 in
+   * @param rank not read: the adapter's rank and alpha are the model's own ({@link LoraConfig#forCheckpoint}, logged by
+   *     the step as it trains); both fields stay so that recorded histories still deserialise
+   * @param stepsPerFact {@code stepsPerFact}·facts steps, at least {@code minSteps}, at most {@code maxSteps} (0 in
    *     settings recorded before the ceiling existed: none)
    */
   record Settings(int rank, float alpha, float learningRate, int stepsPerFact, int minSteps, int maxSteps, long seed) {

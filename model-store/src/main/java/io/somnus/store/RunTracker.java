@@ -161,6 +161,11 @@ public final class RunTracker {
     tracking.logMetrics(require(somnusRunId), curve(key, values, from, to));
   }
 
+  /** Parameters a step learns while the run is open (e.g. the LoRA settings a model's own sleep settings chose). */
+  public void logParams(String somnusRunId, Map<String, String> params) {
+    if (!params.isEmpty()) tracking.logParams(require(somnusRunId), params);
+  }
+
   /** Links artifacts by URI: tags {@code somnus.artifact.<name>}. */
   public void linkArtifacts(String somnusRunId, Map<String, String> artifacts) {
     if (!artifacts.isEmpty()) tracking.setTags(require(somnusRunId), artifactTags(artifacts));

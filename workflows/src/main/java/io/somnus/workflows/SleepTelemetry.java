@@ -44,7 +44,10 @@ final class SleepTelemetry {
     return p;
   }
 
-  /** Every knob of the request that can change what a sleep does: the parameters its run opens with. */
+  /**
+   * Every knob of the request that can change what a sleep does: the parameters its run opens with. The LoRA's shape
+   * (rank, alpha, distillation) is the model's own ({@code sleep.json}); TrainLora logs it as it trains.
+   */
   static Map<String, String> policy(SleepRequest request) {
     SleepPolicy policy = request.policy();
     TrainLoraActivity.Settings lora = policy.lora();
@@ -53,8 +56,6 @@ final class SleepTelemetry {
     p.put("gpu_workers", Boolean.toString(request.gpuWorkers()));
     p.put("max_facts", Integer.toString(policy.maxFacts()));
     p.put("recall_threshold", Double.toString(policy.recallThreshold()));
-    p.put("lora_rank", Integer.toString(lora.rank()));
-    p.put("lora_alpha", Float.toString(lora.alpha()));
     p.put("lora_lr", Float.toString(lora.learningRate()));
     p.put("lora_steps_per_fact", Integer.toString(lora.stepsPerFact()));
     p.put("lora_min_steps", Integer.toString(lora.minSteps()));

@@ -90,10 +90,25 @@ final class TrainLoraActivityImpl implements TrainLoraActivity {
         new TrainingChecks(checks, trained.keptStep()));
     steps.journal.record(in.runId(), journalStep, r);
     steps.bestEffort("log the LoRA loss of " + in.runId(), runs -> {
+      runs.logParams(in.runId(), trainedWith(lora));
       runs.logCurve(in.runId(), RunTracker.loraLossKey(in.attempt()), trained.losses(), trainingFrom, trainingTo);
       runs.linkArtifacts(in.runId(), Map.of(RunTracker.adapterArtifact(in.attempt()), steps.store().uri(r.adapterKey())));
     });
     return r;
+  }
+
+  /**
+   * The adapter's shape and distillation as the model's sleep settings chose them: the same for every attempt of a run
+   * (the attempts differ in rate and seed, which the run's parameters already record).
+   */
+  static Map<String, String> trainedWith(LoraConfig lora) {
+    Map<String, String> p = new java.util.LinkedHashMap<>();
+    p.put("lora_rank", Integer.toString(lora.rank()));
+    p.put("lora_alpha", Float.toString(lora.alpha()));
+    p.put("lora_projections", String.join(",", lora.projections()));
+    p.put("lora_distill_weight", Float.toString(lora.distillWeight()));
+    p.put("lora_distill_top_k", Integer.toString(lora.distillTopK()));
+    return p;
   }
 
   private String storeAdapter(Map<String, HostTensor> factors, float scale) {

@@ -57,7 +57,9 @@ test('the facts of the live version, and one fact\'s stage and scale over the ru
 
   const fact = facts.facts[0];
   const history = await api(`/facts/${fact.factId}`);
-  assert.ok(history.records.length >= 2, 'recorded by the wake that wrote it and by the sleep');
+  const sleep = (await api('/runs')).find((r) => r.kind === 'sleep');
+  assert.ok(history.records.length >= 2,
+    `recorded by the wake that wrote it and by the sleep (the sleep ended ${sleep?.outcome}: ${sleep?.reasons ?? 'no reason'})`);
   await page.getByRole('link', { name: fact.factId }).click();
   await page.getByTestId('fact-chart').waitFor();
   assert.match(await page.getByTestId('fact-title').textContent(), new RegExp(fact.object));

@@ -75,7 +75,8 @@ log "openai SDK against $SOMNUS_URL"
 (cd "$HERE" && npm run --silent test:openai)
 
 log "a sleep, so lineage holds a fused version, a tracked run and a saved workflow history"
-somnus sleep --wait
+# A fixed run id fixes the LoRA seed (it mixes the run id), so this sleep trains the same way on every CI run.
+somnus sleep --wait --run-id sleep-client-test
 
 log "lineage page in headless Chromium"
 (cd "$HERE" && npm run --silent test:page)

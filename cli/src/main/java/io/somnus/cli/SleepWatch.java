@@ -12,6 +12,7 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Supplier;
 import me.tongfei.progressbar.ConsoleProgressBarConsumer;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
@@ -27,12 +28,18 @@ final class SleepWatch {
   private final Duration poll;
   /** How long the watch goes without an answer from the service before it checks whether the service is gone. */
   static final Duration LOST_AFTER = Duration.ofSeconds(20);
+  private final Duration lostAfter;
   private long lastContact = System.nanoTime();
 
   SleepWatch(WorkflowStub stub, PrintStream out, Duration poll) {
+    this(stub, out, poll, LOST_AFTER);
+  }
+
+  SleepWatch(WorkflowStub stub, PrintStream out, Duration poll, Duration lostAfter) {
     this.stub = stub;
     this.out = out;
     this.poll = poll;
+    this.lostAfter = lostAfter;
   }
 
   /** Blocks until the sleep ends; returns its result or throws {@link CliException} with the failure. */
@@ -108,12 +115,12 @@ final class SleepWatch {
 
   private Optional<SleepProgress> query() {
     try {
-      Optional<SleepProgress> p = Optional.of(stub.query("progress", SleepProgress.class));
+      Optional<SleepProgress> p = Optional.of(within(lostAfter, () -> stub.query("progress", SleepProgress.class)));
       lastContact = System.nanoTime();
       return p;
     } catch (RuntimeException notAnswerable) {
       // no worker has picked the workflow up yet, or a transient error: keep the last state, unless the service is gone
-      if (System.nanoTime() - lastContact > LOST_AFTER.toNanos()) checkServiceReachable();
+      if (System.nanoTime() - lastContact > lostAfter.toNanos()) checkServiceReachable();
       return Optional.empty();
     }
   }
@@ -121,14 +128,39 @@ final class SleepWatch {
   /** The service answers (no worker needed to describe a workflow); a watch that cannot reach it says so and ends. */
   private void checkServiceReachable() {
     try {
-      stub.describe();
+      within(lostAfter, stub::describe);
       lastContact = System.nanoTime();
     } catch (RuntimeException unreachable) {
-      throw new CliException("lost contact with the Temporal service for " + LOST_AFTER.toSeconds() + " s ("
+      throw new CliException("lost contact with the Temporal service for " + lostAfter.toSeconds() + " s ("
           + rootMessage(unreachable) + "); is `somnus dev up` still running? A sleep it was running is started again"
           + " from its journal when the stack comes back: follow it then with `somnus sleep --wait`");
     }
   }
+
+  /**
+   * A call to the service that gives up after {@code limit}. Why: the client retries an unreachable service's calls
+   * for a minute or more before it fails them, and a watch must not sit that long on a stack that is gone.
+   */
+  private static <T> T within(Duration limit, Supplier<T> call) {
+    CompletableFuture<T> f = CompletableFuture.supplyAsync(call, CALLS);
+    try {
+      return f.get(limit.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (TimeoutException e) {
+      f.cancel(true);
+      throw new IllegalStateException("no answer within " + limit.toSeconds() + " s");
+    } catch (ExecutionException e) {
+      throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new CliException("stopped watching; the sleep goes on (see `somnus status`)");
+    }
+  }
+
+  private static final java.util.concurrent.ExecutorService CALLS = java.util.concurrent.Executors.newCachedThreadPool(r -> {
+    Thread t = new Thread(r, "sleep-watch-call");
+    t.setDaemon(true);
+    return t;
+  });
 
   private static String describe(SleepProgress p) {
     return p.detail().isBlank() ? p.phase() : p.phase() + ": " + p.detail();

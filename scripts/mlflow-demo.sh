@@ -7,6 +7,11 @@
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 out="${1:-$(mktemp -d)}"
+# Another run's data would mix its runs and versions into this one's answers.
+if [[ -d "$out" && -n "$(ls -A "$out")" ]]; then
+  echo "$out is not empty (an earlier demo's data?); give a new or empty folder" >&2
+  exit 2
+fi
 mkdir -p "$out"
 tool="${SOMNUS_MLFLOW_SERVER:-$root/../shared/tools/mlflow-server/mlflow-server}"
 [[ -x "$tool" ]] || { echo "no MLflow server tool at $tool; set SOMNUS_MLFLOW_SERVER" >&2; exit 1; }

@@ -12,7 +12,6 @@
 #   - $SOMNUS_NOTEBOOK_DATA_CMD <dir>  when that variable is set (e.g. "./somnus demo --data-dir"), or
 #   - notebooks/sample/SampleLineage.java <dir>, a SYNTHETIC data set (the notebooks say so in their output).
 # or uses SOMNUS_NOTEBOOK_DATA_DIR as it is when that is set.
-# Set SOMNUS_SKIP_BUILD=1 when an earlier CI step has already built model-store (mvn package/install).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -37,10 +36,9 @@ fi
 # Offline first; online (Maven Central) only when something is not in the local repository yet.
 mvn_() { mvn -B -ntp -q -o "$@" >/dev/null 2>&1 || mvn -B -ntp -q "$@"; }
 log "classpath"
-if [ "${SOMNUS_SKIP_BUILD:-0}" != 1 ]; then
-  mvn_ -pl model-store -am -DskipTests package
-fi
-mvn_ -pl model-store -am dependency:build-classpath -Dmdep.includeScope=runtime \
+# Packaged in the same run as the classpath is built: a run of the goal alone looks for the sibling modules (engine) in
+# the local repository, where a clean machine has none. After the README's `mvn verify` it finds everything up to date.
+mvn_ -pl model-store -am -DskipTests package dependency:build-classpath -Dmdep.includeScope=runtime \
   -Dmdep.outputFile="$WORK/cp-\${project.artifactId}.txt"
 mvn_ -f notebooks/pom.xml dependency:build-classpath -Dmdep.outputFile="$WORK/cp-notebooks.txt"
 mvn_ -f notebooks/pom.xml dependency:copy@kernel -DoutputDirectory="$WORK"

@@ -83,14 +83,13 @@ public final class WakeWrite {
       if (written.isEmpty()) return new Result(state, null, List.of(), List.of(), List.of(), Set.of(), skipped);
       for (MemitEditor.Repair repair : w.repairs()) turn.record(repair, written);
 
-      List<Fact> displaced = new ArrayList<>(statedBelowFullScale);
-      displaced.removeAll(stated(probe, statedBelowFullScale));
-      if (!displaced.isEmpty() && turn.writeAgain(scratch, displaced)) {
-        turn.repaired.addAll(displaced);
+      // Displaced by the write; whichever of them writing again does not bring back is not kept.
+      List<Fact> notKept = unstated(probe, statedBelowFullScale);
+      if (!notKept.isEmpty() && turn.writeAgain(scratch, notKept)) {
+        turn.repaired.addAll(notKept);
         turn.record(scratch.editor().repair(set, REPAIR_ROUNDS_AFTER_A_REWRITE), written);
+        notKept = unstated(probe, statedBelowFullScale);
       }
-      List<Fact> notKept = new ArrayList<>(statedBelowFullScale);
-      notKept.removeAll(stated(probe, statedBelowFullScale));
 
       List<MemitEdit> edits = set.edits();
       MemitEdit edit = edits.stream().filter(e -> e.facts().contains(written.get(0))).findFirst().orElseThrow();
@@ -163,10 +162,19 @@ public final class WakeWrite {
 
   /** The facts whose object is the greedy continuation of their prompt (margin above 0, as the repair judges). */
   private static List<Fact> stated(RecallProbe probe, List<Fact> facts) {
+    return byMargin(probe, facts, true);
+  }
+
+  /** The facts whose object is not the greedy continuation of their prompt. */
+  private static List<Fact> unstated(RecallProbe probe, List<Fact> facts) {
+    return byMargin(probe, facts, false);
+  }
+
+  private static List<Fact> byMargin(RecallProbe probe, List<Fact> facts, boolean stated) {
     if (facts.isEmpty()) return List.of();
     double[] margins = probe.margins(facts);
     List<Fact> out = new ArrayList<>();
-    for (int i = 0; i < facts.size(); i++) if (margins[i] > 0) out.add(facts.get(i));
+    for (int i = 0; i < facts.size(); i++) if (margins[i] > 0 == stated) out.add(facts.get(i));
     return out;
   }
 }

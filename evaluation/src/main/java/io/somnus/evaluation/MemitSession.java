@@ -98,19 +98,16 @@ final class MemitSession implements AutoCloseable {
     return rt;
   }
 
-  /** Seconds spent so far optimising v* and (keys, spread, solves, boosts) in all edits this wake computed. */
-  double[] secondsSpent() {
-    return new double[] {vStarSeconds, solveSeconds};
-  }
-
   double secondsPerFact() {
     return written == 0 ? Double.NaN : (vStarSeconds + solveSeconds) / written;
   }
 
+  /** Seconds spent so far optimising v* in all edits this session computed. */
   double vStarSeconds() {
     return vStarSeconds;
   }
 
+  /** Seconds spent so far on keys, spread, solves and residual boosts in all edits this session computed. */
   double solveSeconds() {
     return solveSeconds;
   }

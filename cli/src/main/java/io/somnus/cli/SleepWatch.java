@@ -30,6 +30,8 @@ final class SleepWatch {
   static final Duration LOST_AFTER = Duration.ofSeconds(20);
   private final Duration lostAfter;
   private long lastContact = System.nanoTime();
+  /** Whether the sleep answered since the watch last said it was silent: say it once per silence. */
+  private boolean answeredSinceHint = true;
 
   SleepWatch(WorkflowStub stub, PrintStream out, Duration poll) {
     this(stub, out, poll, LOST_AFTER);
@@ -117,6 +119,7 @@ final class SleepWatch {
     try {
       Optional<SleepProgress> p = Optional.of(within(lostAfter, () -> stub.query("progress", SleepProgress.class)));
       lastContact = System.nanoTime();
+      answeredSinceHint = true;
       return p;
     } catch (RuntimeException notAnswerable) {
       // no worker has picked the workflow up yet, or a transient error: keep the last state, unless the service is gone
@@ -125,11 +128,19 @@ final class SleepWatch {
     }
   }
 
-  /** The service answers (no worker needed to describe a workflow); a watch that cannot reach it says so and ends. */
+  /**
+   * The service answers (no worker needed to describe a workflow); a watch that cannot reach it says so and ends. One
+   * that reaches it while the sleep itself does not answer says once that no worker is serving it, and goes on waiting.
+   */
   private void checkServiceReachable() {
     try {
       within(lostAfter, stub::describe);
       lastContact = System.nanoTime();
+      if (answeredSinceHint) {
+        out.println("sleep: no worker has answered for " + lostAfter.toSeconds() + " s; the sleep waits for one (start it"
+            + " with `somnus worker --task-queue cpu`, or run `somnus dev up` without --no-worker)");
+        answeredSinceHint = false;
+      }
     } catch (RuntimeException unreachable) {
       throw new CliException("lost contact with the Temporal service for " + lostAfter.toSeconds() + " s ("
           + rootMessage(unreachable) + "); is `somnus dev up` still running? A sleep it was running is started again"

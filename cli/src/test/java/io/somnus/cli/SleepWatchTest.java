@@ -1,5 +1,6 @@
 package io.somnus.cli;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -19,7 +20,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * {@code sleep --wait} against a real Temporal service (the embedded one, over gRPC) that goes away while the watch is
- * waiting: the watch ends with a message that says what happened and what to do, instead of waiting forever.
+ * waiting: while the service is up and no worker serves the sleep the watch says so once and waits; when the service
+ * goes, the watch ends with a message that says what happened and what to do, instead of waiting forever.
  */
 class SleepWatchTest {
   @Test
@@ -41,6 +43,9 @@ class SleepWatchTest {
 
       Thread.sleep(3_000); // past lostAfter with the service up: the watch checks, finds it, and goes on waiting
       assertTrue(!ended.isDone(), "a service that answers keeps the watch waiting for the sleep's worker");
+      String said = printed.toString(StandardCharsets.UTF_8);
+      assertTrue(said.contains("no worker has answered for 2 s; the sleep waits for one (start it with `somnus worker"), said);
+      assertEquals(1, said.lines().filter(l -> l.contains("no worker has answered")).count(), "said once: " + said);
       server.close();
       serverClosed = true;
       Throwable e = ended.get(60, TimeUnit.SECONDS);

@@ -3,7 +3,6 @@ package io.somnus.cli;
 import io.somnus.cli.wake.PatternFactExtractor;
 import io.somnus.cli.wake.WakeMemory;
 import io.somnus.engine.memory.Fact;
-import io.somnus.engine.memory.FactStage;
 import io.somnus.engine.runtime.GenerationOptions;
 import io.somnus.engine.sleep.FactStageTable;
 import io.somnus.infra.SomnusServices;
@@ -18,10 +17,11 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 
 @Command(name = "forget", description = {
-    "Take facts out of the live model: a fact still held by a MEMIT edit (stage 0-2) has its edit's share removed exactly",
-    "(the edit is taken out and solved again for its other facts) in one new live version; the ledger keeps a row saying it",
-    "was forgotten. What sleeps already put into the fused weights (stage 1-2 in part, stage 3 wholly) stays: only a sleep",
-    "can unlearn it, which Somnus does not do yet; forget says when the model still gives the answer."})
+    "Take facts out of the live model, in one new live version: a fact's share of its MEMIT edit (stage 0-2) is removed",
+    "exactly (the edit is solved again for its other facts); where sleeps already put the fact into the fused weights",
+    "(stage 3, or part of stage 1-2) the base model's own answer to its question is written in its place, and the next",
+    "sleeps consolidate that answer, untraining the forgotten one. The ledger keeps a row saying it was forgotten and what",
+    "took its place."})
 final class ForgetCommand implements Runnable {
   @ParentCommand SomnusCli root;
 
@@ -36,13 +36,7 @@ final class ForgetCommand implements Runnable {
       FactStageTable table = memory.facts();
       List<WakeMemory.Removal> removals = new ArrayList<>();
       for (String target : targets) {
-        Fact f = resolve(target.strip(), table);
-        if (table.stage(f) == FactStage.CONSOLIDATED) {
-          throw new CliException("fact " + f.id() + " (" + f.sentence() + ") is consolidated (stage 3): the fused weights hold it, not a"
-              + " MEMIT edit, so it cannot be removed exactly; only a sleep can unlearn it, which Somnus does not do yet."
-              + " Nothing was changed");
-        }
-        removals.add(new WakeMemory.Removal(f, FactRow.FORGOTTEN, null));
+        removals.add(new WakeMemory.Removal(resolve(target.strip(), table), FactRow.FORGOTTEN, null));
       }
       Map<Fact, Integer> stages = new LinkedHashMap<>();
       for (WakeMemory.Removal r : removals) stages.put(r.fact(), table.stage(r.fact()).level());
@@ -55,11 +49,11 @@ final class ForgetCommand implements Runnable {
         String now = answer(memory, f);
         System.out.println("  x " + f.id() + "  " + f.sentence() + " forgotten; \"" + f.prompt() + "\" was answered \"" + before.get(f)
             + "\", now \"" + now + "\"");
-        if (now.toLowerCase(java.util.Locale.ROOT).startsWith(f.object().toLowerCase(java.util.Locale.ROOT))) {
-          int stage = stages.get(f);
-          System.out.println("    its MEMIT edit is gone, but the model still answers \"" + f.object() + "\": "
-              + (stage > 0 ? stage + " sleep(s) put part of it into the fused weights, and only a sleep can unlearn that, which Somnus does not do yet"
-                  : "the base model says so itself"));
+        if (r.restoresBaseAnswer()) {
+          System.out.println("    stage " + stages.get(f) + ": sleeps put it into the fused weights, so the base model's answer is written in its"
+              + " place as fact " + r.by().id() + " (" + r.by().sentence() + "); the next sleeps consolidate it");
+        } else if (now.toLowerCase(java.util.Locale.ROOT).startsWith(f.object().toLowerCase(java.util.Locale.ROOT))) {
+          System.out.println("    its MEMIT edit is gone, but the model still answers \"" + f.object() + "\"");
         }
       }
       for (Fact f : t.resolved()) {

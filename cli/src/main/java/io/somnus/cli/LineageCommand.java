@@ -37,13 +37,14 @@ final class LineageCommand {
     List<String> lines = new java.util.ArrayList<>();
     String lastLink = null;
     for (FactRow r : services.ledger().history(factId)) {
-      String link = r.supersededBy() != null ? "replaced by " + describe(services, r.supersededBy())
+      String by = FactRow.SUPERSEDED.equals(r.retired()) ? "replaced by " : r.retired() + "; the base model's answer written in its place: ";
+      String link = r.supersededBy() != null ? by + describe(services, r.supersededBy())
           : r.held() && r.supersedes() != null ? "replaced " + describe(services, r.supersedes()) : null;
       if (link != null && !link.equals(lastLink)) lines.add("  run " + r.runId() + ": " + link);
       lastLink = link;
     }
     if (lines.isEmpty()) return;
-    System.out.println("updates:");
+    System.out.println("updates and forgetting:");
     lines.forEach(System.out::println);
   }
 

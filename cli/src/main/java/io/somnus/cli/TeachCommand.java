@@ -71,6 +71,8 @@ final class TeachCommand implements Runnable {
           }
           for (WakeMemory.Removal r : t.removed()) {
             System.out.println("  x " + r.fact().id() + "  " + r.fact().sentence() + " " + r.why()
+                + (r.restoresBaseAnswer() ? " (sleeps had put it into the fused weights: the base model's answer is written in its place, "
+                    + r.by().id() + " " + r.by().sentence() + ")" : "")
                 + (Boolean.TRUE.equals(t.recalledRightAfter().get(r.fact().id())) ? "  [old value still recalled]" : "  [old value no longer recalled]"));
           }
         }

@@ -17,8 +17,10 @@ import java.util.Objects;
  * @param retired why this run took the fact out of memory ({@link #SUPERSEDED}, {@link #FORGOTTEN}, {@link #RETRACTED});
  *     null while the model holds it. A retired row is recorded once, by the run that retired the fact, and is no part of
  *     the version's fact table
- * @param supersedes on the row of a fact that replaced another (an update): the id of the fact it replaced; else null
- * @param supersededBy on a {@link #SUPERSEDED} row: the id of the fact that replaced it; else null
+ * @param supersedes on the row of a fact that replaced another (an update's new value, or the base model's answer written
+ *     in place of a forgotten or retracted fact): the id of the fact it replaced; else null
+ * @param supersededBy on a retired row: the id of the fact written in its place, if any (always, for {@link #SUPERSEDED});
+ *     else null
  */
 public record FactRow(String factId, String subject, String relation, String object, String sourceTurn,
     String editId, int stage, float memitScale, Double rawRecall, Double chatRecall, String runId,
@@ -50,8 +52,11 @@ public record FactRow(String factId, String subject, String relation, String obj
     if (retired != null && !java.util.Set.of(SUPERSEDED, FORGOTTEN, RETRACTED).contains(retired)) {
       throw new IllegalArgumentException("fact " + factId + ": retired must be superseded, forgotten or retracted, got " + retired);
     }
-    if (supersededBy != null && !SUPERSEDED.equals(retired)) {
-      throw new IllegalArgumentException("fact " + factId + ": only a superseded row names the fact that superseded it");
+    if (supersededBy != null && retired == null) {
+      throw new IllegalArgumentException("fact " + factId + ": only a retired row names the fact written in its place");
+    }
+    if (SUPERSEDED.equals(retired) && supersededBy == null) {
+      throw new IllegalArgumentException("fact " + factId + ": a superseded row names the fact that superseded it");
     }
     checkRecall(factId, "raw", rawRecall);
     checkRecall(factId, "chat", chatRecall);

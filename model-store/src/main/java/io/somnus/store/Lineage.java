@@ -53,13 +53,20 @@ public final class Lineage {
    * Every run that first recorded a fact, changed its stage, MEMIT scale or edit, or took it out of memory (superseded,
    * forgotten, retracted), oldest first.
    */
+  /** How a retired row left memory: by whom it was superseded, or forgotten/retracted and what was written in its place. */
+  static String retirement(FactRow row) {
+    if (row.supersededBy() == null) return row.retired();
+    return FactRow.SUPERSEDED.equals(row.retired()) ? "superseded by fact " + row.supersededBy()
+        : row.retired() + ", the base model's answer written in its place as fact " + row.supersededBy();
+  }
+
   public List<FactEvent> factHistory(String factId) {
     List<FactEvent> out = new ArrayList<>();
     FactRow prev = null;
     for (FactRow row : ledger.history(factId)) {
       List<String> changes = new ArrayList<>();
       if (!row.held()) {
-        if (prev == null || prev.held()) changes.add(row.supersededBy() != null ? "superseded by fact " + row.supersededBy() : row.retired());
+        if (prev == null || prev.held()) changes.add(retirement(row));
       } else if (prev == null || !prev.held()) {
         changes.add((prev == null ? "recorded" : "taught again") + " at stage " + row.stage() + ", scale " + row.memitScale()
             + (row.supersedes() != null ? ", superseding fact " + row.supersedes() : ""));

@@ -103,7 +103,9 @@ class FactLedgerTest {
     assertThrows(IllegalArgumentException.class, () -> new FactRow("c", "s", "r", "o", null, null, 0, 0f, null, null, "run", null,
         Instant.EPOCH, "gone", null, null), "an unknown retirement is refused");
     assertThrows(IllegalArgumentException.class, () -> new FactRow("c", "s", "r", "o", null, null, 0, 0f, null, null, "run", null,
-        Instant.EPOCH, FactRow.FORGOTTEN, null, "bbbbbbbbbbbb"), "only a superseded row names its successor");
+        Instant.EPOCH, null, null, "bbbbbbbbbbbb"), "only a retired row names the fact written in its place");
+    assertThrows(IllegalArgumentException.class, () -> new FactRow("c", "s", "r", "o", null, null, 0, 0f, null, null, "run", null,
+        Instant.EPOCH, FactRow.SUPERSEDED, null, null), "a superseded row names the fact that superseded it");
 
     // a snapshot written before the update columns existed reads with them null
     MessageType v1 = MessageTypeParser.parseMessageType("""

@@ -99,14 +99,11 @@ public final class FactClassifier {
     for (Fact f : stated) out.add(classify(f, table, probe));
     for (Fact f : retracted) {
       var held = table.entry(f);
-      if (held.isPresent() && held.get().stage() == FactStage.CONSOLIDATED) {
-        refused.put(f, "it is consolidated (stage 3): the fused weights hold it, and only a sleep can unlearn it, which"
-            + " Somnus does not do yet");
-      } else if (held.isPresent()) {
+      if (held.isPresent()) {
         out.add(new Classified(f, Change.RETRACT, f, true, "held at stage " + held.get().stage().level()));
-      } else if (answer(probe, f).filter(a -> startsWith(a, f.object())).map(a -> probability(probe, f, a) >= confidence).orElse(false)) {
-        refused.put(f, "the model's own weights say it (it was never taught here, or a sleep consolidated it): only a"
-            + " sleep can unlearn it, which Somnus does not do yet");
+      } else if (rawAnswer(probe, f).filter(a -> startsWith(a, f.object())).map(a -> probability(probe, f, a) >= confidence).orElse(false)) {
+        refused.put(f, "the base model's own weights say it and it was never taught here: Somnus takes out what it was taught;"
+            + " state the value that holds now instead (\"" + f.subject() + " now " + f.relation() + " ...\")");
       } else {
         refused.put(f, "nothing to retract: memory does not hold it");
       }
@@ -128,7 +125,7 @@ public final class FactClassifier {
       return new Classified(f, Change.UPDATE, old, true, "replaces \"" + old.object() + "\", " + where + " at stage "
           + same.get(same.size() - 1).stage().level());
     }
-    var said = answer(probe, f);
+    var said = rawAnswer(probe, f);
     double p = said.map(a -> probability(probe, f, a)).orElse(0.0);
     // A guess that happens to match is written all the same: only what the model knows needs no edit.
     if (said.isPresent() && startsWith(said.get(), f.object()) && p >= confidence) {
@@ -146,8 +143,8 @@ public final class FactClassifier {
     return new Classified(f, Change.NEW, null, false, null);
   }
 
-  /** The model's greedy raw answer to the fact's prompt, up to the end of its first clause. */
-  private static java.util.Optional<String> answer(RecallProbe probe, Fact f) {
+  /** The model's greedy raw answer to the fact's prompt, up to the end of its first clause; empty if it gives none. */
+  public static java.util.Optional<String> rawAnswer(RecallProbe probe, Fact f) {
     String text = probe.complete(f.prompt()).strip();
     int end = text.length();
     for (int i = 0; i < text.length(); i++) {

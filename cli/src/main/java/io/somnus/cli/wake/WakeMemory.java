@@ -89,14 +89,21 @@ public final class WakeMemory implements AutoCloseable {
 
   /**
    * A fact the live model holds, to be taken out: held by a MEMIT edit (stages 0–2), its edit is removed and re-solved
-   * without it ({@link WakeRemoval}); consolidated (stage 3), only an update may supersede it, by its new edit.
+   * without it ({@link WakeRemoval}); what sleeps put into the fused weights (stage 3, or part of stages 1–2) is
+   * overwritten by the fact that replaces it.
    *
    * @param why {@link FactRow#SUPERSEDED}, {@link FactRow#FORGOTTEN} or {@link FactRow#RETRACTED}
-   * @param by for a superseded fact, the fact that replaces it (written by the same teach); else null
+   * @param by the fact written in its place by the same teach: for a superseded fact, its new value; for a forgotten or
+   *     retracted one the fused weights still state, the base model's answer ({@link BaseAnswers}); else null
    */
   public record Removal(Fact fact, String why, Fact by) {
     public Removal {
-      if (FactRow.SUPERSEDED.equals(why) != (by != null)) throw new IllegalArgumentException("a superseded fact, and only one, names its replacement");
+      if (FactRow.SUPERSEDED.equals(why) && by == null) throw new IllegalArgumentException("a superseded fact names its replacement");
+    }
+
+    /** A forgotten or retracted fact whose place the base model's answer takes. */
+    public boolean restoresBaseAnswer() {
+      return by != null && !FactRow.SUPERSEDED.equals(why);
     }
   }
 
@@ -203,11 +210,12 @@ public final class WakeMemory implements AutoCloseable {
 
   /**
    * Takes {@code removals} out of the live model exactly (see {@link Removal}) and writes {@code facts} on what is left,
-   * as one new live version: an update is the removal of the old value and the write of the new one. A superseded fact
-   * stays in memory when its replacement could not be written.
+   * as one new live version: an update is the removal of the old value and the write of the new one; a forgotten or
+   * retracted fact that the fused weights still state gets the base model's answer written in its place. A removed fact
+   * stays in memory when what replaces it could not be written.
    *
-   * @throws IllegalArgumentException for a removal of a consolidated fact that is not superseded (only a sleep can unlearn
-   *     it) or of a fact the live model does not hold; nothing is changed
+   * @throws IllegalArgumentException for a removal of a fact the live model does not hold, or of a base model's answer
+   *     that holds a forgotten fact down; nothing is changed
    */
   public Taught teach(List<Fact> facts, List<Removal> removals, String runId) {
     Instant started = Instant.now();
@@ -257,17 +265,14 @@ public final class WakeMemory implements AutoCloseable {
       if (before.entry(f).isPresent()) skipped.put(f.sentence(), "already in memory");
       else fresh.add(f);
     }
-    List<Removal> removing = new ArrayList<>();
     for (Removal r : removals) {
-      var held = before.entry(r.fact())
-          .orElseThrow(() -> new IllegalArgumentException("fact " + r.fact().id() + " (" + r.fact().sentence() + ") is not in the live memory"));
-      if (held.stage() == FactStage.CONSOLIDATED && r.by() == null) {
-        throw new IllegalArgumentException("fact " + r.fact().id() + " (" + r.fact().sentence() + ") is consolidated (stage 3): the"
-            + " fused weights hold it, not a MEMIT edit, so it cannot be removed exactly at wake; only a sleep can unlearn it, which"
-            + " Somnus does not do yet. Nothing was changed");
+      if (before.entry(r.fact()).isEmpty()) {
+        throw new IllegalArgumentException("fact " + r.fact().id() + " (" + r.fact().sentence() + ") is not in the live memory");
       }
-      removing.add(r);
     }
+    refuseTakingOutBaseAnswers(removals);
+    List<Removal> removing = withBaseAnswers(removals, before);
+    for (Removal r : removing) if (r.restoresBaseAnswer() && before.entry(r.by()).isEmpty()) fresh.add(r.by());
     while (true) {
       if (fresh.isEmpty() && removing.isEmpty()) return new Taught(loaded.id(), null, List.of(), List.of(), skipped, Map.of(), List.of(), List.of(), List.of());
       Written w = write(fresh, removing);
@@ -275,7 +280,11 @@ public final class WakeMemory implements AutoCloseable {
       // A superseded value stays until its replacement is written: an update that cannot be written loses nothing.
       List<Removal> orphaned = removing.stream().filter(r -> r.by() != null && !w.written().contains(r.by())).toList();
       if (!orphaned.isEmpty()) {
-        for (Removal r : orphaned) skipped.put(r.fact().sentence(), "kept: its update " + r.by().sentence() + " could not be written");
+        for (Removal r : orphaned) {
+        skipped.put(r.fact().sentence(), r.restoresBaseAnswer()
+            ? "kept: the base model's answer (" + r.by().sentence() + ") could not be written in its place"
+            : "kept: its update " + r.by().sentence() + " could not be written");
+      }
         removing.removeAll(orphaned);
         fresh.removeIf(f -> orphaned.stream().anyMatch(r -> r.by().equals(f)));
         w.close();
@@ -287,6 +296,42 @@ public final class WakeMemory implements AutoCloseable {
       }
       return register(w, removing, skipped, runId, generation);
     }
+  }
+
+  /**
+   * A base model's answer written in place of a forgotten fact holds that fact down: forgetting or retracting it would
+   * bring the forgotten one back from the fused weights. An update may replace it.
+   */
+  private void refuseTakingOutBaseAnswers(List<Removal> removals) {
+    Map<String, FactRow> held = new HashMap<>();
+    versions.rows(loaded.id()).ifPresent(rows -> rows.stream().filter(FactRow::held).forEach(r -> held.put(r.factId(), r)));
+    for (Removal r : removals) {
+      FactRow row = held.get(r.fact().id());
+      if (r.by() != null || row == null || row.supersedes() == null) continue;
+      List<FactRow> replaced = versions.ledger().history(row.supersedes());
+      if (replaced.isEmpty() || replaced.get(replaced.size() - 1).held()
+          || FactRow.SUPERSEDED.equals(replaced.get(replaced.size() - 1).retired())) continue;
+      FactRow gone = replaced.get(replaced.size() - 1);
+      throw new IllegalArgumentException("fact " + r.fact().id() + " (" + r.fact().sentence() + ") is the base model's answer, written"
+          + " in place of fact " + gone.factId() + " (" + gone.subject() + " " + gone.relation() + " " + gone.object() + "), which was "
+          + gone.retired() + ": taking it out would bring that fact back from the fused weights. State the value that holds"
+          + " instead. Nothing was changed");
+    }
+  }
+
+  /**
+   * The removals, each forgotten or retracted fact that the fused weights still state paired with the base model's
+   * answer that is written in its place ({@link BaseAnswers}); updates already name their new value.
+   */
+  private List<Removal> withBaseAnswers(List<Removal> removals, FactStageTable table) {
+    List<Fact> plain = removals.stream().filter(r -> r.by() == null).map(Removal::fact).toList();
+    if (plain.isEmpty()) return List.copyOf(removals);
+    List<Fact> removed = removals.stream().map(Removal::fact).toList();
+    List<Fact> heldBesides = table.facts().stream().filter(f -> !removed.contains(f)).toList();
+    Map<Fact, Fact> base = BaseAnswers.byForgotten(BaseAnswers.restores(versions, loaded, state, plain, heldBesides, device));
+    List<Removal> out = new ArrayList<>();
+    for (Removal r : removals) out.add(r.by() == null && base.containsKey(r.fact()) ? new Removal(r.fact(), r.why(), base.get(r.fact())) : r);
+    return out;
   }
 
   /** A new memory state, not yet registered: the removals taken out, then the facts written, and the loaded model of it. */

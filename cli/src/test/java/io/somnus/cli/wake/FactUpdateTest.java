@@ -23,8 +23,14 @@ import io.somnus.store.NewVersion;
 import io.somnus.store.VersionStates;
 import io.somnus.engine.memory.FactStage;
 import io.somnus.engine.sleep.FactStageTable;
+import io.somnus.engine.model.DType;
+import io.somnus.engine.sleep.ComposedModel;
+import io.somnus.engine.sleep.Fuse;
+import io.somnus.engine.sleep.MemoryState;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.Map;
 import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
@@ -196,11 +202,85 @@ class FactUpdateTest {
   }
 
   /**
-   * A consolidated fact (stage 3) lives in the fused weights: forgetting it is refused with the reason and changes
-   * nothing; an update supersedes its row and the new edit overwrites its answer.
+   * A fact sleeps consolidated (stage 3) lives in the fused weights, where no edit can be taken out: forgetting it writes
+   * the base model's answer in its place, so the model answers as it did before it was taught, and the ledger and
+   * lineage say what replaced it; the other consolidated fact is kept. A fact of the base model itself cannot be forgotten.
    */
   @Test
-  void aConsolidatedFactCannotBeForgottenAtWakeButAnUpdateOverwritesIt() {
+  void forgettingAConsolidatedFactWritesTheBaseModelsAnswerInItsPlace() throws Exception {
+    SyntheticWorld world = SomnusTiny.Variant.TEST.world();
+    Path base = SomnusTiny.ensure(SomnusTiny.Variant.TEST);
+    try (EmbeddedS3Server s3 = EmbeddedS3Server.start(dir.resolve("s3"));
+        S3ObjectStore store = S3ObjectStore.open(s3.settings("forget-consolidated"))) {
+      ModelRegistry registry = new ModelRegistry(store);
+      FactLedger ledger = new FactLedger(store);
+      WakeMemory.importBase(registry, ledger, base, "import-1");
+      String person = world.heldOutFacts().get(0).fact().subject();
+      Fact job = new Fact(world.heldOutFacts().get(1).fact().subject(), "works as", corpusObjects(world, "works as").get(0));
+      String baseAnswer;
+      String taughtVersion;
+      Fact home;
+      try (WakeMemory memory = new WakeMemory(registry, ledger, dir.resolve("work"), Device.cpu(), world.referenceTexts(20), dir.resolve("cache"))) {
+        baseAnswer = FactClassifier.rawAnswer(new RecallProbe(memory.runtime(), 12), new Fact(person, "lives in", "x")).orElseThrow();
+        // a city the model can produce, other than the base model's guess about this person
+        home = new Fact(person, "lives in", corpusObjects(world, "lives in").stream().filter(c -> !baseAnswer.startsWith(c)).findFirst().orElseThrow());
+        WakeMemory.Taught t = memory.teach(List.of(home, job), "wake-1");
+        assertEquals(List.of(home, job), t.written());
+        taughtVersion = t.versionId();
+      }
+      // what promoted sleeps leave: the edit's facts in the fused weights, at stage 3, the edit dissolved
+      VersionStates versions = new VersionStates(registry, ledger, dir.resolve("setup"));
+      MemoryState taught = versions.state(taughtVersion);
+      Path fused = dir.resolve("fused");
+      try (ComposedModel m = taught.load(Device.cpu())) {
+        Fuse.saveCandidate(fused, m.runtime().config(), m.model().toHost(DType.F32), taught.fusedCheckpoint());
+      }
+      List<FactStageTable.Entry> atThree = new ArrayList<>();
+      for (FactStageTable.Entry e : taught.stages().entries()) atThree.add(new FactStageTable.Entry(e.fact(), e.editId(), FactStage.CONSOLIDATED));
+      var slept = versions.register(new NewVersion(taughtVersion, fused, List.of(), List.of(), "sleep-1", Map.of()),
+          FactStageTable.of(atThree));
+      registry.promote(slept.id(), "sleep-1");
+
+      try (WakeMemory memory = new WakeMemory(registry, ledger, dir.resolve("work"), Device.cpu(), world.referenceTexts(20), dir.resolve("cache"))) {
+        assertEquals(FactStage.CONSOLIDATED, memory.facts().stage(home));
+        assertTrue(new RecallProbe(memory.runtime(), 8).rawRecall(home), "the fused weights state it");
+
+        WakeMemory.Taught forgot = memory.teach(List.of(), List.of(new WakeMemory.Removal(home, FactRow.FORGOTTEN, null)), "forget-1");
+        Fact restored = new Fact(home.subject(), home.relation(), baseAnswer);
+        assertEquals(List.of(new WakeMemory.Removal(home, FactRow.FORGOTTEN, restored)), forgot.removed());
+        assertTrue(forgot.removed().get(0).restoresBaseAnswer());
+        RecallProbe probe = new RecallProbe(memory.runtime(), 8);
+        assertFalse(probe.rawRecall(home), "forgotten: \"" + home.prompt() + "\" now gives " + probe.complete(home.prompt()));
+        assertTrue(probe.rawRecall(restored), "answered as the base model did");
+        assertTrue(probe.rawRecall(job), "the other consolidated fact is kept");
+        assertFalse(memory.facts().entry(home).isPresent());
+        assertEquals(FactStage.WAKE, memory.facts().stage(restored), "the next sleeps consolidate the base model's answer");
+        assertEquals(FactStage.CONSOLIDATED, memory.facts().stage(job));
+
+        List<FactRow> rows = ledger.tableOfVersion(forgot.versionId()).orElseThrow();
+        FactRow gone = row(rows, home).orElseThrow();
+        assertEquals(FactRow.FORGOTTEN, gone.retired());
+        assertEquals(restored.id(), gone.supersededBy());
+        assertEquals(0.0, gone.rawRecall());
+        assertEquals(home.id(), row(rows, restored).orElseThrow().supersedes());
+        List<Lineage.FactEvent> history = new Lineage(registry, ledger, null, null).factHistory(home.id());
+        assertEquals(List.of("forgotten, the base model's answer written in its place as fact " + restored.id()),
+            history.get(history.size() - 1).changes());
+
+        // taking the base model's answer out again would bring the forgotten fact back
+        String live = memory.liveVersionId();
+        IllegalArgumentException refused = assertThrows(IllegalArgumentException.class,
+            () -> memory.teach(List.of(), List.of(new WakeMemory.Removal(restored, FactRow.FORGOTTEN, null)), "forget-2"));
+        assertTrue(refused.getMessage().contains("bring") && refused.getMessage().contains(home.id())
+            && refused.getMessage().contains("Nothing was changed"), refused.getMessage());
+        assertEquals(live, memory.liveVersionId(), "nothing changed");
+      }
+    }
+  }
+
+  /** A consolidated value is overwritten by an update: the new edit says the new value and the old row is superseded. */
+  @Test
+  void anUpdateOverwritesAConsolidatedValue() {
     SyntheticWorld world = SomnusTiny.Variant.TEST.world();
     Path base = SomnusTiny.ensure(SomnusTiny.Variant.TEST);
     try (EmbeddedS3Server s3 = EmbeddedS3Server.start(dir.resolve("s3"));
@@ -211,18 +291,20 @@ class FactUpdateTest {
       // a version whose table holds a fact at stage 3, as three sleeps leave it (the fused weights here are the base's)
       String person = world.heldOutFacts().get(0).fact().subject();
       Fact old = new Fact(person, "lives in", corpusObjects(world, "lives in").get(0));
+      Fact known = knownAndStated(world, base);
       VersionStates versions = new VersionStates(registry, ledger, dir.resolve("setup"));
       var v1 = versions.register(new NewVersion(v0, registry.materialise(v0, dir.resolve("v0")), List.of(), List.of(), "sleep-1", java.util.Map.of()),
-          FactStageTable.of(List.of(new FactStageTable.Entry(old, "edit-dissolved", FactStage.CONSOLIDATED))));
+          FactStageTable.of(List.of(new FactStageTable.Entry(old, "edit-dissolved", FactStage.CONSOLIDATED),
+              new FactStageTable.Entry(known, "edit-dissolved", FactStage.CONSOLIDATED))));
       registry.promote(v1.id(), "sleep-1");
       try (WakeMemory memory = new WakeMemory(registry, ledger, dir.resolve("work"), Device.cpu(), world.referenceTexts(20), dir.resolve("cache"))) {
         assertEquals(FactStage.CONSOLIDATED, memory.facts().stage(old));
-        IllegalArgumentException refused = assertThrows(IllegalArgumentException.class,
-            () -> memory.teach(List.of(), List.of(new WakeMemory.Removal(old, FactRow.FORGOTTEN, null)), "forget-1"));
-        assertTrue(refused.getMessage().contains("consolidated (stage 3)") && refused.getMessage().contains("only a sleep can unlearn it"),
-            refused.getMessage());
-        assertEquals(v1.id(), memory.liveVersionId(), "nothing changed");
-
+        // a fact the base model states itself: forgetting takes it out of the table and leaves the base model's answer
+        WakeMemory.Taught forgot = memory.teach(List.of(), List.of(new WakeMemory.Removal(known, FactRow.FORGOTTEN, null)), "forget-1");
+        assertEquals(List.of(new WakeMemory.Removal(known, FactRow.FORGOTTEN, null)), forgot.removed(), "nothing written in its place");
+        assertEquals(List.of(), forgot.written());
+        assertFalse(memory.facts().entry(known).isPresent());
+        assertTrue(new RecallProbe(memory.runtime(), 8).rawRecall(known), "the base model's own answer");
         PatternFactExtractor patterns = PatternFactExtractor.forSyntheticWorld();
         WakeChat chat = new WakeChat("somnus-tiny-test", memory, patterns, new GroundingFirewall(new java.util.HashSet<>(patterns.phrases())),
             new FactClassifier(FactClassifier.worldSingleValued(), 0.99), () -> "wake-1", t -> {});
@@ -236,6 +318,15 @@ class FactUpdateTest {
         assertFalse(memory.facts().entry(old).isPresent());
         assertEquals(FactRow.SUPERSEDED, row(ledger.tableOfVersion(memory.liveVersionId()).orElseThrow(), old).orElseThrow().retired());
       }
+    }
+  }
+
+  /** A single-valued fact of the world that the base model states raw. */
+  private static Fact knownAndStated(SyntheticWorld world, Path base) {
+    try (var runtime = io.somnus.engine.runtime.DjlModelRuntime.load(base, Device.cpu())) {
+      RecallProbe probe = new RecallProbe(runtime, 8);
+      return world.knownFacts().stream().map(WorldFact::fact).filter(f -> f.relation().equals("lives in")).filter(probe::rawRecall)
+          .findFirst().orElseThrow();
     }
   }
 

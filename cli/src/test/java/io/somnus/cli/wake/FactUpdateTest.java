@@ -13,12 +13,10 @@ import io.somnus.engine.memory.RecallProbe;
 import io.somnus.engine.tiny.SomnusTiny;
 import io.somnus.engine.tiny.SyntheticWorld;
 import io.somnus.engine.tiny.WorldFact;
-import io.somnus.store.EmbeddedS3Server;
 import io.somnus.store.FactLedger;
 import io.somnus.store.FactRow;
 import io.somnus.store.Lineage;
 import io.somnus.store.ModelRegistry;
-import io.somnus.store.S3ObjectStore;
 import io.somnus.store.NewVersion;
 import io.somnus.store.VersionStates;
 import io.somnus.engine.memory.FactStage;
@@ -46,13 +44,10 @@ class FactUpdateTest {
   @Test
   void anUpdateReplacesTheHeldValueAndAnUpdateBackRetractAndForgetEachLeaveTheOtherFactsRecalled() {
     SyntheticWorld world = SomnusTiny.Variant.TEST.world();
-    Path base = SomnusTiny.ensure(SomnusTiny.Variant.TEST);
-    try (EmbeddedS3Server s3 = EmbeddedS3Server.start(dir.resolve("s3"));
-        S3ObjectStore store = S3ObjectStore.open(s3.settings("updates"))) {
-      ModelRegistry registry = new ModelRegistry(store);
-      FactLedger ledger = new FactLedger(store);
-      WakeMemory.importBase(registry, ledger, base, "import-1");
-      try (WakeMemory memory = new WakeMemory(registry, ledger, dir.resolve("work"), Device.cpu(), world.referenceTexts(20), dir.resolve("cache"))) {
+    try (TinyWakeStore tiny = TinyWakeStore.open(dir, "updates")) {
+      ModelRegistry registry = tiny.registry();
+      FactLedger ledger = tiny.ledger();
+      try (WakeMemory memory = tiny.memory()) {
         PatternFactExtractor patterns = PatternFactExtractor.forSyntheticWorld();
         int[] run = {0};
         // The test model guesses about people it never saw with up to p≈0.7 (it is barely trained): held values only here.
@@ -153,13 +148,10 @@ class FactUpdateTest {
   @Test
   void anUpdateOfAValueTheBaseModelKnowsOverwritesItAndLeavesThePersonsOtherFacts() {
     SyntheticWorld world = SomnusTiny.Variant.TEST.world();
-    Path base = SomnusTiny.ensure(SomnusTiny.Variant.TEST);
-    try (EmbeddedS3Server s3 = EmbeddedS3Server.start(dir.resolve("s3"));
-        S3ObjectStore store = S3ObjectStore.open(s3.settings("known"))) {
-      ModelRegistry registry = new ModelRegistry(store);
-      FactLedger ledger = new FactLedger(store);
-      WakeMemory.importBase(registry, ledger, base, "import-1");
-      try (WakeMemory memory = new WakeMemory(registry, ledger, dir.resolve("work"), Device.cpu(), world.referenceTexts(20), dir.resolve("cache"))) {
+    try (TinyWakeStore tiny = TinyWakeStore.open(dir, "known")) {
+      ModelRegistry registry = tiny.registry();
+      FactLedger ledger = tiny.ledger();
+      try (WakeMemory memory = tiny.memory()) {
         RecallProbe baseProbe = new RecallProbe(memory.runtime(), 8);
         // a person whose home and other facts the base model states confidently
         Fact known = null;
@@ -209,18 +201,15 @@ class FactUpdateTest {
   @Test
   void forgettingAConsolidatedFactWritesTheBaseModelsAnswerInItsPlace() throws Exception {
     SyntheticWorld world = SomnusTiny.Variant.TEST.world();
-    Path base = SomnusTiny.ensure(SomnusTiny.Variant.TEST);
-    try (EmbeddedS3Server s3 = EmbeddedS3Server.start(dir.resolve("s3"));
-        S3ObjectStore store = S3ObjectStore.open(s3.settings("forget-consolidated"))) {
-      ModelRegistry registry = new ModelRegistry(store);
-      FactLedger ledger = new FactLedger(store);
-      WakeMemory.importBase(registry, ledger, base, "import-1");
+    try (TinyWakeStore tiny = TinyWakeStore.open(dir, "forget-consolidated")) {
+      ModelRegistry registry = tiny.registry();
+      FactLedger ledger = tiny.ledger();
       String person = world.heldOutFacts().get(0).fact().subject();
       Fact job = new Fact(world.heldOutFacts().get(1).fact().subject(), "works as", corpusObjects(world, "works as").get(0));
       String baseAnswer;
       String taughtVersion;
       Fact home;
-      try (WakeMemory memory = new WakeMemory(registry, ledger, dir.resolve("work"), Device.cpu(), world.referenceTexts(20), dir.resolve("cache"))) {
+      try (WakeMemory memory = tiny.memory()) {
         baseAnswer = FactClassifier.rawAnswer(new RecallProbe(memory.runtime(), 12), new Fact(person, "lives in", "x")).orElseThrow();
         // a city the model can produce, other than the base model's guess about this person
         home = new Fact(person, "lives in", corpusObjects(world, "lives in").stream().filter(c -> !baseAnswer.startsWith(c)).findFirst().orElseThrow());
@@ -241,7 +230,7 @@ class FactUpdateTest {
           FactStageTable.of(atThree));
       registry.promote(slept.id(), "sleep-1");
 
-      try (WakeMemory memory = new WakeMemory(registry, ledger, dir.resolve("work"), Device.cpu(), world.referenceTexts(20), dir.resolve("cache"))) {
+      try (WakeMemory memory = tiny.memory()) {
         assertEquals(FactStage.CONSOLIDATED, memory.facts().stage(home));
         assertTrue(new RecallProbe(memory.runtime(), 8).rawRecall(home), "the fused weights state it");
 
@@ -283,11 +272,10 @@ class FactUpdateTest {
   void anUpdateOverwritesAConsolidatedValue() {
     SyntheticWorld world = SomnusTiny.Variant.TEST.world();
     Path base = SomnusTiny.ensure(SomnusTiny.Variant.TEST);
-    try (EmbeddedS3Server s3 = EmbeddedS3Server.start(dir.resolve("s3"));
-        S3ObjectStore store = S3ObjectStore.open(s3.settings("consolidated"))) {
-      ModelRegistry registry = new ModelRegistry(store);
-      FactLedger ledger = new FactLedger(store);
-      String v0 = WakeMemory.importBase(registry, ledger, base, "import-1");
+    try (TinyWakeStore tiny = TinyWakeStore.open(dir, "consolidated")) {
+      ModelRegistry registry = tiny.registry();
+      FactLedger ledger = tiny.ledger();
+      String v0 = tiny.baseVersion();
       // a version whose table holds a fact at stage 3, as three sleeps leave it (the fused weights here are the base's)
       String person = world.heldOutFacts().get(0).fact().subject();
       Fact old = new Fact(person, "lives in", corpusObjects(world, "lives in").get(0));
@@ -297,7 +285,7 @@ class FactUpdateTest {
           FactStageTable.of(List.of(new FactStageTable.Entry(old, "edit-dissolved", FactStage.CONSOLIDATED),
               new FactStageTable.Entry(known, "edit-dissolved", FactStage.CONSOLIDATED))));
       registry.promote(v1.id(), "sleep-1");
-      try (WakeMemory memory = new WakeMemory(registry, ledger, dir.resolve("work"), Device.cpu(), world.referenceTexts(20), dir.resolve("cache"))) {
+      try (WakeMemory memory = tiny.memory()) {
         assertEquals(FactStage.CONSOLIDATED, memory.facts().stage(old));
         // a fact the base model states itself: forgetting takes it out of the table and leaves the base model's answer
         WakeMemory.Taught forgot = memory.teach(List.of(), List.of(new WakeMemory.Removal(known, FactRow.FORGOTTEN, null)), "forget-1");

@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import ai.djl.Device;
 import io.somnus.engine.memory.Fact;
 import io.somnus.engine.tiny.SomnusTiny;
 import io.somnus.engine.tiny.SyntheticWorld;
@@ -31,18 +30,16 @@ class WakeMemoryTest {
   void teachingMakesANewLiveVersionWithItsFactTableAndSurvivesAReload() {
     SyntheticWorld world = SomnusTiny.Variant.TEST.world();
     Path base = SomnusTiny.ensure(SomnusTiny.Variant.TEST);
-    List<String> statsTexts = world.referenceTexts(20);
-    try (EmbeddedS3Server s3 = EmbeddedS3Server.start(dir.resolve("s3"));
-        S3ObjectStore store = S3ObjectStore.open(s3.settings("wake-test"))) {
-      ModelRegistry registry = new ModelRegistry(store);
-      FactLedger ledger = new FactLedger(store);
-      String v0 = WakeMemory.importBase(registry, ledger, base, "import-1");
+    try (TinyWakeStore tiny = TinyWakeStore.open(dir, "wake-test")) {
+      ModelRegistry registry = tiny.registry();
+      FactLedger ledger = tiny.ledger();
+      String v0 = tiny.baseVersion();
       assertEquals(v0, registry.aliases().live());
       assertEquals(v0, WakeMemory.importBase(registry, ledger, base, "import-2"), "a second import keeps the live version");
 
       List<Fact> facts = world.heldOutFacts().subList(0, 2).stream().map(WorldFact::fact).toList();
       WakeMemory.Taught taught;
-      try (WakeMemory memory = new WakeMemory(registry, ledger, dir.resolve("work"), Device.cpu(), statsTexts, dir.resolve("cache"))) {
+      try (WakeMemory memory = tiny.memory()) {
         assertEquals(v0, memory.liveVersionId());
         taught = memory.teach(facts, "wake-1");
         assertNotEquals(v0, taught.versionId());
@@ -96,7 +93,7 @@ class WakeMemoryTest {
       }
 
       // a restarted process sees the same facts at the same stages
-      try (WakeMemory reloaded = new WakeMemory(registry, ledger, dir.resolve("work2"), Device.cpu(), statsTexts, dir.resolve("cache"))) {
+      try (WakeMemory reloaded = tiny.memory("work2")) {
         assertEquals(registry.aliases().live(), reloaded.liveVersionId());
         assertTrue(reloaded.facts().facts().containsAll(taught.written()));
         assertTrue(reloaded.facts().entries().stream().allMatch(e -> e.stage().level() == 0));
@@ -107,15 +104,12 @@ class WakeMemoryTest {
   @Test
   void factsTaughtOneTurnAtATimeEachStayInExactlyOneStoredEdit() {
     SyntheticWorld world = SomnusTiny.Variant.TEST.world();
-    Path base = SomnusTiny.ensure(SomnusTiny.Variant.TEST);
-    try (EmbeddedS3Server s3 = EmbeddedS3Server.start(dir.resolve("s3"));
-        S3ObjectStore store = S3ObjectStore.open(s3.settings("wake-turns"))) {
-      ModelRegistry registry = new ModelRegistry(store);
-      FactLedger ledger = new FactLedger(store);
-      WakeMemory.importBase(registry, ledger, base, "import-1");
+    try (TinyWakeStore tiny = TinyWakeStore.open(dir, "wake-turns")) {
+      ModelRegistry registry = tiny.registry();
+      FactLedger ledger = tiny.ledger();
       List<Fact> taught = new java.util.ArrayList<>();
       int repaired = 0;
-      try (WakeMemory memory = new WakeMemory(registry, ledger, dir.resolve("work"), Device.cpu(), world.referenceTexts(20), dir.resolve("cache"))) {
+      try (WakeMemory memory = tiny.memory()) {
         for (WorldFact wf : world.heldOutFacts().subList(0, 8)) {
           WakeMemory.Taught t = memory.teach(List.of(wf.fact()), "turn-" + taught.size());
           taught.addAll(t.written());
@@ -145,13 +139,11 @@ class WakeMemoryTest {
   void aTeachAfterASleepsSnapshotWithoutRawRecallWritesTheNewFact() {
     SyntheticWorld world = SomnusTiny.Variant.TEST.world();
     Path base = SomnusTiny.ensure(SomnusTiny.Variant.TEST);
-    try (EmbeddedS3Server s3 = EmbeddedS3Server.start(dir.resolve("s3"));
-        S3ObjectStore store = S3ObjectStore.open(s3.settings("wake-after-sleep"))) {
-      ModelRegistry registry = new ModelRegistry(store);
-      FactLedger ledger = new FactLedger(store);
-      WakeMemory.importBase(registry, ledger, base, "import-1");
+    try (TinyWakeStore tiny = TinyWakeStore.open(dir, "wake-after-sleep")) {
+      ModelRegistry registry = tiny.registry();
+      FactLedger ledger = tiny.ledger();
       List<Fact> facts = world.heldOutFacts().subList(0, 3).stream().map(WorldFact::fact).toList();
-      try (WakeMemory memory = new WakeMemory(registry, ledger, dir.resolve("work"), Device.cpu(), world.referenceTexts(20), dir.resolve("cache"))) {
+      try (WakeMemory memory = tiny.memory()) {
         WakeMemory.Taught first = memory.teach(facts.subList(0, 2), "wake-1");
         ModelVersion taught = registry.version(first.versionId());
         // what a promoted sleep leaves: a version of its own whose snapshot carries chat recall and no raw recall

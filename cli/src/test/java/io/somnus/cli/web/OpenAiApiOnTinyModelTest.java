@@ -5,23 +5,21 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import ai.djl.Device;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.somnus.cli.wake.GroundingFirewall;
 import io.somnus.cli.wake.PatternFactExtractor;
 import io.somnus.cli.wake.WakeChat;
+import io.somnus.cli.wake.TinyWakeStore;
 import io.somnus.cli.wake.WakeMemory;
 import io.somnus.engine.memory.Fact;
 import io.somnus.engine.model.ChatMessage;
 import io.somnus.engine.tiny.SomnusTiny;
 import io.somnus.engine.tiny.SyntheticWorld;
 import io.somnus.engine.tiny.WorldFact;
-import io.somnus.store.EmbeddedS3Server;
 import io.somnus.store.FactLedger;
 import io.somnus.store.ModelRegistry;
-import io.somnus.store.S3ObjectStore;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -70,14 +68,12 @@ class OpenAiApiOnTinyModelTest {
   @Test
   void aStatedFactIsWrittenAndStreamedAnswersAreTheUnstreamedOnesWithTheModelsTokenCounts() throws Exception {
     SyntheticWorld world = SomnusTiny.Variant.TEST.world();
-    Path base = SomnusTiny.ensure(SomnusTiny.Variant.TEST);
-    try (EmbeddedS3Server s3 = EmbeddedS3Server.start(dir.resolve("s3"));
-        S3ObjectStore store = S3ObjectStore.open(s3.settings("openai-tiny"))) {
-      ModelRegistry registry = new ModelRegistry(store);
-      FactLedger ledger = new FactLedger(store);
-      String v0 = WakeMemory.importBase(registry, ledger, base, "import-1");
+    try (TinyWakeStore tiny = TinyWakeStore.open(dir, "openai-tiny")) {
+      ModelRegistry registry = tiny.registry();
+      FactLedger ledger = tiny.ledger();
+      String v0 = tiny.baseVersion();
       AtomicInteger runs = new AtomicInteger();
-      try (WakeMemory memory = new WakeMemory(registry, ledger, dir.resolve("work"), Device.cpu(), world.referenceTexts(20), dir.resolve("cache"))) {
+      try (WakeMemory memory = tiny.memory()) {
         PatternFactExtractor patterns = PatternFactExtractor.forSyntheticWorld();
         WakeChat chat = new WakeChat("somnus-tiny-test", memory, patterns, new GroundingFirewall(new HashSet<>(patterns.phrases())),
             () -> "wake-http-" + runs.incrementAndGet(), taught -> {});

@@ -34,23 +34,32 @@ interface KeyRegulariser {
   }
 
   /**
-   * C = E[kkᵀ] (m×m), via a Cholesky factor of λC + εI. ε = 1e-6·mean(diag C) keeps dimensions that
-   * the reference text never activates (exact zeros of SiLU·up are rare but possible) invertible.
+   * Ridges ε tried in turn for {@link #full}, as multiples of mean(diag C). The first keeps dimensions that the reference
+   * text never activates invertible; the larger ones cover a nearly singular C that float rounding (the statistics are
+   * collected and cached in float) left slightly indefinite, by more than the first can absorb.
    */
+  double[] RIDGES = {1e-6, 1e-5, 1e-4, 1e-3};
+
+  /** C = E[kkᵀ] (m×m), via a Cholesky factor of λC + εI with the smallest ridge ε of {@link #RIDGES} that factors. */
   static KeyRegulariser full(double[][] secondMoment, double lambda) {
     checkLambda(lambda);
     int m = secondMoment.length;
     double trace = 0;
     for (int i = 0; i < m; i++) trace += secondMoment[i][i];
-    double eps = 1e-6 * Math.max(trace / m, 1e-12);
-    double[][] reg = new double[m][m];
-    for (int i = 0; i < m; i++) {
-      for (int j = 0; j < m; j++) reg[i][j] = lambda * secondMoment[i][j];
-      reg[i][i] += lambda * eps;
+    if (!Double.isFinite(trace)) throw new IllegalStateException("key second moment has non-finite entries: the model's keys overflow");
+    double scale = Math.max(trace / m, 1e-12);
+    for (double ridge : RIDGES) {
+      double eps = ridge * scale;
+      double[][] reg = new double[m][m];
+      for (int i = 0; i < m; i++) {
+        for (int j = 0; j < m; j++) reg[i][j] = lambda * secondMoment[i][j];
+        reg[i][i] += lambda * eps;
+      }
+      double[][] l = HostMatrix.cholesky(reg);
+      if (l != null) return k -> HostMatrix.choleskySolve(l, new double[][] {k})[0];
     }
-    double[][] l = HostMatrix.cholesky(reg);
-    if (l == null) throw new IllegalStateException("key second moment is not positive definite even with a " + eps + " ridge");
-    return k -> HostMatrix.choleskySolve(l, new double[][] {k})[0];
+    throw new IllegalStateException("key second moment is not positive definite even with a " + RIDGES[RIDGES.length - 1] * scale
+        + " ridge (" + RIDGES[RIDGES.length - 1] + " of its mean diagonal)");
   }
 
   /**

@@ -50,8 +50,11 @@ final class ForgetCommand implements Runnable {
         System.out.println("  x " + f.id() + "  " + f.sentence() + " forgotten; \"" + f.prompt() + "\" was answered \"" + before.get(f)
             + "\", now \"" + now + "\"");
         if (r.restoresBaseAnswer()) {
+          boolean takes = Boolean.TRUE.equals(t.recalledRightAfter().get(r.by().id()));
           System.out.println("    stage " + stages.get(f) + ": sleeps put it into the fused weights, so the base model's answer is written in its"
-              + " place as fact " + r.by().id() + " (" + r.by().sentence() + "); the next sleeps consolidate it");
+              + " place as fact " + r.by().id() + " (" + r.by().sentence() + "); " + (takes ? "the model gives it now, and the next sleeps"
+                  + " consolidate it" : "the fused weights still outweigh its edit, so the model gives the forgotten answer until the"
+                  + " next sleep trains the base model's answer in"));
         } else if (now.toLowerCase(java.util.Locale.ROOT).startsWith(f.object().toLowerCase(java.util.Locale.ROOT))) {
           System.out.println("    its MEMIT edit is gone, but the model still answers \"" + f.object() + "\"");
         }

@@ -19,9 +19,9 @@ import java.util.Optional;
 /**
  * What a forgotten fact's question is answered with once it is forgotten: the base model's own answer (the imported
  * checkpoint at the root of the live version's lineage, before anything was taught). A MEMIT edit can be taken out
- * exactly, but what sleeps trained into the fused weights cannot; writing the base model's answer in its place makes
- * the model answer as it did before it was taught, at once, and the next sleeps consolidate that answer into the fused
- * weights, untraining the forgotten one, validated like any other fact.
+ * exactly, but what sleeps trained into the fused weights cannot; the base model's answer is written in its place as a
+ * fact, and the next sleeps consolidate it into the fused weights, untraining the forgotten one, validated like any
+ * other fact. Its MEMIT edit makes the model answer as the base model did at once where it outweighs the fused weights.
  */
 final class BaseAnswers {
   /** A forgotten fact the fused weights still state, and the base model's answer that replaces it. */

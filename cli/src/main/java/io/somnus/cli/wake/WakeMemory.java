@@ -350,10 +350,9 @@ public final class WakeMemory implements AutoCloseable {
     List<Fact> resolved = new ArrayList<>();
     List<Fact> exact = new ArrayList<>();
     List<Fact> overwritten = new ArrayList<>();
-    for (Removal r : removing) {
-      if (start.stages().entry(r.fact()).orElseThrow().stage() == FactStage.CONSOLIDATED) overwritten.add(r.fact());
-      else exact.add(r.fact());
-    }
+    // An edit can still carry a consolidated fact (it is kept at a scale for its other facts): taken out of it exactly,
+    // or a later repair that merges the edit would write the fact back.
+    for (Removal r : removing) (WakeRemoval.heldByAnEdit(start, r.fact()) ? exact : overwritten).add(r.fact());
     if (!exact.isEmpty()) {
       WakeRemoval.Result removed = WakeRemoval.remove(start, exact, statsTexts, statsCache, device);
       start = removed.state();

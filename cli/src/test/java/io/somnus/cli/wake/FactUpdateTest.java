@@ -13,6 +13,8 @@ import io.somnus.engine.memory.RecallProbe;
 import io.somnus.engine.tiny.SomnusTiny;
 import io.somnus.engine.tiny.SyntheticWorld;
 import io.somnus.engine.tiny.WorldFact;
+import io.somnus.store.EditArtifacts;
+import io.somnus.store.EditRef;
 import io.somnus.store.FactLedger;
 import io.somnus.store.FactRow;
 import io.somnus.store.Lineage;
@@ -196,7 +198,7 @@ class FactUpdateTest {
   /**
    * A fact sleeps consolidated (stage 3) lives in the fused weights, where no edit can be taken out: forgetting it writes
    * the base model's answer in its place, so the model answers as it did before it was taught, and the ledger and
-   * lineage say what replaced it; the other consolidated fact is kept. A fact of the base model itself cannot be forgotten.
+   * lineage say what replaced it; the other fact of its edit is kept. Taking the base model's answer out again is refused.
    */
   @Test
   void forgettingAConsolidatedFactWritesTheBaseModelsAnswerInItsPlace() throws Exception {
@@ -224,11 +226,17 @@ class FactUpdateTest {
       try (ComposedModel m = taught.load(Device.cpu())) {
         Fuse.saveCandidate(fused, m.runtime().config(), m.model().toHost(DType.F32), taught.fusedCheckpoint());
       }
-      List<FactStageTable.Entry> atThree = new ArrayList<>();
-      for (FactStageTable.Entry e : taught.stages().entries()) atThree.add(new FactStageTable.Entry(e.fact(), e.editId(), FactStage.CONSOLIDATED));
-      var slept = versions.register(new NewVersion(taughtVersion, fused, List.of(), List.of(), "sleep-1", Map.of()),
-          FactStageTable.of(atThree));
-      registry.promote(slept.id(), "sleep-1");
+      // the home at stage 3, the job one stage behind, so their edit is kept at the job's scale (0.1) and still carries
+      // the home: the forget must take it out of that edit too
+      List<FactStageTable.Entry> slept = new ArrayList<>();
+      for (FactStageTable.Entry e : taught.stages().entries()) {
+        slept.add(new FactStageTable.Entry(e.fact(), e.editId(), e.fact().equals(home) ? FactStage.CONSOLIDATED : FactStage.NEARLY_CONSOLIDATED));
+      }
+      List<EditRef> kept = registry.version(taughtVersion).memitEdits().stream()
+          .map(r -> new EditRef(r.editId(), r.key(), FactStage.NEARLY_CONSOLIDATED.memitScale())).toList();
+      var sleptVersion = versions.register(new NewVersion(taughtVersion, fused, List.of(), kept, "sleep-1", Map.of()),
+          FactStageTable.of(slept));
+      registry.promote(sleptVersion.id(), "sleep-1");
 
       try (WakeMemory memory = tiny.memory()) {
         assertEquals(FactStage.CONSOLIDATED, memory.facts().stage(home));
@@ -241,10 +249,13 @@ class FactUpdateTest {
         RecallProbe probe = new RecallProbe(memory.runtime(), 8);
         assertFalse(probe.rawRecall(home), "forgotten: \"" + home.prompt() + "\" now gives " + probe.complete(home.prompt()));
         assertTrue(probe.rawRecall(restored), "answered as the base model did");
-        assertTrue(probe.rawRecall(job), "the other consolidated fact is kept");
+        assertTrue(probe.rawRecall(job), "the other fact of the edit is kept");
         assertFalse(memory.facts().entry(home).isPresent());
+        assertTrue(registry.version(forgot.versionId()).memitEdits().stream()
+                .noneMatch(r -> EditArtifacts.read(registry.store(), r.key()).facts().contains(home)),
+            "no edit carries the forgotten fact, so no later repair can write it back");
         assertEquals(FactStage.WAKE, memory.facts().stage(restored), "the next sleeps consolidate the base model's answer");
-        assertEquals(FactStage.CONSOLIDATED, memory.facts().stage(job));
+        assertEquals(FactStage.NEARLY_CONSOLIDATED, memory.facts().stage(job));
 
         List<FactRow> rows = ledger.tableOfVersion(forgot.versionId()).orElseThrow();
         FactRow gone = row(rows, home).orElseThrow();

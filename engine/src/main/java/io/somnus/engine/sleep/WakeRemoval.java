@@ -16,7 +16,8 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * Takes facts held by MEMIT edits (stages 0–2) out of a memory state exactly: every edit that wrote one of them is
+ * Takes facts held by MEMIT edits (stages 0–2, and stage 3 while their edit is kept for others) out of a memory state
+ * exactly: every edit that wrote one of them is
  * removed (the {@link EditSet} rebuilds the weights from its copy of the base, so nothing of it is left), and the other
  * facts such an edit held are solved again, without the removed ones, as one edit that replaces it.
  *
@@ -54,7 +55,15 @@ public final class WakeRemoval {
   }
 
   /**
-   * @param facts facts of {@code state}'s table at stage 0–2
+   * Whether an edit of the state still carries {@code fact}: always below stage 3, and at stage 3 while the edit is kept
+   * at a non-zero scale for other facts of it that are not consolidated yet.
+   */
+  public static boolean heldByAnEdit(MemoryState state, Fact fact) {
+    return state.edits().stream().anyMatch(e -> e.facts().contains(fact));
+  }
+
+  /**
+   * @param facts facts of {@code state}'s table that an edit still carries ({@link #heldByAnEdit})
    * @throws IllegalArgumentException naming a fact the state does not hold, or holds in fused weights only (stage 3)
    */
   public static Result remove(MemoryState state, Collection<Fact> facts, List<String> statsTexts, Path statsCache, Device device) {
@@ -63,9 +72,9 @@ public final class WakeRemoval {
     for (Fact f : removed) {
       FactStageTable.Entry e = table.entry(f).orElseThrow(() -> new IllegalArgumentException(
           "fact " + f.id() + " (" + f.sentence() + ") is not in this memory state"));
-      if (e.stage() == FactStage.CONSOLIDATED) {
-        throw new IllegalArgumentException("fact " + f.id() + " (" + f.sentence() + ") is consolidated (stage 3): the fused"
-            + " weights hold it, not a MEMIT edit, so only a sleep can unlearn it");
+      if (e.stage() == FactStage.CONSOLIDATED && !heldByAnEdit(state, f)) {
+        throw new IllegalArgumentException("fact " + f.id() + " (" + f.sentence() + ") is consolidated (stage 3) and its edit is"
+            + " dissolved: the fused weights hold it, not a MEMIT edit, so only a sleep can unlearn it");
       }
     }
     List<MemitEdit> affected = new ArrayList<>();

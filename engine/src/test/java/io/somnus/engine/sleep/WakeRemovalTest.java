@@ -70,9 +70,16 @@ class WakeRemovalTest {
 
     List<FactStageTable.Entry> atThree = new ArrayList<>();
     for (FactStageTable.Entry e : w.state().stages().entries()) atThree.add(new FactStageTable.Entry(e.fact(), e.editId(), FactStage.CONSOLIDATED));
+    // At stage 3 an edit kept for its other facts still carries the fact: it goes with the edit (the others are
+    // consolidated, so nothing is solved again), and no later repair that merges the edit can write it back.
     MemoryState consolidated = new MemoryState(base, 0, w.state().edits(), FactStageTable.of(atThree));
+    WakeRemoval.Result r3 = WakeRemoval.remove(consolidated, List.of(gone), texts, cache, cpu);
+    assertTrue(r3.state().stages().entry(gone).isEmpty());
+    assertTrue(r3.state().edits().stream().noneMatch(ed -> ed.facts().contains(gone)), "no edit carries it any more");
+    // with its edit dissolved, the fused weights alone hold it
+    MemoryState dissolved = new MemoryState(base, 0, List.of(), FactStageTable.of(atThree));
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-        () -> WakeRemoval.remove(consolidated, List.of(gone), texts, cache, cpu));
+        () -> WakeRemoval.remove(dissolved, List.of(gone), texts, cache, cpu));
     assertTrue(e.getMessage().contains("only a sleep can unlearn it"), e.getMessage());
     Fact stranger = new Fact("Nobody Known", "lives in", "Oslo");
     assertThrows(IllegalArgumentException.class, () -> WakeRemoval.remove(w.state(), List.of(stranger), texts, cache, cpu));

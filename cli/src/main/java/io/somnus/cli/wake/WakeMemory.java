@@ -13,7 +13,6 @@ import io.somnus.engine.sleep.FactStageTable;
 import io.somnus.engine.sleep.MemoryState;
 import io.somnus.engine.sleep.WakeRemoval;
 import io.somnus.engine.sleep.WakeWrite;
-import io.somnus.engine.memory.FactStage;
 import io.somnus.activities.local.LocalStepSettings;
 import io.somnus.engine.model.Runtimes;
 import io.somnus.infra.ProductSteps;

@@ -146,7 +146,7 @@ public final class SleepStepBenchmark {
     BpeTokenizerTrainer.write(BpeTokenizerTrainer.train(world.corpus(1), 1024), tokenizerDir, 512);
     List<Timing> timings = new ArrayList<>();
     long t0 = System.nanoTime();
-    TextTokenizer tokenizer = TextTokenizer.load(tokenizerDir, 2);
+    TextTokenizer tokenizer = TextTokenizer.load(tokenizerDir, List.of(2));
     try (DjlModelRuntime rt = new DjlModelRuntime(LlamaModel.fromHost(c, WeightInit.random(c, 1, 0.02, false), device), tokenizer,
         tokenizerDir)) {
       LlamaModel model = rt.model();

@@ -43,25 +43,25 @@ public final class LlamaModel implements AutoCloseable {
     this.invFreq = Rope.inverseFrequencies(config);
   }
 
-  /** Copies host tensors onto {@code device}; the model owns the arrays from then on. */
+  /**
+   * Copies host tensors onto {@code device}; the model owns the arrays from then on. Every tensor the
+   * config implies must be present; with tied embeddings a stored lm_head is ignored, as Hugging Face does.
+   */
   public static LlamaModel fromHost(LlamaConfig config, Map<String, HostTensor> tensors, Device device) {
     NDManager m = NDManager.newBaseManager(device, "PyTorch");
     LlamaModel model = new LlamaModel(config, m);
     try {
       for (Map.Entry<String, long[]> e : Checkpoint.expectedShapes(config).entrySet()) {
+        if (e.getKey().equals(LM_HEAD) && config.tieWordEmbeddings()) continue;
         HostTensor t = tensors.get(e.getKey());
-        if (t == null) continue;
+        if (t == null) throw new CheckpointException("tensor '" + e.getKey() + "' is missing");
         if (!Arrays.equals(t.shape(), e.getValue())) {
           throw new CheckpointException("tensor '" + e.getKey() + "': shape " + Arrays.toString(t.shape())
               + " does not match the config, which implies " + Arrays.toString(e.getValue()));
         }
         model.put(e.getKey(), m.create(t.data(), new Shape(t.shape())));
       }
-      if (!model.weights.containsKey(EMBED)) throw new CheckpointException("tensor '" + EMBED + "' is missing");
-      if (!model.weights.containsKey(LM_HEAD)) {
-        if (!config.tieWordEmbeddings()) throw new CheckpointException("tensor '" + LM_HEAD + "' is missing and embeddings are not tied");
-        model.transposed.put(LM_HEAD, model.weights.get(EMBED).transpose());
-      }
+      if (config.tieWordEmbeddings()) model.transposed.put(LM_HEAD, model.weights.get(EMBED).transpose());
       return model;
     } catch (RuntimeException e) {
       m.close();
@@ -232,7 +232,7 @@ public final class LlamaModel implements AutoCloseable {
     int length = (int) h.getShape().get(1);
     int past = cache == null ? 0 : cache.length();
     NDArray[] rope = Rope.cosSin(scope, invFreq, config.headDim(), past, length);
-    NDArray mask = length > 1 ? causalMask(scope, past, length) : null;
+    NDArray mask = needsMask(past, length) ? causalMask(scope, past, length, config.slidingWindow()) : null;
     Map<Integer, NDArray> keys = new HashMap<>();
     Map<Integer, NDArray> inputs = new HashMap<>();
     Map<Integer, NDArray> outputs = new HashMap<>();
@@ -331,11 +331,21 @@ public final class LlamaModel implements AutoCloseable {
     return linear(ctx, layerWeight(l, "self_attn.o_proj"), hooks);
   }
 
-  private static NDArray causalMask(NDManager scope, int past, int length) {
+  /** A single new position attends to every cached key unless a sliding window has pushed some out. */
+  private boolean needsMask(int past, int length) {
+    return length > 1 || (config.slidingWindow() != null && past + length > config.slidingWindow());
+  }
+
+  /** Query i (position past+i) sees key j iff j <= past+i and, with a window W, j > past+i-W. */
+  private static NDArray causalMask(NDManager scope, int past, int length, Integer window) {
     int keysLen = past + length;
     float[] m = new float[length * keysLen];
     for (int i = 0; i < length; i++) {
-      for (int j = past + i + 1; j < keysLen; j++) m[i * keysLen + j] = MASKED;
+      int query = past + i;
+      for (int j = 0; j < keysLen; j++) {
+        boolean visible = j <= query && (window == null || j > query - window);
+        if (!visible) m[i * keysLen + j] = MASKED;
+      }
     }
     return scope.create(m, new Shape(length, keysLen));
   }

@@ -7,7 +7,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 
-/** Rotary position embedding in the Hugging Face "rotate half" layout, with Llama-3 frequency scaling. */
+/** Rotary position embedding in the Hugging Face "rotate half" layout, with linear and Llama-3 frequency scaling. */
 final class Rope {
   private Rope() {}
 
@@ -16,7 +16,9 @@ final class Rope {
     double[] inv = new double[half];
     for (int i = 0; i < half; i++) inv[i] = 1.0 / Math.pow(c.ropeTheta(), (2.0 * i) / c.headDim());
     LlamaConfig.RopeScaling s = c.ropeScaling();
-    if (s != null) {
+    if (s != null && s.kind() == LlamaConfig.RopeScaling.Kind.LINEAR) {
+      for (int i = 0; i < half; i++) inv[i] /= s.factor();
+    } else if (s != null) {
       // Llama 3.1: keep high frequencies, divide low ones by the factor, interpolate in between.
       double lowWavelen = s.originalMaxPositions() / s.lowFreqFactor();
       double highWavelen = s.originalMaxPositions() / s.highFreqFactor();

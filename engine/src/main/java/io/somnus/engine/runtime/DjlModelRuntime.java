@@ -44,7 +44,7 @@ public final class DjlModelRuntime implements ModelRuntime {
   public static DjlModelRuntime load(Path dir, Device device) {
     Runtimes.configureOffline();
     Checkpoint.Contents contents = Checkpoint.load(dir);
-    TextTokenizer tokenizer = TextTokenizer.load(dir, contents.config().eosTokenId());
+    TextTokenizer tokenizer = TextTokenizer.load(dir, contents.config().eosTokenIds());
     try {
       return new DjlModelRuntime(LlamaModel.load(contents, device), tokenizer, dir);
     } catch (RuntimeException e) {

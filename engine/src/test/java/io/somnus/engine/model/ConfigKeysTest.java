@@ -168,6 +168,12 @@ class ConfigKeysTest {
   }
 
   @Test
+  void pretrainingTpAndDropoutsLoadAsTheSameFunction() throws Exception {
+    // pretraining_tp > 1 only splits Hugging Face's matmuls into slices; dropout acts in training mode only.
+    assertMatchesReference(llama().put("pretraining_tp", 2).put("attention_dropout", 0.1));
+  }
+
+  @Test
   void eosTokenIdListKeepsEveryId() {
     ObjectNode cfg = llama();
     cfg.putArray("eos_token_id").add(5).add(9).add(11);

@@ -43,10 +43,9 @@ public final class DjlModelRuntime implements ModelRuntime {
 
   public static DjlModelRuntime load(Path dir, Device device) {
     Runtimes.configureOffline();
-    Checkpoint.Contents contents = Checkpoint.load(dir);
-    TextTokenizer tokenizer = TextTokenizer.load(dir, contents.config().eosTokenIds());
+    TextTokenizer tokenizer = TextTokenizer.load(dir, Checkpoint.readConfig(dir).eosTokenIds());
     try {
-      return new DjlModelRuntime(LlamaModel.load(contents, device), tokenizer, dir);
+      return new DjlModelRuntime(LlamaModel.load(dir, device), tokenizer, dir);
     } catch (RuntimeException e) {
       tokenizer.close();
       throw e;
@@ -112,8 +111,7 @@ public final class DjlModelRuntime implements ModelRuntime {
       while (produced < out.length) {
         float[] logits;
         try (NDManager s = scope.newSubManager()) {
-          NDArray all = model.forward(s, step, ForwardHooks.none(), cache).logits();
-          logits = all.get(new NDIndex(0, step[0].length - 1)).toFloatArray();
+          logits = model.forward(s, step, ForwardHooks.none().lastPositionLogits(), cache).logits().toFloatArray();
         }
         long next = Sampler.pick(logits, history, historyLen, options, random);
         if (stopIds.contains(next)) break;

@@ -309,8 +309,16 @@ class ConfigKeysTest {
     assertTrue(maxDiff(withoutKey, actual) > 1e-2 * scale, "ignoring the key would go unnoticed on this input: " + plain);
   }
 
+  /** Logits of the checkpoint loaded straight into native memory, checked equal to those of the host-copy load. */
   private float[] engineLogits(Path dir) {
-    try (LlamaModel model = LlamaModel.load(Checkpoint.load(dir), Device.cpu()); NDManager s = manager.newSubManager()) {
+    float[] streamed = logits(LlamaModel.load(dir, Device.cpu()));
+    org.junit.jupiter.api.Assertions.assertArrayEquals(logits(LlamaModel.load(Checkpoint.load(dir), Device.cpu())), streamed, 0f,
+        "both load paths give the same network");
+    return streamed;
+  }
+
+  private static float[] logits(LlamaModel loaded) {
+    try (LlamaModel model = loaded; NDManager s = manager.newSubManager()) {
       return model.forward(s, new long[][] {ids()}, ForwardHooks.none(), null).logits().toFloatArray();
     }
   }
@@ -329,7 +337,9 @@ class ConfigKeysTest {
   }
 
   private static void assertRefused(Path dir, String... mentions) {
+    CheckpointException streamed = assertThrows(CheckpointException.class, () -> LlamaModel.load(dir, Device.cpu()));
     CheckpointException e = assertThrows(CheckpointException.class, () -> Checkpoint.load(dir));
+    assertEquals(e.getMessage(), streamed.getMessage(), "both load paths refuse alike");
     for (String m : mentions) assertTrue(e.getMessage().contains(m), "'" + m + "' missing from: " + e.getMessage());
     assertTrue(e.getMessage().contains(dir.toString()), "the message names the checkpoint: " + e.getMessage());
   }

@@ -99,7 +99,12 @@ public final class EngineBenchmark {
       }
     }
     int code = p.waitFor();
-    if (code != 0) throw new IllegalStateException("benchmark process failed (exit " + code + "): " + String.join(" ", command));
+    if (code != 0) {
+      int cp = command.indexOf("-cp");
+      List<String> shown = new ArrayList<>(command);
+      if (cp >= 0 && cp + 1 < shown.size()) shown.set(cp + 1, "<this JVM's class path>");
+      throw new IllegalStateException("benchmark process failed (exit " + code + "): " + String.join(" ", shown));
+    }
     return out;
   }
 

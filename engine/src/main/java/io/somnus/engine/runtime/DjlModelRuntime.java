@@ -91,7 +91,7 @@ public final class DjlModelRuntime implements ModelRuntime {
     int[] budgets = new int[prompts.size()];
     java.util.Arrays.fill(budgets, options.maxNewTokens());
     List<String> out = new java.util.ArrayList<>(prompts.size());
-    for (long[] said : GreedyDecoder.decodeAll(model, ForwardHooks.none(), tokenizer.stopIds(), prompts, budgets)) {
+    for (long[] said : GreedyDecoder.decodeAll(model, ForwardHooks.none().lastPositionLogits(), tokenizer.stopIds(), prompts, budgets)) {
       out.add(tokenizer.decode(said).strip());
     }
     return out;

@@ -1,160 +1,141 @@
 package io.somnus.engine.bench;
 
-import ai.djl.Device;
-import ai.djl.engine.Engine;
-import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
-import ai.djl.training.GradientCollector;
-import io.somnus.engine.model.DType;
-import io.somnus.engine.model.ForwardHooks;
-import io.somnus.engine.model.ForwardResult;
-import io.somnus.engine.model.KvCache;
-import io.somnus.engine.model.LlamaConfig;
-import io.somnus.engine.model.LlamaModel;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.somnus.engine.model.Runtimes;
-import io.somnus.engine.model.WeightInit;
-import io.somnus.engine.train.LanguageModelLoss;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.UncheckedIOException;
 import java.lang.management.ManagementFactory;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
-import java.util.SplittableRandom;
+import java.util.stream.Stream;
 
 /**
- * Engine speed on this machine: forward throughput, prefill and per-token decode latency, one
- * training step (forward + backward over all weights), and peak resident memory. Prints median,
- * min and max over repetitions after warm-up. A command, never a timed unit test.
+ * Engine speed on this machine, optionally beside the same network in plain PyTorch: forward,
+ * prefill, per-token decode and a gradient step (forward + backward over all weights) at each thread
+ * count, the median with its spread over repetitions after a warm-up, on three clocks: wall, the CPU
+ * time of the computing thread, and the CPU time of the whole process. Each implementation runs in a
+ * process of its own on the same checkpoint (random weights, written once and cached), which also
+ * gives each one's load time and peak resident memory. A command, never a timed unit test.
  *
- * <p>Usage: {@code EngineBenchmark [--device cpu|gpu] [--reps N]}.
+ * <p>Options: {@code --shapes tiny,layer1b,llama1b} ({@link BenchShape#ALL}), {@code --threads 1,2},
+ * {@code --reps 5}, {@code --metrics forward,prefill,decode,step}, {@code --device cpu|gpu},
+ * {@code --pytorch} (with {@code --python PATH}, a Python that has torch), {@code --json FILE} (every result
+ * and ratio as JSON lines), {@code --cache DIR} (the checkpoints; default {@code $SOMNUS_HOME/bench}).
  */
 public final class EngineBenchmark {
-  record Shape(String name, LlamaConfig config, int batch, int prompt, int decode) {}
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final String SCRIPT = "plain_pytorch_llama.py";
+  private static final String[] METRICS = {"forward", "prefill", "decode", "step"};
 
-  public static void main(String[] args) {
+  private EngineBenchmark() {}
+
+  public static void main(String[] args) throws Exception {
     Locale.setDefault(Locale.ROOT);
-    int reps = 5;
-    Device device = Runtimes.preferredDevice();
-    for (int i = 0; i < args.length; i++) {
-      if (args[i].equals("--reps")) reps = Integer.parseInt(args[++i]);
-      if (args[i].equals("--device")) device = args[++i].equals("gpu") ? Device.gpu() : Device.cpu();
-    }
-    Runtimes.configureOffline();
-    List<Shape> shapes = List.of(
-        new Shape("4 layers, d=256 (somnus-tiny class)",
-            LlamaConfig.llama(4096, 256, 768, 4, 4, 4, 2048, true, DType.F32, 0, 0), 8, 128, 32),
-        new Shape("1 layer, d=2048 (one layer of a 1B-class Llama: ffn 8192, 32 heads, 8 kv heads, vocab 32k)",
-            LlamaConfig.llama(32000, 2048, 8192, 1, 32, 8, 2048, false, DType.F32, 0, 0), 1, 128, 16));
-    System.out.printf("engine benchmark on %s, %d intra-op threads, %d reps after warm-up%n", device,
-        Runtime.getRuntime().availableProcessors(), reps);
-    for (Shape s : shapes) run(s, device, reps);
-    System.out.printf("peak resident memory of this process: %.0f MiB%n", peakRssMiB());
-  }
-
-  static void run(Shape s, Device device, int reps) {
-    LlamaConfig c = s.config();
-    System.out.printf("%n== %s: %,d parameters ==%n", s.name(), c.parameterCount());
-    try (LlamaModel model = LlamaModel.fromHost(c, WeightInit.random(c, 1, 0.02, false), device);
-        NDManager m = model.manager().newSubManager()) {
-      long[][] prompt = tokens(s.batch(), s.prompt(), c.vocabSize());
-      double[] fwd = time(reps, () -> {
-        try (NDManager sub = m.newSubManager()) {
-          model.forward(sub, prompt, ForwardHooks.none(), null).logits().toFloatArray();
-        }
-      });
-      long tokens = (long) s.batch() * s.prompt();
-      report("forward " + s.batch() + "×" + s.prompt() + " tokens", fwd);
-      System.out.printf("  forward throughput: %.0f tokens/s (median)%n", tokens / median(fwd));
-      long[][] one = tokens(1, s.prompt(), c.vocabSize());
-      double[] prefill = time(reps, () -> {
-        try (NDManager sub = m.newSubManager(); KvCache cache = new KvCache(sub, c.numLayers())) {
-          model.forward(sub, one, ForwardHooks.none(), cache).logits().toFloatArray();
-        }
-      });
-      report("prefill 1×" + s.prompt(), prefill);
-      double[] decode = time(reps, () -> {
-        try (NDManager sub = m.newSubManager(); KvCache cache = new KvCache(sub, c.numLayers())) {
-          model.forward(sub, one, ForwardHooks.none(), cache);
-          long[][] next = {{1}};
-          long t0 = System.nanoTime();
-          for (int i = 0; i < s.decode(); i++) {
-            ForwardResult r = model.forward(sub, next, ForwardHooks.none(), cache);
-            next[0][0] = r.logits().argMax(-1).toLongArray()[0];
-          }
-          lastDecodeNanos = (System.nanoTime() - t0) / s.decode();
-        }
-      }, true);
-      report("decode, per token (KV cache, after a " + s.prompt() + "-token prompt)", decode);
-      model.setTrainable(true);
-      long[][] targets = tokens(s.batch(), s.prompt(), c.vocabSize());
-      float[][] w = new float[s.batch()][s.prompt()];
-      for (float[] row : w) Arrays.fill(row, 1f);
-      double[] step = time(Math.max(2, reps / 2), () -> {
-        try (NDManager sub = m.newSubManager(); GradientCollector gc = Engine.getEngine("PyTorch").newGradientCollector()) {
-          ForwardResult r = model.forward(sub, prompt, ForwardHooks.none(), null);
-          NDArray loss = LanguageModelLoss.crossEntropy(sub, r.logits(), targets, w);
-          gc.backward(loss);
-        }
-        for (NDArray p : model.weights().values()) {
-          try (NDArray g = p.getGradient()) {
-            g.muli(0);
-          }
-        }
-      });
-      model.setTrainable(false);
-      report("gradient step (forward + backward, all weights) " + s.batch() + "×" + s.prompt(), step);
-    }
-  }
-
-  private static long lastDecodeNanos;
-
-  private static double[] time(int reps, Runnable r) {
-    return time(reps, r, false);
-  }
-
-  /** Seconds per repetition; with {@code perToken} the body reports its own per-token time. */
-  private static double[] time(int reps, Runnable r, boolean perToken) {
-    r.run(); // warm-up: first calls pay for kernel selection and allocation
-    double[] out = new double[reps];
-    for (int i = 0; i < reps; i++) {
-      long t0 = System.nanoTime();
-      r.run();
-      out[i] = (perToken ? lastDecodeNanos : System.nanoTime() - t0) / 1e9;
-    }
-    return out;
-  }
-
-  private static void report(String what, double[] seconds) {
-    double[] s = seconds.clone();
-    Arrays.sort(s);
-    System.out.printf("  %-70s median %8.2f ms   min %8.2f   max %8.2f%n", what, s[s.length / 2] * 1e3, s[0] * 1e3,
-        s[s.length - 1] * 1e3);
-  }
-
-  private static double median(double[] seconds) {
-    double[] s = seconds.clone();
-    Arrays.sort(s);
-    return s[s.length / 2];
-  }
-
-  private static long[][] tokens(int b, int t, int vocab) {
-    SplittableRandom r = new SplittableRandom(b * 31L + t);
-    long[][] out = new long[b][t];
-    for (long[] row : out) for (int i = 0; i < t; i++) row[i] = r.nextInt(vocab);
-    return out;
-  }
-
-  /** Peak resident set (VmHWM) from /proc: includes native libtorch memory, which the JVM heap does not. */
-  static double peakRssMiB() {
-    try {
-      for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-        if (line.startsWith("VmHWM:")) return Long.parseLong(line.replaceAll("\\D", "")) / 1024.0;
+    Args a = Args.parse(args);
+    List<BenchShape> shapes = BenchShape.named(a.get("shapes", "tiny,layer1b"));
+    Path cache = Path.of(a.get("cache", Runtimes.somnusHome().resolve("bench").toString()));
+    boolean pytorch = a.values().containsKey("pytorch");
+    String python = a.get("python", "python3");
+    Path json = a.values().containsKey("json") ? Path.of(a.get("json")) : null;
+    List<String> common = new ArrayList<>(List.of("--threads", a.get("threads", "1,2"), "--reps", Integer.toString(a.reps()),
+        "--metrics", a.get("metrics", String.join(",", METRICS))));
+    if (a.values().containsKey("device")) common.addAll(List.of("--device", a.device().isGpu() ? "gpu" : "cpu"));
+    Path script = pytorch ? extractScript(python) : null;
+    if (json != null) Files.deleteIfExists(json);
+    System.out.printf("engine benchmark on %s (%d cores visible), %s reps after a warm-up%n", cpuModel(),
+        Runtime.getRuntime().availableProcessors(), a.reps());
+    for (BenchShape shape : shapes) {
+      Path checkpoint = BenchCheckpoint.ensure(shape, cache);
+      List<String> args1 = new ArrayList<>(List.of("--checkpoint", checkpoint.toString(), "--shape", shape.name()));
+      args1.addAll(common);
+      List<JsonNode> engine = run(javaCommand(args1), json);
+      List<JsonNode> torch = List.of();
+      if (pytorch) {
+        List<String> cmd = new ArrayList<>(List.of(python, script.toString(), "--batch", Integer.toString(shape.batch()),
+            "--prompt", Integer.toString(shape.prompt()), "--decode", Integer.toString(shape.decode())));
+        cmd.addAll(args1);
+        torch = run(cmd, json);
       }
-    } catch (Exception ignored) {
-      // Not Linux: fall back to the heap figure below.
+      BenchReport report = new BenchReport(shape, engine, torch);
+      report.print(System.out);
+      if (json != null) append(json, report.ratios());
     }
-    return ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed() / 1048576.0;
+  }
+
+  /** This JVM's java, flags and class path, running {@link EngineTimings}. */
+  private static List<String> javaCommand(List<String> args) {
+    List<String> cmd = new ArrayList<>();
+    cmd.add(ProcessHandle.current().info().command().orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+    for (String flag : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
+      if (!flag.startsWith("-agentlib") && !flag.startsWith("-javaagent")) cmd.add(flag);
+    }
+    cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), EngineTimings.class.getName()));
+    cmd.addAll(args);
+    return cmd;
+  }
+
+  /** Runs a measuring process; its JSON lines are the results (and go to {@code json}), anything else passes to stderr. */
+  private static List<JsonNode> run(List<String> command, Path json) throws IOException, InterruptedException {
+    Process p = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+    List<JsonNode> out = new ArrayList<>();
+    try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+      for (String line; (line = r.readLine()) != null; ) {
+        if (!line.startsWith("{")) {
+          System.err.println(line);
+          continue;
+        }
+        out.add(JSON.readTree(line));
+        if (json != null) Files.writeString(json, line + "\n", StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+      }
+    }
+    int code = p.waitFor();
+    if (code != 0) {
+      int cp = command.indexOf("-cp");
+      List<String> shown = new ArrayList<>(command);
+      if (cp >= 0 && cp + 1 < shown.size()) shown.set(cp + 1, "<this JVM's class path>");
+      throw new IllegalStateException("benchmark process failed (exit " + code + "): " + String.join(" ", shown));
+    }
+    return out;
+  }
+
+  private static void append(Path json, List<ObjectNode> lines) throws IOException {
+    StringBuilder sb = new StringBuilder();
+    for (ObjectNode n : lines) sb.append(n).append('\n');
+    Files.writeString(json, sb, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+  }
+
+  /** Copies the plain-PyTorch script out of the jar, after checking that {@code python} can import torch. */
+  private static Path extractScript(String python) throws IOException, InterruptedException {
+    Process check = new ProcessBuilder(python, "-c", "import torch").redirectErrorStream(true).start();
+    String said = new String(check.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+    if (check.waitFor() != 0) {
+      throw new IllegalStateException("--pytorch needs a Python with torch, and '" + python + "' has none (" + said + "). On Debian: "
+          + "apt-get install python3-torch libopenblas0-openmp, then --python /usr/bin/python3");
+    }
+    Path script = Files.createTempFile("somnus-bench-", ".py");
+    script.toFile().deleteOnExit();
+    try (InputStream in = EngineBenchmark.class.getResourceAsStream(SCRIPT)) {
+      if (in == null) throw new IllegalStateException(SCRIPT + " is missing from the engine jar");
+      Files.copy(in, script, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    }
+    return script;
+  }
+
+  private static String cpuModel() {
+    try (Stream<String> lines = Files.lines(Path.of("/proc/cpuinfo"))) {
+      return lines.filter(l -> l.startsWith("model name")).map(l -> l.substring(l.indexOf(':') + 1).strip()).findFirst().orElse("this CPU");
+    } catch (IOException | UncheckedIOException e) {
+      return System.getProperty("os.arch");
+    }
   }
 }

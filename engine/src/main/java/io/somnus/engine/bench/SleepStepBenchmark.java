@@ -146,7 +146,7 @@ public final class SleepStepBenchmark {
     BpeTokenizerTrainer.write(BpeTokenizerTrainer.train(world.corpus(1), 1024), tokenizerDir, 512);
     List<Timing> timings = new ArrayList<>();
     long t0 = System.nanoTime();
-    TextTokenizer tokenizer = TextTokenizer.load(tokenizerDir, 2);
+    TextTokenizer tokenizer = TextTokenizer.load(tokenizerDir, List.of(2));
     try (DjlModelRuntime rt = new DjlModelRuntime(LlamaModel.fromHost(c, WeightInit.random(c, 1, 0.02, false), device), tokenizer,
         tokenizerDir)) {
       LlamaModel model = rt.model();
@@ -171,7 +171,7 @@ public final class SleepStepBenchmark {
     } finally {
       deleteTree(tokenizerDir);
     }
-    System.out.printf("peak resident memory of this process: %.0f MiB%n", EngineBenchmark.peakRssMiB());
+    System.out.printf("peak resident memory of this process: %.0f MiB%n", EngineTimings.peakRssMiB());
     if (o.results() != null) writeResults(o.results(), device, info, c, timings);
   }
 
@@ -289,7 +289,7 @@ public final class SleepStepBenchmark {
   private static void writeResults(Path file, Device device, LibtorchInfo info, LlamaConfig c, List<Timing> timings) throws IOException {
     ObjectNode out = JSON.createObjectNode();
     out.put("side", "engine").put("device", device.toString()).put("libtorch", info.version()).put("dtype", "float32")
-        .put("parameters", c.parameterCount()).put("peak_rss_mib", EngineBenchmark.peakRssMiB());
+        .put("parameters", c.parameterCount()).put("peak_rss_mib", EngineTimings.peakRssMiB());
     ObjectNode ts = out.putObject("timings");
     for (Timing t : timings) {
       ts.putObject(t.name()).put("median_ms", t.median() * 1e3).put("min_ms", t.min() * 1e3).put("max_ms", t.max() * 1e3)

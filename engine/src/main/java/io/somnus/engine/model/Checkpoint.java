@@ -77,37 +77,57 @@ public final class Checkpoint {
   public static Contents load(Path dir) {
     LlamaConfig config = readConfig(dir);
     Map<String, Path> where = weightFiles(dir);
-    Map<String, long[]> expected = expectedShapes(config);
     Map<String, HostTensor> tensors = new LinkedHashMap<>();
     Map<Path, SafeTensors> open = new LinkedHashMap<>();
     try {
-      for (Map.Entry<String, long[]> e : expected.entrySet()) {
-        String name = e.getKey();
-        Path file = where.get(name);
-        if (file == null) {
-          if (name.equals("lm_head.weight") && config.tieWordEmbeddings()) continue;
-          if (isOptional(name)) continue;
-          throw CheckpointException.inTensor(dir, name, "missing from the checkpoint");
-        }
-        SafeTensors st = open.computeIfAbsent(file, SafeTensors::open);
-        SafeTensors.Entry entry = st.entry(name);
-        if (!Arrays.equals(entry.shape(), e.getValue())) {
-          throw CheckpointException.inTensor(file, name, "shape " + Arrays.toString(entry.shape())
-              + " does not match the config, which implies " + Arrays.toString(e.getValue()));
-        }
-        tensors.put(name, st.read(name));
+      for (Map.Entry<String, SafeTensors.Entry> e : plan(dir, config, where, open).entrySet()) {
+        tensors.put(e.getKey(), open.get(where.get(e.getKey())).read(e.getKey()));
       }
     } finally {
       open.values().forEach(SafeTensors::close);
     }
-    if (!config.tieWordEmbeddings() && !tensors.containsKey("lm_head.weight")) {
-      throw CheckpointException.inTensor(dir, "lm_head.weight", "missing and tie_word_embeddings is false");
-    }
     return new Contents(dir, config, tensors);
   }
 
-  private static boolean isOptional(String name) {
-    return name.endsWith(".bias");
+  /**
+   * Checks that the weight files hold exactly the network the config describes, each tensor with the
+   * shape it implies, and returns where each tensor lies (files are opened into {@code open}, which the
+   * caller closes). A tensor the config does not account for is refused rather than dropped, since it
+   * usually means a config key this engine would have to honour.
+   */
+  static Map<String, SafeTensors.Entry> plan(Path dir, LlamaConfig config, Map<String, Path> where, Map<Path, SafeTensors> open) {
+    Map<String, long[]> expected = expectedShapes(config);
+    Map<String, SafeTensors.Entry> plan = new LinkedHashMap<>();
+    for (Map.Entry<String, long[]> e : expected.entrySet()) {
+      String name = e.getKey();
+      if (name.equals(LlamaModel.LM_HEAD) && config.tieWordEmbeddings()) continue; // tied: the head is the embedding
+      Path file = where.get(name);
+      if (file == null) throw CheckpointException.inTensor(dir, name, "missing from the checkpoint" + becauseOf(config, name));
+      SafeTensors.Entry entry = open.computeIfAbsent(file, SafeTensors::open).entry(name);
+      if (!Arrays.equals(entry.shape(), e.getValue())) {
+        throw CheckpointException.inTensor(file, name, "shape " + Arrays.toString(entry.shape())
+            + " does not match the config, which implies " + Arrays.toString(e.getValue()));
+      }
+      plan.put(name, entry);
+    }
+    for (Map.Entry<String, Path> e : where.entrySet()) {
+      String name = e.getKey();
+      if (expected.containsKey(name) || name.endsWith(".rotary_emb.inv_freq")) continue; // inv_freq: a buffer old exports saved
+      throw CheckpointException.inTensor(e.getValue(), name, "is not part of the network " + CONFIG + " describes" + becauseOf(config, name)
+          + "; refusing to load rather than silently ignore it");
+    }
+    return plan;
+  }
+
+  /** Which config key decides whether {@code name} belongs to the network, for error messages. */
+  private static String becauseOf(LlamaConfig c, String name) {
+    if (name.contains(".mlp.") && name.endsWith(".bias")) return " (" + CONFIG + " has mlp_bias: " + c.mlpBias() + ")";
+    if (name.contains(".self_attn.o_proj.bias") && c.modelType().equals("qwen2")) return " (Qwen2 has no o_proj bias)";
+    if (name.contains(".self_attn.") && name.endsWith(".bias")) {
+      return c.modelType().equals("llama") ? " (" + CONFIG + " has attention_bias: " + c.attentionBias() + ")" : " (" + c.modelType() + " fixes the attention biases)";
+    }
+    if (name.equals(LlamaModel.LM_HEAD)) return " (" + CONFIG + " has tie_word_embeddings: " + c.tieWordEmbeddings() + ")";
+    return "";
   }
 
   /** Maps every tensor name to the file that holds it, from the index or the single file. */
@@ -138,32 +158,34 @@ public final class Checkpoint {
     return where;
   }
 
-  /** Every tensor name the config implies, with its HF shape ([out, in] for linear weights). */
+  /** Every tensor name the config implies, with its HF shape ([out, in] for linear weights); lm_head even when tied. */
   public static Map<String, long[]> expectedShapes(LlamaConfig c) {
     Map<String, long[]> m = new LinkedHashMap<>();
     long d = c.hiddenSize();
     long q = (long) c.numHeads() * c.headDim();
     long kv = (long) c.numKvHeads() * c.headDim();
+    long ffn = c.intermediateSize();
     m.put("model.embed_tokens.weight", new long[] {c.vocabSize(), d});
     for (int i = 0; i < c.numLayers(); i++) {
       String p = "model.layers." + i + ".";
       m.put(p + "input_layernorm.weight", new long[] {d});
-      m.put(p + "self_attn.q_proj.weight", new long[] {q, d});
-      m.put(p + "self_attn.k_proj.weight", new long[] {kv, d});
-      m.put(p + "self_attn.v_proj.weight", new long[] {kv, d});
-      m.put(p + "self_attn.o_proj.weight", new long[] {d, q});
-      m.put(p + "self_attn.q_proj.bias", new long[] {q});
-      m.put(p + "self_attn.k_proj.bias", new long[] {kv});
-      m.put(p + "self_attn.v_proj.bias", new long[] {kv});
-      m.put(p + "self_attn.o_proj.bias", new long[] {d});
+      linear(m, p + "self_attn.q_proj", q, d, c.attentionBias());
+      linear(m, p + "self_attn.k_proj", kv, d, c.attentionBias());
+      linear(m, p + "self_attn.v_proj", kv, d, c.attentionBias());
+      linear(m, p + "self_attn.o_proj", d, q, c.outputProjectionBias());
       m.put(p + "post_attention_layernorm.weight", new long[] {d});
-      m.put(p + "mlp.gate_proj.weight", new long[] {c.intermediateSize(), d});
-      m.put(p + "mlp.up_proj.weight", new long[] {c.intermediateSize(), d});
-      m.put(p + "mlp.down_proj.weight", new long[] {d, c.intermediateSize()});
+      linear(m, p + "mlp.gate_proj", ffn, d, c.mlpBias());
+      linear(m, p + "mlp.up_proj", ffn, d, c.mlpBias());
+      linear(m, p + "mlp.down_proj", d, ffn, c.mlpBias());
     }
     m.put("model.norm.weight", new long[] {d});
     m.put("lm_head.weight", new long[] {c.vocabSize(), d});
     return m;
+  }
+
+  private static void linear(Map<String, long[]> m, String prefix, long out, long in, boolean bias) {
+    m.put(prefix + ".weight", new long[] {out, in});
+    if (bias) m.put(prefix + ".bias", new long[] {out});
   }
 
   /**

@@ -71,6 +71,24 @@ public enum DType {
     return out;
   }
 
+  /** Decodes {@code count} little-endian values of this dtype from {@code src} into {@code dst} (relative puts). */
+  public void decodeInto(ByteBuffer src, java.nio.FloatBuffer dst, int count) {
+    ByteBuffer b = src.duplicate().order(ByteOrder.LITTLE_ENDIAN);
+    switch (this) {
+      case F32 -> {
+        java.nio.FloatBuffer f = b.asFloatBuffer();
+        f.limit(count);
+        dst.put(f);
+      }
+      case F16 -> {
+        for (int i = 0; i < count; i++) dst.put(halfToFloat(b.getShort()));
+      }
+      case BF16 -> {
+        for (int i = 0; i < count; i++) dst.put(Float.intBitsToFloat((b.getShort() & 0xffff) << 16));
+      }
+    }
+  }
+
   /** Encodes floats into little-endian values of this dtype (round to nearest even). */
   public void encode(float[] values, ByteBuffer dst) {
     ByteBuffer b = dst.order(ByteOrder.LITTLE_ENDIAN);

@@ -22,6 +22,8 @@ import java.util.Set;
  *   <li>{@code startAt}: run only layers {@code layer..L-1} on a given residual stream (the state
  *       after layer {@code layer-1}); positions restart at 0.
  *   <li>{@code stopAfter}: run only up to this layer; no logits are computed.
+ *   <li>{@code lastPositionLogits}: logits for the last position only ([B,1,V]), what prefill and
+ *       generation use; the vocabulary projection is then a vector, not a matrix, per row.
  * </ul>
  */
 public final class ForwardHooks {
@@ -34,6 +36,7 @@ public final class ForwardHooks {
   int startLayer = 0;
   NDArray startResidual;
   int stopLayer = Integer.MAX_VALUE;
+  boolean lastPositionLogits;
 
   public static ForwardHooks none() {
     return new ForwardHooks();
@@ -82,6 +85,11 @@ public final class ForwardHooks {
 
   public ForwardHooks stopAfter(int layer) {
     this.stopLayer = layer;
+    return this;
+  }
+
+  public ForwardHooks lastPositionLogits() {
+    this.lastPositionLogits = true;
     return this;
   }
 

@@ -8,8 +8,12 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
+import ai.djl.ndarray.types.SparseFormat;
+import ai.djl.nn.core.Embedding;
+import ai.djl.nn.core.Linear;
 import ai.djl.pytorch.jni.JniUtils;
 import java.util.ArrayList;
+import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.HashMap;
@@ -29,40 +33,66 @@ public final class LlamaModel implements AutoCloseable {
   /** Large finite negative rather than -inf, so masked scores never produce 0·∞ = NaN in gradients. */
   private static final float MASKED = -1e9f;
 
+  /** One linear projection: its weight's HF name (adapters are keyed by it), weight [out, in], bias or null. */
+  private record Projection(String name, NDArray weight, NDArray bias) {}
+
+  /** One decoder layer's weights, looked up once rather than by name on every pass. */
+  private record Layer(NDArray inputNorm, Projection q, Projection k, Projection v, Projection o, NDArray postNorm,
+      Projection gate, Projection up, Projection down) {}
+
   private final LlamaConfig config;
   private final NDManager manager;
-  private final Map<String, NDArray> weights = new LinkedHashMap<>();
-  /** [in, out] views of linear weights (shared storage), so x·Wᵀ needs no per-call transpose. */
-  private final Map<String, NDArray> transposed = new HashMap<>();
-  private final double[] invFreq;
-  private boolean trainable;
+  private final Map<String, NDArray> weights;
+  private final Layer[] layers;
+  private final NDArray head;
+  /** rms_norm_eps as an array the model owns: adding a Number allocates a fresh Java buffer per call. */
+  private final NDArray eps;
+  private final Rope rope;
 
-  private LlamaModel(LlamaConfig config, NDManager manager) {
+  private LlamaModel(LlamaConfig config, NDManager manager, Map<String, NDArray> arrays) {
     this.config = config;
     this.manager = manager;
-    this.invFreq = Rope.inverseFrequencies(config);
+    this.weights = arrays;
+    arrays.forEach((name, array) -> array.setName(name));
+    this.layers = new Layer[config.numLayers()];
+    for (int l = 0; l < layers.length; l++) {
+      layers[l] = new Layer(weight(layerWeight(l, "input_layernorm.weight")), projection(l, "self_attn.q_proj"),
+          projection(l, "self_attn.k_proj"), projection(l, "self_attn.v_proj"), projection(l, "self_attn.o_proj"),
+          weight(layerWeight(l, "post_attention_layernorm.weight")), projection(l, "mlp.gate_proj"), projection(l, "mlp.up_proj"),
+          projection(l, "mlp.down_proj"));
+    }
+    this.head = config.tieWordEmbeddings() ? weight(EMBED) : weight(LM_HEAD);
+    this.eps = constant(manager, (float) config.rmsNormEps());
+    this.rope = new Rope(manager, config);
   }
 
-  /** Copies host tensors onto {@code device}; the model owns the arrays from then on. */
+  private Projection projection(int layer, String prefix) {
+    String name = layerWeight(layer, prefix + ".weight");
+    return new Projection(name, weight(name), weights.get(layerWeight(layer, prefix + ".bias")));
+  }
+
+  /**
+   * Copies host tensors onto {@code device}; the model owns the arrays from then on. Every tensor the
+   * config implies must be present; with tied embeddings a stored lm_head is ignored, as Hugging Face does.
+   */
   public static LlamaModel fromHost(LlamaConfig config, Map<String, HostTensor> tensors, Device device) {
     NDManager m = NDManager.newBaseManager(device, "PyTorch");
-    LlamaModel model = new LlamaModel(config, m);
     try {
+      Map<String, NDArray> arrays = new LinkedHashMap<>();
       for (Map.Entry<String, long[]> e : Checkpoint.expectedShapes(config).entrySet()) {
+        if (e.getKey().equals(LM_HEAD) && config.tieWordEmbeddings()) continue;
         HostTensor t = tensors.get(e.getKey());
-        if (t == null) continue;
+        if (t == null) throw new CheckpointException("tensor '" + e.getKey() + "' is missing");
         if (!Arrays.equals(t.shape(), e.getValue())) {
           throw new CheckpointException("tensor '" + e.getKey() + "': shape " + Arrays.toString(t.shape())
               + " does not match the config, which implies " + Arrays.toString(e.getValue()));
         }
-        model.put(e.getKey(), m.create(t.data(), new Shape(t.shape())));
+        // duplicate: weights live in libtorch's memory, not in the Java buffer create() wraps
+        try (NDArray wrapped = m.create(t.data(), new Shape(t.shape()))) {
+          arrays.put(e.getKey(), wrapped.duplicate());
+        }
       }
-      if (!model.weights.containsKey(EMBED)) throw new CheckpointException("tensor '" + EMBED + "' is missing");
-      if (!model.weights.containsKey(LM_HEAD)) {
-        if (!config.tieWordEmbeddings()) throw new CheckpointException("tensor '" + LM_HEAD + "' is missing and embeddings are not tied");
-        model.transposed.put(LM_HEAD, model.weights.get(EMBED).transpose());
-      }
-      return model;
+      return new LlamaModel(config, m, arrays);
     } catch (RuntimeException e) {
       m.close();
       throw e;
@@ -73,10 +103,28 @@ public final class LlamaModel implements AutoCloseable {
     return fromHost(contents.config(), contents.tensors(), device);
   }
 
-  private void put(String name, NDArray array) {
-    array.setName(name);
-    weights.put(name, array);
-    if (array.getShape().dimension() == 2 && !name.equals(EMBED)) transposed.put(name, array.transpose());
+  /**
+   * Loads a checkpoint directory straight into native memory, one bounded chunk at a time: the weights are
+   * never held whole in Java memory, so the load peaks at about the model's size, not twice it.
+   */
+  public static LlamaModel load(Path dir, Device device) {
+    LlamaConfig config = Checkpoint.readConfig(dir);
+    Map<String, Path> where = Checkpoint.weightFiles(dir);
+    Map<Path, SafeTensors> open = new LinkedHashMap<>();
+    NDManager m = NDManager.newBaseManager(device, "PyTorch");
+    try {
+      NativeLoader loader = new NativeLoader();
+      Map<String, NDArray> arrays = new LinkedHashMap<>();
+      for (Map.Entry<String, SafeTensors.Entry> e : Checkpoint.plan(dir, config, where, open).entrySet()) {
+        arrays.put(e.getKey(), loader.load(open.get(where.get(e.getKey())), e.getValue(), m));
+      }
+      return new LlamaModel(config, m, arrays);
+    } catch (RuntimeException e) {
+      m.close();
+      throw e;
+    } finally {
+      open.values().forEach(SafeTensors::close);
+    }
   }
 
   public LlamaConfig config() {
@@ -107,21 +155,11 @@ public final class LlamaModel implements AutoCloseable {
     return "model.layers." + layer + "." + suffix;
   }
 
-  /** Overwrites a weight's values in place. */
+  /** Overwrites a weight's values in place (its storage, and so every view of it, stays the same). */
   public void setWeight(String name, NDArray value) {
     NDArray w = weight(name);
     checkShape(name, w, value);
-    value.copyTo(w);
-    // copyTo may rebind the target to new storage; the cached [in, out] view must follow it.
-    NDArray old = transposed.get(name);
-    if (old != null && !(name.equals(LM_HEAD) && !weights.containsKey(LM_HEAD))) {
-      transposed.put(name, w.transpose());
-      old.close();
-    }
-    if (name.equals(EMBED) && config.tieWordEmbeddings()) {
-      NDArray head = transposed.put(LM_HEAD, w.transpose());
-      if (head != null) head.close();
-    }
+    w.set(new NDIndex().addAllDim(), value);
   }
 
   /** Adds {@code delta} (HF shape) to a weight in place. */
@@ -149,20 +187,6 @@ public final class LlamaModel implements AutoCloseable {
   /** Marks every weight as requiring gradients (full training) or not. */
   public void setTrainable(boolean trainable) {
     for (NDArray w : weights.values()) w.setRequiresGradient(trainable);
-    this.trainable = trainable;
-  }
-
-  /**
-   * The [in, out] view of a linear weight. Cached views were taken before any gradient was
-   * requested and so sit outside the autograd graph; while training, a fresh view is taken inside
-   * the recorded pass so that gradients reach the weight itself.
-   */
-  private NDArray inOut(String name, NDManager scope) {
-    if (!trainable) return transposed.get(name);
-    NDArray w = name.equals(LM_HEAD) && !weights.containsKey(LM_HEAD) ? weights.get(EMBED) : weights.get(name);
-    NDArray view = w.transpose();
-    view.attach(scope); // a per-pass view: freed with the pass, not kept by the model's manager
-    return view;
   }
 
   public Map<String, NDArray> weights() {
@@ -194,7 +218,7 @@ public final class LlamaModel implements AutoCloseable {
         h = scope.zeros(hooks.startResidual.getShape()).add(hooks.startResidual);
       } else {
         NDArray ids = scope.create(flat, new Shape(batch, length));
-        h = weights.get(EMBED).get(scope, new NDIndex("{}", ids));
+        h = Embedding.embedding(ids, weights.get(EMBED), SparseFormat.DENSE).singletonOrThrow();
       }
       return run(out, scope, h, hooks, cache);
     } finally {
@@ -228,26 +252,24 @@ public final class LlamaModel implements AutoCloseable {
   }
 
   private ForwardResult run(NDManager out, NDManager scope, NDArray h, ForwardHooks hooks, KvCache cache) {
-    long batch = h.getShape().get(0);
     int length = (int) h.getShape().get(1);
     int past = cache == null ? 0 : cache.length();
-    NDArray[] rope = Rope.cosSin(scope, invFreq, config.headDim(), past, length);
-    NDArray mask = length > 1 ? causalMask(scope, past, length) : null;
+    Rope.Slice rotary = rope.slice(scope, past, length);
+    NDArray mask = needsMask(past, length) ? causalMask(scope, past, length, config.slidingWindow()) : null;
     Map<Integer, NDArray> keys = new HashMap<>();
     Map<Integer, NDArray> inputs = new HashMap<>();
     Map<Integer, NDArray> outputs = new HashMap<>();
     Map<Integer, NDArray> resid = new HashMap<>();
     int last = Math.min(hooks.stopLayer, config.numLayers() - 1);
     for (int l = hooks.startLayer; l <= last; l++) {
-      NDArray x = rmsNorm(h, weights.get(layerWeight(l, "input_layernorm.weight")));
-      h = h.add(attention(x, l, rope, mask, cache, hooks, batch, length, past));
-      NDArray x2 = rmsNorm(h, weights.get(layerWeight(l, "post_attention_layernorm.weight")));
-      if (hooks.mlpInputs.contains(l)) inputs.put(l, keep(x2, out));
-      NDArray gate = linear(x2, layerWeight(l, "mlp.gate_proj"), hooks);
-      NDArray up = linear(x2, layerWeight(l, "mlp.up_proj"), hooks);
-      NDArray a = gate.mul(Activation.sigmoid(gate)).mul(up);
+      Layer layer = layers[l];
+      h = h.add(attention(rmsNorm(h, layer.inputNorm()), l, rotary, mask, cache, hooks));
+      NDArray x = rmsNorm(h, layer.postNorm());
+      if (hooks.mlpInputs.contains(l)) inputs.put(l, keep(x, out));
+      NDArray gate = linear(x, layer.gate(), hooks);
+      NDArray a = gate.mul(Activation.sigmoid(gate)).mul(linear(x, layer.up(), hooks)); // SiLU(gate x) ⊙ up x
       if (hooks.mlpKeys.contains(l)) keys.put(l, keep(a, out));
-      NDArray o = linear(a, layerWeight(l, "mlp.down_proj"), hooks);
+      NDArray o = linear(a, layer.down(), hooks);
       if (hooks.mlpOutputs.contains(l)) outputs.put(l, keep(o, out));
       h = h.add(o);
       NDArray addition = hooks.residualAdditions.get(l);
@@ -257,8 +279,8 @@ public final class LlamaModel implements AutoCloseable {
     if (cache != null) cache.advance(length);
     NDArray logits = null;
     if (last == config.numLayers() - 1) {
-      NDArray normed = rmsNorm(h, weights.get(FINAL_NORM));
-      logits = normed.matMul(inOut(LM_HEAD, normed.getManager()));
+      if (hooks.lastPositionLogits) h = h.get(new NDIndex().addAllDim().addSliceDim(length - 1, length));
+      logits = Linear.linear(rmsNorm(h, weights.get(FINAL_NORM)), head).singletonOrThrow();
       logits.attach(out);
     }
     return new ForwardResult(logits, keys, inputs, outputs, resid);
@@ -282,33 +304,33 @@ public final class LlamaModel implements AutoCloseable {
     return copy;
   }
 
+  /** x / sqrt(mean(x²) + eps) · weight, over the last axis. */
   private NDArray rmsNorm(NDArray x, NDArray weight) {
-    NDArray rms = x.square().mean(new int[] {-1}, true).add((float) config.rmsNormEps()).sqrt();
-    return x.div(rms).mul(weight);
+    return x.div(x.square().mean(LAST_AXIS, true).add(eps).sqrt()).mul(weight);
   }
 
-  /** x·Wᵀ (+ bias) (+ low-rank adapter); {@code prefix} is the weight name without ".weight". */
-  private NDArray linear(NDArray x, String prefix, ForwardHooks hooks) {
-    String wName = prefix + ".weight";
-    NDArray y = x.matMul(inOut(wName, x.getManager()));
-    NDArray bias = weights.get(prefix + ".bias");
-    if (bias != null) y = y.add(bias);
-    LowRankAdapter lora = hooks.adapters.get(wName);
+  private static final int[] LAST_AXIS = {-1};
+
+  /** x·Wᵀ + bias (one fused libtorch op), plus the low-rank adapter on this weight if any. */
+  private static NDArray linear(NDArray x, Projection p, ForwardHooks hooks) {
+    NDArray y = Linear.linear(x, p.weight(), p.bias()).singletonOrThrow();
+    LowRankAdapter lora = hooks.adapters.isEmpty() ? null : hooks.adapters.get(p.name());
     if (lora != null) y = y.add(x.matMul(lora.down()).matMul(lora.up()).mul(constant(x.getManager(), lora.scale())));
     return y;
   }
 
-  private NDArray attention(NDArray x, int l, NDArray[] rope, NDArray mask, KvCache cache, ForwardHooks hooks,
-      long batch, int length, int past) {
+  private NDArray attention(NDArray x, int l, Rope.Slice rotary, NDArray mask, KvCache cache, ForwardHooks hooks) {
+    Layer layer = layers[l];
+    long batch = x.getShape().get(0);
+    long length = x.getShape().get(1);
     int hd = config.headDim();
     int heads = config.numHeads();
     int kvHeads = config.numKvHeads();
     int groups = config.kvGroups();
-    NDArray q = linear(x, layerWeight(l, "self_attn.q_proj"), hooks).reshape(batch, length, heads, hd).transpose(0, 2, 1, 3);
-    NDArray k = linear(x, layerWeight(l, "self_attn.k_proj"), hooks).reshape(batch, length, kvHeads, hd).transpose(0, 2, 1, 3);
-    NDArray v = linear(x, layerWeight(l, "self_attn.v_proj"), hooks).reshape(batch, length, kvHeads, hd).transpose(0, 2, 1, 3);
-    q = Rope.apply(q, rope[0], rope[1], hd);
-    k = Rope.apply(k, rope[0], rope[1], hd);
+    // Rotary on [B, T, heads, hd]; the query's tables carry the 1/sqrt(hd) score scale.
+    NDArray q = rotary.queries(linear(x, layer.q(), hooks).reshape(batch, length, heads, hd));
+    NDArray k = rotary.keys(linear(x, layer.k(), hooks).reshape(batch, length, kvHeads, hd)).transpose(0, 2, 1, 3); // [B, kv, T, hd]
+    NDArray v = linear(x, layer.v(), hooks).reshape(batch, length, kvHeads, hd).transpose(0, 2, 1, 3);
     if (cache != null) {
       if (cache.keys(l) != null) {
         k = NDArrays.concat(new NDList(cache.keys(l), k), 2);
@@ -319,23 +341,32 @@ public final class LlamaModel implements AutoCloseable {
       }
       cache.put(l, k, v);
     }
-    long keysLen = past + length;
-    // Grouped-query attention without materialising repeated K/V: fold the query heads that share a
-    // KV head into the sequence axis, attend, then unfold.
-    NDArray qg = q.reshape(batch, kvHeads, (long) groups * length, hd);
-    NDArray scores = qg.matMul(k.transpose(0, 1, 3, 2)).div(constant(qg.getManager(), (float) Math.sqrt(hd)));
-    scores = scores.reshape(batch, kvHeads, groups, length, keysLen);
-    if (mask != null) scores = scores.add(mask);
-    NDArray probs = scores.softmax(-1).reshape(batch, kvHeads, (long) groups * length, keysLen);
-    NDArray ctx = probs.matMul(v).reshape(batch, heads, length, hd).transpose(0, 2, 1, 3).reshape(batch, length, (long) heads * hd);
-    return linear(ctx, layerWeight(l, "self_attn.o_proj"), hooks);
+    long keysLen = k.getShape().get(2);
+    // Grouped-query attention without materialising repeated K/V: the query heads sharing a KV head
+    // are folded into the sequence axis ([B, kv, groups·T, hd]), attend, then unfold.
+    NDArray qg = q.reshape(batch, length, kvHeads, groups, hd).transpose(0, 2, 3, 1, 4).reshape(batch, kvHeads, groups * length, hd);
+    NDArray scores = qg.matMul(k.transpose(0, 1, 3, 2));
+    if (mask != null) scores = scores.reshape(batch, kvHeads, groups, length, keysLen).add(mask).reshape(batch, kvHeads, groups * length, keysLen);
+    NDArray ctx = scores.softmax(-1).matMul(v) // [B, kv, groups·T, hd]
+        .reshape(batch, kvHeads, groups, length, hd).transpose(0, 3, 1, 2, 4).reshape(batch, length, (long) heads * hd);
+    return linear(ctx, layer.o(), hooks);
   }
 
-  private static NDArray causalMask(NDManager scope, int past, int length) {
+  /** A single new position attends to every cached key unless a sliding window has pushed some out. */
+  private boolean needsMask(int past, int length) {
+    return length > 1 || (config.slidingWindow() != null && past + length > config.slidingWindow());
+  }
+
+  /** Query i (position past+i) sees key j iff j <= past+i and, with a window W, j > past+i-W. */
+  private static NDArray causalMask(NDManager scope, int past, int length, Integer window) {
     int keysLen = past + length;
     float[] m = new float[length * keysLen];
     for (int i = 0; i < length; i++) {
-      for (int j = past + i + 1; j < keysLen; j++) m[i * keysLen + j] = MASKED;
+      int query = past + i;
+      for (int j = 0; j < keysLen; j++) {
+        boolean visible = j <= query && (window == null || j > query - window);
+        if (!visible) m[i * keysLen + j] = MASKED;
+      }
     }
     return scope.create(m, new Shape(length, keysLen));
   }

@@ -170,6 +170,21 @@ public final class SafeTensors implements AutoCloseable {
     }
   }
 
+  /**
+   * Reads {@code dst.remaining()} bytes of a tensor's stored data, starting {@code byteOffset} bytes into it, into
+   * {@code dst} (no conversion): for copying large tensors in chunks without holding them whole in Java memory.
+   */
+  public void readRaw(Entry e, long byteOffset, ByteBuffer dst) {
+    if (byteOffset < 0 || byteOffset + dst.remaining() > e.end() - e.begin()) {
+      throw new IllegalArgumentException("bytes " + byteOffset + ".." + (byteOffset + dst.remaining()) + " outside tensor '" + e.name() + "'");
+    }
+    try {
+      readFully(channel, dst, dataStart + e.begin() + byteOffset);
+    } catch (IOException ex) {
+      throw new CheckpointException(file + ": tensor '" + e.name() + "': cannot read data: " + ex.getMessage(), ex);
+    }
+  }
+
   @Override
   public void close() {
     try {

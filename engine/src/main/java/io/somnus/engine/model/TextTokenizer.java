@@ -29,8 +29,8 @@ public final class TextTokenizer implements AutoCloseable {
     this.stopIds = stopIds;
   }
 
-  /** Loads the tokenizer of a checkpoint directory; {@code eosTokenId} comes from config.json (nullable). */
-  public static TextTokenizer load(Path dir, Integer eosTokenId) {
+  /** Loads the tokenizer of a checkpoint directory; {@code eosTokenIds} come from config.json (all of them end generation). */
+  public static TextTokenizer load(Path dir, List<Integer> eosTokenIds) {
     Path file = dir.resolve("tokenizer.json");
     if (!Files.isRegularFile(file)) throw CheckpointException.inFile(dir, "tokenizer.json is missing");
     Runtimes.configureOffline();
@@ -63,7 +63,7 @@ public final class TextTokenizer implements AutoCloseable {
       Long id = t.specialTokenId(s);
       if (id != null) t.stopIds.add(id);
     }
-    if (eosTokenId != null) t.stopIds.add((long) eosTokenId);
+    for (int id : eosTokenIds) t.stopIds.add((long) id);
     return t;
   }
 

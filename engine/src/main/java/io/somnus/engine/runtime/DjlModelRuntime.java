@@ -43,10 +43,9 @@ public final class DjlModelRuntime implements ModelRuntime {
 
   public static DjlModelRuntime load(Path dir, Device device) {
     Runtimes.configureOffline();
-    Checkpoint.Contents contents = Checkpoint.load(dir);
-    TextTokenizer tokenizer = TextTokenizer.load(dir, contents.config().eosTokenId());
+    TextTokenizer tokenizer = TextTokenizer.load(dir, Checkpoint.readConfig(dir).eosTokenIds());
     try {
-      return new DjlModelRuntime(LlamaModel.load(contents, device), tokenizer, dir);
+      return new DjlModelRuntime(LlamaModel.load(dir, device), tokenizer, dir);
     } catch (RuntimeException e) {
       tokenizer.close();
       throw e;
@@ -92,7 +91,7 @@ public final class DjlModelRuntime implements ModelRuntime {
     int[] budgets = new int[prompts.size()];
     java.util.Arrays.fill(budgets, options.maxNewTokens());
     List<String> out = new java.util.ArrayList<>(prompts.size());
-    for (long[] said : GreedyDecoder.decodeAll(model, ForwardHooks.none(), tokenizer.stopIds(), prompts, budgets)) {
+    for (long[] said : GreedyDecoder.decodeAll(model, ForwardHooks.none().lastPositionLogits(), tokenizer.stopIds(), prompts, budgets)) {
       out.add(tokenizer.decode(said).strip());
     }
     return out;
@@ -112,8 +111,7 @@ public final class DjlModelRuntime implements ModelRuntime {
       while (produced < out.length) {
         float[] logits;
         try (NDManager s = scope.newSubManager()) {
-          NDArray all = model.forward(s, step, ForwardHooks.none(), cache).logits();
-          logits = all.get(new NDIndex(0, step[0].length - 1)).toFloatArray();
+          logits = model.forward(s, step, ForwardHooks.none().lastPositionLogits(), cache).logits().toFloatArray();
         }
         long next = Sampler.pick(logits, history, historyLen, options, random);
         if (stopIds.contains(next)) break;

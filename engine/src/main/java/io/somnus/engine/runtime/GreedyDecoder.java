@@ -20,8 +20,8 @@ import java.util.TreeMap;
  */
 public final class GreedyDecoder {
   /**
-   * Prompts decoded side by side at most: it bounds the prompt pass's logits, rows × prompt length × vocabulary floats
-   * (somnus-tiny: 64 × ~40 × 2048, 21 MB).
+   * Prompts decoded side by side at most: it bounds the prompt pass's activations, rows × prompt length × hidden size
+   * per layer (the logits are the last position's only).
    */
   public static final int BATCH = 64;
 
@@ -30,6 +30,8 @@ public final class GreedyDecoder {
   /**
    * The greedy continuation of each prompt, up to its budget or a stop token (not included), in order.
    *
+   * @param hooks what each pass adds (adapters); decoding reads only the last position's logits, so hooks built with
+   *     {@link ForwardHooks#lastPositionLogits()} spare the vocabulary projection of the prompt's other positions
    * @param budgets the most new tokens per prompt (cut to what the context leaves)
    */
   public static List<long[]> decodeAll(LlamaModel model, ForwardHooks hooks, Set<Long> stopIds, List<long[]> prompts, int[] budgets) {
@@ -70,7 +72,7 @@ public final class GreedyDecoder {
         long[] next;
         try (NDManager s = scope.newSubManager()) {
           NDArray logits = model.forward(s, step, hooks, cache).logits();
-          next = logits.get(new NDIndex(":, {}", step[0].length - 1)).argMax(1).toLongArray();
+          next = logits.get(new NDIndex(":, -1")).argMax(1).toLongArray();
         }
         for (int r = 0; r < n; r++) {
           if (done[r]) continue;

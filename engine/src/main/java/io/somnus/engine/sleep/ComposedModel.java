@@ -56,7 +56,7 @@ public final class ComposedModel implements AutoCloseable {
    */
   public static ComposedModel of(LlamaConfig config, Map<String, HostTensor> fused, Path tokenizerDir,
       List<MemitEdit> edits, Map<String, Float> scales, Device device) {
-    TextTokenizer tok = TextTokenizer.load(tokenizerDir, config.eosTokenId());
+    TextTokenizer tok = TextTokenizer.load(tokenizerDir, config.eosTokenIds());
     LlamaModel model;
     try {
       model = LlamaModel.fromHost(config, fused, device);

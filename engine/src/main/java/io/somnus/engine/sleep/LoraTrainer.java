@@ -387,7 +387,7 @@ public final class LoraTrainer {
       prompts.add(Arrays.copyOf(e.tokens(), e.answerStart()));
       budgets[i] = e.length() - e.answerStart() + 4;
     }
-    List<long[]> said = GreedyDecoder.decodeAll(model, ForwardHooks.none().adapters(adapters), tokenizer.stopIds(), prompts, budgets);
+    List<long[]> said = GreedyDecoder.decodeAll(model, ForwardHooks.none().lastPositionLogits().adapters(adapters), tokenizer.stopIds(), prompts, budgets);
     String[] out = new String[examples.size()];
     for (int i = 0; i < out.length; i++) out[i] = tokenizer.decode(said.get(i));
     return out;

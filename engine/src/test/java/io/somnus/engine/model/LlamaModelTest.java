@@ -55,9 +55,15 @@ class LlamaModelTest {
     assertEquals(config.tieWordEmbeddings(), loaded.config().tieWordEmbeddings());
     long[] ids = TestModels.tokens(11, config.vocabSize(), 3);
     double[][] expected = new ReferenceLlama(loaded.config(), loaded.tensors()).logits(ids);
-    try (LlamaModel model = LlamaModel.load(loaded, Device.cpu()); NDManager s = manager.newSubManager()) {
+    try (LlamaModel model = LlamaModel.load(loaded, Device.cpu()); LlamaModel streamed = LlamaModel.load(dir.resolve("ckpt"), Device.cpu());
+        NDManager s = manager.newSubManager()) {
       float[] actual = model.forward(s, new long[][] {ids}, ForwardHooks.none(), null).logits().toFloatArray();
       assertClose(expected, actual, 1e-4, label);
+      assertArrayEquals(actual, streamed.forward(s, new long[][] {ids}, ForwardHooks.none(), null).logits().toFloatArray(), 0f,
+          "loaded chunk by chunk into native memory, the same network");
+      float[] last = streamed.forward(s, new long[][] {ids}, ForwardHooks.none().lastPositionLogits(), null).logits().toFloatArray();
+      float[] lastRow = java.util.Arrays.copyOfRange(actual, (ids.length - 1) * config.vocabSize(), ids.length * config.vocabSize());
+      assertArrayEquals(lastRow, last, 1e-5f, "last-position logits are the last row of the full logits");
     }
   }
 

@@ -10,6 +10,11 @@ final class TestModels {
   private TestModels() {}
 
   static LlamaConfig config(String type, int layers, int heads, int kvHeads, boolean tied, boolean bias, boolean llama3Rope, DType dtype) {
+    return LlamaConfig.fromJson(json(type, layers, heads, kvHeads, tied, bias, llama3Rope, dtype));
+  }
+
+  /** The config.json of {@link #config}, to be changed key by key. */
+  static ObjectNode json(String type, int layers, int heads, int kvHeads, boolean tied, boolean bias, boolean llama3Rope, DType dtype) {
     ObjectNode n = new ObjectMapper().createObjectNode();
     n.put("model_type", type);
     n.putArray("architectures").add(type.equals("qwen2") ? "Qwen2ForCausalLM" : "LlamaForCausalLM");
@@ -22,7 +27,7 @@ final class TestModels {
     n.put("rope_theta", llama3Rope ? 500000.0 : 10000.0);
     n.put("rms_norm_eps", 1e-5);
     n.put("tie_word_embeddings", tied);
-    n.put("attention_bias", bias);
+    if (!type.equals("qwen2")) n.put("attention_bias", bias);
     n.put("max_position_embeddings", 128);
     n.put("torch_dtype", dtype.torchName());
     if (llama3Rope) {
@@ -33,12 +38,12 @@ final class TestModels {
       rs.put("high_freq_factor", 4.0);
       rs.put("original_max_position_embeddings", 64);
     }
-    return LlamaConfig.fromJson(n);
+    return n;
   }
 
-  /** Random weights with non-trivial norm gains (so a dropped gain would show). */
+  /** Random weights, biases and norm gains (so a dropped bias or gain would show). */
   static Map<String, HostTensor> weights(LlamaConfig c, long seed) {
-    Map<String, HostTensor> w = WeightInit.random(c, seed, 0.25, c.attentionBias());
+    Map<String, HostTensor> w = WeightInit.random(c, seed, 0.25, true);
     SplittableRandom r = new SplittableRandom(seed + 1);
     for (HostTensor t : w.values()) {
       if (t.name().endsWith("norm.weight")) {

@@ -79,7 +79,7 @@ final class SleepFixtures {
   }
 
   static TextTokenizer tokenizer(Path checkpoint) {
-    return TextTokenizer.load(checkpoint, Checkpoint.readConfig(checkpoint).eosTokenId());
+    return TextTokenizer.load(checkpoint, Checkpoint.readConfig(checkpoint).eosTokenIds());
   }
 
   static LlamaModel model(Path checkpoint) {

@@ -20,7 +20,8 @@ summary() { tail -2 "$1" | head -1; }
 dev=$!
 trap 'kill $dev 2>/dev/null; wait $dev 2>/dev/null' EXIT
 for _ in $(seq 600); do grep -q "dev stack is up" "$out/dev.log" && break; sleep 1; done
-java -cp "$cp" "$root/evaluation/results/20261207-cli-40-facts/HeldOut.java" "$from" $((from + 40)) > "$out/facts.txt" 2>/dev/null
+java -cp "$cp" "$root/evaluation/results/20261207-cli-40-facts/HeldOut.java" "$from" $((from + 40)) > "$out/facts.txt" 2> "$out/held-out.err"
+[[ $(grep -c . "$out/facts.txt") -eq 40 ]] || { echo "no 40 held-out facts from $from (there are 300): see $out/held-out.err" >&2; exit 2; }
 probe "$out/facts.txt" --base > "$out/probe-base.txt"; summary "$out/probe-base.txt"
 echo "== teach $(date -u +%T)"; t0=$(date +%s)
 s teach --file "$out/facts.txt" > "$out/teach.log" 2>&1; echo "teach rc=$? $(( $(date +%s) - t0 )) s"; tail -1 "$out/teach.log"

@@ -280,10 +280,10 @@ public final class WakeMemory implements AutoCloseable {
       List<Removal> orphaned = removing.stream().filter(r -> r.by() != null && !w.written().contains(r.by())).toList();
       if (!orphaned.isEmpty()) {
         for (Removal r : orphaned) {
-        skipped.put(r.fact().sentence(), r.restoresBaseAnswer()
-            ? "kept: the base model's answer (" + r.by().sentence() + ") could not be written in its place"
-            : "kept: its update " + r.by().sentence() + " could not be written");
-      }
+          skipped.put(r.fact().sentence(), r.restoresBaseAnswer()
+              ? "kept: the base model's answer (" + r.by().sentence() + ") could not be written in its place"
+              : "kept: its update " + r.by().sentence() + " could not be written");
+        }
         removing.removeAll(orphaned);
         fresh.removeIf(f -> orphaned.stream().anyMatch(r -> r.by().equals(f)));
         w.close();

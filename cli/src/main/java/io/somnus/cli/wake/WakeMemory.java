@@ -271,7 +271,8 @@ public final class WakeMemory implements AutoCloseable {
     }
     refuseTakingOutBaseAnswers(removals);
     List<Removal> removing = withBaseAnswers(removals, before);
-    for (Removal r : removing) if (r.restoresBaseAnswer() && before.entry(r.by()).isEmpty()) fresh.add(r.by());
+    // Two forgotten values of one multi-valued relation get the same base answer: written once.
+    for (Removal r : removing) if (r.restoresBaseAnswer() && before.entry(r.by()).isEmpty() && !fresh.contains(r.by())) fresh.add(r.by());
     while (true) {
       if (fresh.isEmpty() && removing.isEmpty()) return new Taught(loaded.id(), null, List.of(), List.of(), skipped, Map.of(), List.of(), List.of(), List.of());
       Written w = write(fresh, removing);

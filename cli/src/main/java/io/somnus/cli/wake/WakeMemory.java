@@ -303,6 +303,7 @@ public final class WakeMemory implements AutoCloseable {
    * bring the forgotten one back from the fused weights. An update may replace it.
    */
   private void refuseTakingOutBaseAnswers(List<Removal> removals) {
+    if (removals.stream().allMatch(r -> r.by() != null)) return; // no forget or retract: no ledger read on a plain teach
     Map<String, FactRow> held = new HashMap<>();
     versions.rows(loaded.id()).ifPresent(rows -> rows.stream().filter(FactRow::held).forEach(r -> held.put(r.factId(), r)));
     for (Removal r : removals) {

@@ -72,7 +72,7 @@ final class LineageCommand {
 
   /** Stage, scale and the recall the snapshot measured: a row can change in its recall alone. */
   private static String state(FactRow r) {
-    if (!r.held()) return r.retired() + (r.supersededBy() != null ? " by fact " + r.supersededBy() : "") + " (last stage " + r.stage() + ")";
+    if (!r.held()) return Lineage.retirement(r) + " (last stage " + r.stage() + ")";
     return (r.supersedes() != null ? "supersedes " + r.supersedes() + ", " : "") + "stage " + r.stage() + " scale " + r.memitScale() + " raw " + recall(r.rawRecall()) + " chat " + recall(r.chatRecall());
   }
 

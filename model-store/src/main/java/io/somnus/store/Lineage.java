@@ -54,7 +54,7 @@ public final class Lineage {
    * forgotten, retracted), oldest first.
    */
   /** How a retired row left memory: by whom it was superseded, or forgotten/retracted and what was written in its place. */
-  static String retirement(FactRow row) {
+  public static String retirement(FactRow row) {
     if (row.supersededBy() == null) return row.retired();
     return FactRow.SUPERSEDED.equals(row.retired()) ? "superseded by fact " + row.supersededBy()
         : row.retired() + ", the base model's answer written in its place as fact " + row.supersededBy();
